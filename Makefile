@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# The torch/torchvision pair that installs on the project machines (CUDA build, runs on CPU).
+# GPU users: install your own torch build first; pyproject.toml only asks for torch>=2.4.
+TORCH_PIN ?= torch==2.14.1 torchvision==0.29.1
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT ?= demo_out
+
+export HF_HUB_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
+
+.PHONY: setup demo test test-all lint clean
+
+setup: $(STAMP)
+
+$(VENV)/bin/python:
+	@if [ "$$(id -u)" = "0" ] && ! $(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq python3-venv; fi
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.torch-stamp: | $(VENV)/bin/python
+	@if ! $(PY) -c "import torch, torchvision" >/dev/null 2>&1; then \
+		echo "installing $(TORCH_PIN) ..."; $(PIP) install -q $(TORCH_PIN); fi
+	@touch $@
+
+$(STAMP): pyproject.toml $(VENV)/.torch-stamp
+	$(PIP) install -q -e ".[dev]"
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-all: setup
+	$(PY) -m pytest -q -p no:cacheprovider -m "slow or not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check humanst stamp benchmarks tests
+	$(VENV)/bin/ruff format --check humanst stamp benchmarks tests
+
+clean:
+	rm -rf $(DEMO_OUT) .pytest_cache

@@ -1,0 +1,8 @@
+"""Synthetic raw layouts, one module per platform, registered by ``@register_format``."""
+
+from __future__ import annotations
+
+from humanst.synth.formats import visium  # noqa: F401  (registers)
+from humanst.synth.formats._registry import FormatSpec, format_names, get_format, register_format
+
+__all__ = ["FormatSpec", "format_names", "get_format", "register_format"]

@@ -1,0 +1,53 @@
+"""Registry of synthetic raw-layout writers, one per platform (``@register_format``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from humanst.synth.sample import SynthSample, WrittenSample
+
+__all__ = ["FormatSpec", "format_names", "get_format", "register_format"]
+
+Writer = Callable[[SynthSample, Path], WrittenSample]
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """A platform's synthetic layout writer with the facts the writer encodes."""
+
+    platform: str
+    writer: Writer
+    footprint_um: float  # spot diameter / bin side / typical cell diameter
+    description: str
+
+
+_REGISTRY: dict[str, FormatSpec] = {}
+
+
+def register_format(platform: str, *, footprint_um: float, description: str) -> Callable[[Writer], Writer]:
+    """Register ``writer(sample, root) -> WrittenSample`` as the layout writer of ``platform``."""
+
+    def decorator(writer: Writer) -> Writer:
+        if platform in _REGISTRY:
+            msg = f"a synthetic format for platform {platform!r} is already registered"
+            raise ValueError(msg)
+        _REGISTRY[platform] = FormatSpec(platform, writer, footprint_um, description)
+        return writer
+
+    return decorator
+
+
+def get_format(platform: str) -> FormatSpec:
+    """The writer spec of ``platform``; an unknown name lists the registered ones."""
+    try:
+        return _REGISTRY[str(platform)]
+    except KeyError:
+        msg = f"no synthetic format for platform {platform!r}; registered: {', '.join(sorted(_REGISTRY))}"
+        raise KeyError(msg) from None
+
+
+def format_names() -> list[str]:
+    """Registered platform names, sorted."""
+    return sorted(_REGISTRY)
