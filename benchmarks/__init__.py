@@ -1,1 +1,6 @@
-"""placeholder."""
+"""Tiered benchmark and leaderboard for pathology encoders (evaluation floor)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0.dev0"
+__all__ = ["__version__"]

@@ -1,1 +1,47 @@
-"""placeholder."""
+"""HumanST atlas builder: public human spatial transcriptomics + H&E, harmonised (data floor).
+
+Public names are imported lazily so that ``import humanst`` stays light (no torch, no spatialdata).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0.dev0"
+
+_LAZY: dict[str, str] = {
+    "AtlasManifest": "humanst.manifest",
+    "SampleEntry": "humanst.manifest",
+    "load_manifest": "humanst.manifest",
+    "GeneSets": "humanst.pathways",
+    "load_collection": "humanst.pathways",
+    "load_gmt": "humanst.pathways",
+    "HumanstError": "humanst.errors",
+    "ManifestError": "humanst.errors",
+    "SampleError": "humanst.errors",
+    "write_synthetic": "humanst.synth",
+}
+_SUBPACKAGES = ("manifest", "pathways", "synth", "errors")
+
+__all__ = ["__version__", *sorted(_LAZY), *_SUBPACKAGES]
+
+if TYPE_CHECKING:
+    from humanst import errors, manifest, pathways, synth
+    from humanst.errors import HumanstError, ManifestError, SampleError
+    from humanst.manifest import AtlasManifest, SampleEntry, load_manifest
+    from humanst.pathways import GeneSets, load_collection, load_gmt
+    from humanst.synth import write_synthetic
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"humanst.{name}")
+    msg = f"module 'humanst' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -104,9 +104,14 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     """Render the H&E-like RGB image (uint8, rows x cols x 3) of the tissue seen through ``frame``."""
     rng = np.random.default_rng([tissue.seed, 3, round(frame.um_per_px * 1e4)])
     xs, ys = frame.pixel_microns()
-    prob = tissue.sample(tissue.region_prob, xs, ys)
-    inside = np.clip(tissue.sample(tissue.tissue, xs, ys), 0.0, 1.0)
-    eosin_level = np.tensordot(np.array([REGION_STYLES[r].eosin for r in REGIONS], dtype=np.float32), prob, axes=1)
+    eosin_grid = np.tensordot(np.array([REGION_STYLES[r].eosin for r in REGIONS], dtype=np.float32),
+                              tissue.region_prob, axes=1)
+    stroma_grid = tissue.region_prob[REGIONS.index("stroma")]
+    necrosis_grid = tissue.region_prob[REGIONS.index("necrosis")]
+    eosin_level, stroma, necrosis, inside = tissue.sample(
+        np.stack([eosin_grid, stroma_grid, necrosis_grid, tissue.tissue]), xs, ys
+    )
+    inside = np.clip(inside, 0.0, 1.0)
 
     # Collagen fibres: anisotropic noise in two orientations blended by a smooth field, strongest in stroma.
     fibre_px = (max(0.5, 0.6 / frame.um_per_px), max(2.0, 7.0 / frame.um_per_px))
@@ -117,8 +122,6 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     blend = (blend - blend.min()) / (np.ptp(blend) + 1e-9)
     fibres = blend * horiz + (1 - blend) * vert
     fibres /= fibres.std() + 1e-9
-    stroma = prob[REGIONS.index("stroma")]
-    necrosis = prob[REGIONS.index("necrosis")]
     eosin = eosin_level * (1.0 + 0.35 * stroma * fibres) * (1.0 - 0.25 * necrosis * np.abs(fibres))
 
     nuclear, owner = _stamp_nuclei(tissue, frame)

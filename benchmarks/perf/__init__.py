@@ -1,0 +1,1 @@
+"""Speed benchmarks: pytest-benchmark tests and ``python -m benchmarks.perf.<name>`` scripts."""

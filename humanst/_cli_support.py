@@ -1,0 +1,23 @@
+"""Small pieces shared by the three command lines (humanst, stamp, stamp-bench): consoles and unbuilt commands."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+__all__ = ["NOT_BUILT_EXIT_CODE", "console", "err_console", "not_built"]
+
+NOT_BUILT_EXIT_CODE = 2
+console = Console()
+err_console = Console(stderr=True)
+
+
+def not_built(command: str, planned: str) -> NoReturn:
+    """Tell the user a command is planned but not built yet, and exit with code 2 (no traceback)."""
+    err_console.print(
+        f"[bold yellow]`{command}` is not built yet.[/] It arrives with {planned}; "
+        "see the README for what works today."
+    )
+    raise typer.Exit(NOT_BUILT_EXIT_CODE)

@@ -1,0 +1,121 @@
+"""The ``humanst`` command line: build and inspect HumanST atlases, validate manifests, write demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from humanst._cli_support import console, err_console, not_built
+
+app = typer.Typer(
+    name="humanst",
+    help="HumanST atlas builder: public spatial transcriptomics + H&E -> harmonised SpatialData and a patch dataset.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ManifestArg = Annotated[Path, typer.Argument(help="Atlas manifest (YAML), e.g. manifests/demo.yaml.", show_default=False)]
+
+
+@app.command("validate-manifest")
+def validate_manifest(manifest: ManifestArg) -> None:
+    """Check a manifest against the schema; every problem is listed with its sample and field."""
+    from humanst.errors import ManifestError
+    from humanst.manifest import load_manifest
+
+    try:
+        atlas = load_manifest(manifest)
+    except ManifestError as exc:
+        err_console.print(f"[bold red]invalid[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    platforms = sorted({s.platform.value for s in atlas.samples})
+    patients = {s.patient_id for s in atlas.samples}
+    console.print(
+        f"[bold green]valid[/] manifest '{manifest}': atlas {atlas.name!r} v{atlas.version}, "
+        f"{len(atlas.samples)} samples, {len(patients)} patients, platforms: {', '.join(platforms)}",
+        highlight=False,
+    )
+
+
+@app.command()
+def synth(
+    manifest: ManifestArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Data root to write the raw layouts into.")] = Path("raw"),
+    samples: Annotated[list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")] = None,
+    workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
+) -> None:
+    """Write the synthetic samples of a manifest in their platforms' raw layouts (Space Ranger, Xenium, ST, HEST)."""
+    from humanst.synth_report import run_synth
+
+    raise typer.Exit(run_synth(manifest, out, samples=samples, workers=workers))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for everything the demo writes.")] = Path("demo_out"),
+    manifest: Annotated[
+        Path | None, typer.Option(help="Demo manifest; default: the shipped manifests/demo.yaml.")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
+) -> None:
+    """Run the offline demo: write the synthetic raw data of every demo sample under OUT/raw and report it."""
+    from humanst.resources import manifests_dir
+    from humanst.synth_report import run_synth
+
+    manifest = manifest or manifests_dir() / "demo.yaml"
+    console.rule("[bold]humanst demo[/]: synthetic raw data")
+    code = run_synth(manifest, out / "raw", samples=None, workers=workers)
+    if code == 0:
+        console.print(
+            "Next stages (atlas build, STAMP fit, benchmark) join the demo as they are built; "
+            f"the raw layouts under '{out / 'raw'}' open with spatialdata-io and anndata.",
+            highlight=False,
+        )
+    raise typer.Exit(code)
+
+
+@app.command()
+def build(
+    manifest: ManifestArg,
+    out: Annotated[Path, typer.Option("--out", help="Atlas folder.")] = Path("atlas"),
+) -> None:
+    """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset."""
+    not_built("humanst build", "the atlas builder issue")
+
+
+@app.command()
+def validate(atlas: Annotated[Path, typer.Argument(help="Atlas folder.")]) -> None:
+    """Check every sample store of an atlas and list all problems."""
+    not_built("humanst validate", "the atlas builder issue")
+
+
+@app.command()
+def info(atlas: Annotated[Path, typer.Argument(help="Atlas folder.")]) -> None:
+    """Summarise an atlas: samples, spots, platforms, licences."""
+    not_built("humanst info", "the atlas builder issue")
+
+
+@app.command()
+def export(
+    atlas: Annotated[Path, typer.Argument(help="Atlas folder.")],
+    to: Annotated[Path, typer.Option("--to", help="Export folder.")] = Path("export"),
+) -> None:
+    """Export the redistributable part of an atlas (patch dataset + card)."""
+    not_built("humanst export", "the atlas builder issue")
+
+
+@app.command()
+def score(
+    data: Annotated[Path, typer.Argument(help="An .h5ad file or an atlas folder.")],
+    gene_sets: Annotated[str, typer.Option("--gene-sets", help="Comma-separated collections or GMT paths.")] = "hallmark",
+) -> None:
+    """Score pathways per spot (background-corrected mean z) for an AnnData or an atlas."""
+    not_built("humanst score", "the pathway scoring issue")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

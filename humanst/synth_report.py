@@ -1,0 +1,64 @@
+"""Run the synthetic writer for the CLI with a progress bar and a summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from humanst._cli_support import console, err_console
+from humanst.errors import ManifestError
+
+__all__ = ["run_synth"]
+
+
+def run_synth(manifest_path: Path, out: Path, *, samples: Sequence[str] | None, workers: int) -> int:
+    """Write the synthetic samples of a manifest, print what was written; return the exit code."""
+    from humanst.manifest import load_manifest
+    from humanst.synth import write_synthetic
+
+    try:
+        manifest = load_manifest(manifest_path)
+        if samples:
+            for sid in samples:
+                manifest.sample(sid)
+    except (ManifestError, KeyError) as exc:
+        err_console.print(f"[bold red]error[/] {exc}", highlight=False)
+        return 1
+    todo = len(samples) if samples else len(manifest.samples)
+    with Progress(
+        TextColumn("[bold]writing raw layouts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"), console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("", total=todo)
+        outcomes = write_synthetic(
+            manifest, out, sample_ids=samples, workers=workers,
+            on_done=lambda o: progress.update(task, advance=1, description=o.sample_id),
+        )
+    table = Table(title=f"synthetic raw data in '{out}'", title_justify="left")
+    for column in ("sample", "platform", "obs", "genes", "um/px", "MB", "s", "reader path"):
+        numeric = column in {"obs", "genes", "um/px", "MB", "s"}
+        table.add_column(column, justify="right" if numeric else "left", no_wrap=column != "reader path",
+                         overflow="fold")
+    for outcome in outcomes:
+        w = outcome.written
+        if w is None:
+            table.add_row(outcome.sample_id, outcome.platform, "[red]failed[/]", "", "", "", "", "")
+            continue
+        table.add_row(
+            w.sample_id, w.platform, str(w.n_obs), str(w.n_genes), f"{w.um_per_px:g}",
+            f"{w.size_bytes / 1e6:.1f}", f"{outcome.seconds:.1f}", str(w.data_path.relative_to(out)),
+        )
+    console.print(table)
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        err_console.print(f"[bold red]failed[/] {outcome.error}", highlight=False)
+    total = sum(o.written.size_bytes for o in outcomes if o.written is not None)
+    console.print(
+        f"{len(outcomes) - len(failed)}/{len(outcomes)} samples written ({total / 1e6:.1f} MB); "
+        "ground truth of each is in <sample>/truth/.",
+        highlight=False,
+    )
+    return 1 if failed else 0
