@@ -6,7 +6,7 @@ from humanst.synth.expression import PROGRAMMES, Footprint, GeneModel, Programme
 from humanst.synth.formats import FormatSpec, format_names, get_format
 from humanst.synth.generate import SynthOutcome, write_sample, write_synthetic
 from humanst.synth.render import PixelFrame, render_dapi, render_he
-from humanst.synth.sample import SynthSample, WrittenSample
+from humanst.synth.sample import SynthSample, WrittenSample, counts_checksum, read_truth
 from humanst.synth.tissue import REGIONS, Tissue, make_tissue
 
 __all__ = [
@@ -21,10 +21,12 @@ __all__ = [
     "SynthSample",
     "Tissue",
     "WrittenSample",
+    "counts_checksum",
     "format_names",
     "get_format",
     "make_tissue",
     "render_dapi",
+    "read_truth",
     "render_he",
     "simulate_counts",
     "write_sample",

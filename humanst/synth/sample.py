@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from humanst.manifest.models import SynthSpec
 from humanst.synth.expression import PROGRAMMES, GeneModel
 from humanst.synth.tissue import REGIONS, Tissue, make_tissue
 
-__all__ = ["TRUTH_DIR", "SynthSample", "WrittenSample", "write_truth"]
+__all__ = ["TRUTH_DIR", "SynthSample", "WrittenSample", "counts_checksum", "read_truth", "write_truth"]
 
 TRUTH_DIR = "truth"
 TRUTH_FORMAT_VERSION = 1
@@ -59,14 +60,32 @@ class WrittenSample:
         return sum(p.stat().st_size for p in self.files if p.is_file())
 
 
+def counts_checksum(counts: sparse.spmatrix) -> np.ndarray:
+    """Per-observation fingerprint of a counts matrix: ``sum_g counts[g] * (g + 1)`` (int64), order-sensitive in genes."""
+    weights = np.arange(1, counts.shape[1] + 1, dtype=np.int64)
+    return np.asarray(sparse.csr_matrix(counts, dtype=np.int64) @ weights).ravel()
+
+
 def write_truth(
-    sample: SynthSample, root: Path, obs_ids: list[str], truth: pd.DataFrame, *, geometry: dict[str, object]
+    sample: SynthSample,
+    root: Path,
+    obs_ids: list[str],
+    truth: pd.DataFrame,
+    counts: sparse.spmatrix,
+    *,
+    geometry: dict[str, object],
 ) -> list[Path]:
-    """Save per-observation ground truth (``truth/obs.parquet``) and the sample's design (``truth/truth.json``)."""
+    """Save per-observation ground truth (``truth/obs.parquet``) and the sample's design (``truth/truth.json``).
+
+    Besides the planted factors, ``obs.parquet`` holds ``total_counts`` and ``counts_checksum`` of the written
+    matrix so a reader's output can be checked count for count.
+    """
     folder = root / TRUTH_DIR
     folder.mkdir(parents=True, exist_ok=True)
     table = truth.copy()
     table.index = pd.Index(obs_ids, name="obs_id")
+    table["total_counts"] = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
+    table["counts_checksum"] = counts_checksum(counts)
     obs_path = folder / "obs.parquet"
     table.to_parquet(obs_path)
     design = {
@@ -84,3 +103,9 @@ def write_truth(
     json_path = folder / "truth.json"
     json_path.write_text(json.dumps(design, indent=2, default=float))
     return [obs_path, json_path]
+
+
+def read_truth(root: str | Path) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Read back the ground truth of a synthetic sample folder: (per-observation table, design)."""
+    folder = Path(root) / TRUTH_DIR
+    return pd.read_parquet(folder / "obs.parquet"), json.loads((folder / "truth.json").read_text())

@@ -79,7 +79,7 @@ def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
     meta_path.write_text(json.dumps(meta, indent=2))
     files = [st_path, wsi_path, meta_path]
     files += write_truth(
-        sample, root, barcodes, truth,
+        sample, root, barcodes, truth, counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "pitch_um": VISIUM_PITCH_UM},
     )
     return WrittenSample(sample.sample_id, "hest", root, root, files, counts.shape[0], counts.shape[1], um_per_px)

@@ -49,7 +49,10 @@ def write_legacy_st(sample: SynthSample, root: Path) -> WrittenSample:
 
     # Counts exist for every spot under tissue plus a few at the edge that the selection leaves out,
     # as in the public release (the reader inner-joins the two files).
-    edge = ~selected & (tissue.footprint_mean(tissue.tissue, x_um, y_um, ST_SPOT_UM / 2) > 0.15)
+    coverage = tissue.footprint_mean(tissue.tissue, x_um, y_um, ST_SPOT_UM / 2)
+    edge = ~selected & (coverage > 0.15)
+    if not edge.any() and (~selected).any():
+        edge[np.flatnonzero(~selected)[np.argmax(coverage[~selected])]] = True
     rows = np.flatnonzero(selected | edge)
     counts, truth = simulate_counts(
         tissue, sample.genes, x_um[rows], y_um[rows], Footprint("disc", ST_SPOT_UM / 2),
@@ -64,7 +67,7 @@ def write_legacy_st(sample: SynthSample, root: Path) -> WrittenSample:
     truth["selected"] = selected[rows]
     files = [counts_path, sel_path, image_path]
     files += write_truth(
-        sample, root, spot_ids, truth,
+        sample, root, spot_ids, truth, counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "pitch_um": ST_PITCH_UM},
     )
     return WrittenSample(sample.sample_id, "legacy_st", root, root, files, int(selected[rows].sum()), counts.shape[1], um_per_px)

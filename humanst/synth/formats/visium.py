@@ -78,7 +78,7 @@ def write_visium(sample: SynthSample, root: Path) -> WrittenSample:
         spatial / "scalefactors_json.json", spot_diameter_fullres=SPOT_DIAMETER_DEFINITION_UM / um_per_px, scalefs=scalefs
     )
     truth_files = write_truth(
-        sample, root, kept_barcodes, truth,
+        sample, root, kept_barcodes, truth, counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "image": tif.name, "pitch_um": 100.0},
     )
     files = [h5, spatial / "tissue_positions.csv", sf, spatial / "tissue_hires_image.png",

@@ -108,7 +108,7 @@ def write_visium_hd(sample: SynthSample, root: Path) -> WrittenSample:
     files += [slice_path, tif, spatial / "tissue_hires_image.png", spatial / "tissue_lowres_image.png"]
     barcodes = [_bin_barcode(BIN_UM, rows[i], cols[i]) for i in keep]
     files += write_truth(
-        sample, root, barcodes, truth,
+        sample, root, barcodes, truth, counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "image": tif.name, "bin_um": BIN_UM},
     )
     return WrittenSample(sample.sample_id, "visium_hd", root, outs, files, counts.shape[0], counts.shape[1], um_per_px)

@@ -143,7 +143,7 @@ def write_xenium(sample: SynthSample, root: Path) -> WrittenSample:
     (outs / "experiment.xenium").write_text(json.dumps(experiment, indent=2))
     files += [he_path, alignment, outs / "experiment.xenium"]
     files += write_truth(
-        sample, root, ids, truth,
+        sample, root, ids, truth, counts,
         geometry={"um_per_px": MORPHOLOGY_UM_PER_PX, "he_um_per_px": sample.spec.um_per_px,
                   "he_px_to_um": he_frame.matrix().tolist(), "image": he_path.name},
     )
