@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 __all__ = [
     "AtlasManifest",
@@ -108,13 +108,13 @@ class SampleEntry(_Strict):
 
     id: str = Field(min_length=1, max_length=128)
     study: str = Field(min_length=1)
-    patient_id: str = Field(min_length=3)
+    patient_id: str
     organ: str
     disease: str = Field(min_length=1)
     platform: Platform
     files: list[FileSpec] = Field(min_length=1)
     um_per_px: float | None = Field(default=None, gt=0, le=100)
-    um_per_px_source: str | None = None
+    um_per_px_source: str | None = Field(default=None, validate_default=True)
     license: str
     redistributable: bool
     citation: str = Field(min_length=1)
@@ -145,19 +145,26 @@ class SampleEntry(_Strict):
             raise ValueError(msg)
         return value
 
-    @model_validator(mode="after")
-    def _check_cross_fields(self) -> SampleEntry:
-        study, sep, patient = self.patient_id.partition(":")
-        if not sep or not patient:
-            msg = f"patient_id must be '<study>:<patient>' (e.g. '{self.study}:P1'); found {self.patient_id!r}"
+    @field_validator("patient_id")
+    @classmethod
+    def _check_patient(cls, value: str, info: ValidationInfo) -> str:
+        study = info.data.get("study", "<study>")
+        prefix, sep, patient = value.partition(":")
+        if not sep or not prefix or not patient:
+            msg = f"must be '<study>:<patient>' (e.g. '{study}:P1'); found {value!r}"
             raise ValueError(msg)
-        if study != self.study:
-            msg = f"patient_id prefix {study!r} differs from study {self.study!r}; write '{self.study}:{patient}'"
+        if "study" in info.data and prefix != study:
+            msg = f"prefix {prefix!r} differs from study {study!r}; write '{study}:{patient}'"
             raise ValueError(msg)
-        if (self.um_per_px is None) != (self.um_per_px_source is None):
-            msg = "give 'um_per_px' and 'um_per_px_source' together (the override must say where it comes from)"
+        return value
+
+    @field_validator("um_per_px_source")
+    @classmethod
+    def _check_override_source(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if (info.data.get("um_per_px") is None) != (value is None):
+            msg = "give 'um_per_px' and 'um_per_px_source' together (an override must say where it comes from)"
             raise ValueError(msg)
-        return self
+        return value
 
 
 class PatchSpec(_Strict):
