@@ -36,6 +36,7 @@ demo: setup
 	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
 
 test: setup
+	$(VENV)/bin/ruff check humanst stamp benchmarks tests
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-all: setup

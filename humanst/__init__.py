@@ -27,11 +27,20 @@ _SUBPACKAGES = ("manifest", "pathways", "synth", "errors")
 __all__ = ["__version__", *sorted(_LAZY), *_SUBPACKAGES]
 
 if TYPE_CHECKING:
-    from humanst import errors, manifest, pathways, synth
-    from humanst.errors import HumanstError, ManifestError, SampleError
-    from humanst.manifest import AtlasManifest, SampleEntry, load_manifest
-    from humanst.pathways import GeneSets, load_collection, load_gmt
-    from humanst.synth import write_synthetic
+    from humanst import errors as errors
+    from humanst import manifest as manifest
+    from humanst import pathways as pathways
+    from humanst import synth as synth
+    from humanst.errors import HumanstError as HumanstError
+    from humanst.errors import ManifestError as ManifestError
+    from humanst.errors import SampleError as SampleError
+    from humanst.manifest import AtlasManifest as AtlasManifest
+    from humanst.manifest import SampleEntry as SampleEntry
+    from humanst.manifest import load_manifest as load_manifest
+    from humanst.pathways import GeneSets as GeneSets
+    from humanst.pathways import load_collection as load_collection
+    from humanst.pathways import load_gmt as load_gmt
+    from humanst.synth import write_synthetic as write_synthetic
 
 
 def __getattr__(name: str) -> Any:

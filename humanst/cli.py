@@ -17,7 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-ManifestArg = Annotated[Path, typer.Argument(help="Atlas manifest (YAML), e.g. manifests/demo.yaml.", show_default=False)]
+ManifestArg = Annotated[
+    Path, typer.Argument(help="Atlas manifest (YAML), e.g. manifests/demo.yaml.", show_default=False)
+]
 
 
 @app.command("validate-manifest")
@@ -44,7 +46,9 @@ def validate_manifest(manifest: ManifestArg) -> None:
 def synth(
     manifest: ManifestArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Data root to write the raw layouts into.")] = Path("raw"),
-    samples: Annotated[list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")] = None,
+    samples: Annotated[
+        list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")
+    ] = None,
     workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
 ) -> None:
     """Write the synthetic samples of a manifest in their platforms' raw layouts (Space Ranger, Xenium, ST, HEST)."""
@@ -110,7 +114,9 @@ def export(
 @app.command()
 def score(
     data: Annotated[Path, typer.Argument(help="An .h5ad file or an atlas folder.")],
-    gene_sets: Annotated[str, typer.Option("--gene-sets", help="Comma-separated collections or GMT paths.")] = "hallmark",
+    gene_sets: Annotated[
+        str, typer.Option("--gene-sets", help="Comma-separated collections or GMT paths.")
+    ] = "hallmark",
 ) -> None:
     """Score pathways per spot (background-corrected mean z) for an AnnData or an atlas."""
     not_built("humanst score", "the pathway scoring issue")

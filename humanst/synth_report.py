@@ -29,27 +29,42 @@ def run_synth(manifest_path: Path, out: Path, *, samples: Sequence[str] | None, 
         return 1
     todo = len(samples) if samples else len(manifest.samples)
     with Progress(
-        TextColumn("[bold]writing raw layouts"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.description}"), console=console, transient=True,
+        TextColumn("[bold]writing raw layouts"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("", total=todo)
         outcomes = write_synthetic(
-            manifest, out, sample_ids=samples, workers=workers,
+            manifest,
+            out,
+            sample_ids=samples,
+            workers=workers,
             on_done=lambda o: progress.update(task, advance=1, description=o.sample_id),
         )
     table = Table(title=f"synthetic raw data in '{out}'", title_justify="left")
     for column in ("sample", "platform", "obs", "genes", "um/px", "MB", "s", "reader path"):
         numeric = column in {"obs", "genes", "um/px", "MB", "s"}
-        table.add_column(column, justify="right" if numeric else "left", no_wrap=column != "reader path",
-                         overflow="fold")
+        table.add_column(
+            column, justify="right" if numeric else "left", no_wrap=column != "reader path", overflow="fold"
+        )
     for outcome in outcomes:
         w = outcome.written
         if w is None:
             table.add_row(outcome.sample_id, outcome.platform, "[red]failed[/]", "", "", "", "", "")
             continue
         table.add_row(
-            w.sample_id, w.platform, str(w.n_obs), str(w.n_genes), f"{w.um_per_px:g}",
-            f"{w.size_bytes / 1e6:.1f}", f"{outcome.seconds:.1f}", str(w.data_path.relative_to(out)),
+            w.sample_id,
+            w.platform,
+            str(w.n_obs),
+            str(w.n_genes),
+            f"{w.um_per_px:g}",
+            f"{w.size_bytes / 1e6:.1f}",
+            f"{outcome.seconds:.1f}",
+            str(w.data_path.relative_to(out)),
         )
     console.print(table)
     failed = [o for o in outcomes if o.error is not None]

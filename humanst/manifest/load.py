@@ -72,7 +72,7 @@ def parse_manifest(data: Any, *, path: str | Path | None = None) -> AtlasManifes
 
 
 def _placeholder() -> dict[str, Any]:
-    """A valid sample used only to validate atlas-level keys when no sample is valid."""
+    """Return a valid sample, used only to validate atlas-level keys when no sample is valid."""
     return {
         "id": "x",
         "study": "x",

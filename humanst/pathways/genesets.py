@@ -29,7 +29,8 @@ SHIPPED_COLLECTIONS: dict[str, CollectionInfo] = {
             "hallmark",
             "msigdb_hallmark_v7.0.symbols.gmt",
             "CC-BY-4.0",
-            "Liberzon A. et al., The Molecular Signatures Database Hallmark Gene Set Collection, Cell Systems 1(6), 2015",
+            "Liberzon A. et al., The Molecular Signatures Database Hallmark Gene Set Collection, "
+            "Cell Systems 1(6), 2015",
         ),
         CollectionInfo(
             "reactome",
@@ -75,7 +76,9 @@ class GeneSets:
             raise KeyError(msg) from None
 
 
-def load_gmt(path: str | Path, *, name: str | None = None, license: str | None = None, citation: str | None = None) -> GeneSets:  # noqa: A002
+def load_gmt(
+    path: str | Path, *, name: str | None = None, license: str | None = None, citation: str | None = None
+) -> GeneSets:
     """Parse a GMT file (``name <TAB> description <TAB> gene ...``); errors name the file and line."""
     path = Path(path)
     try:

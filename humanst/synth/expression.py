@@ -87,7 +87,7 @@ class GeneModel:
         )
 
     def subset(self, genes: list[str]) -> GeneModel:
-        """The same model restricted to ``genes`` (e.g. a targeted panel), in that order."""
+        """Restrict the model to ``genes`` (e.g. a targeted panel), in that order."""
         index = {g: i for i, g in enumerate(self.genes)}
         rows = [index[g] for g in genes]
         return GeneModel(
@@ -115,7 +115,9 @@ def programme_activity(
         weighted = tissue.footprint_mean(tissue.region_prob * density, x_um, y_um, radius)  # (R, n)
         total = weighted.sum(axis=0)
         fractions = np.where(total > 0, weighted / np.maximum(total, 1e-12), 1.0 / len(REGIONS)).T
-        fields = {name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in ("hypoxia", "subvisual")}
+        fields = {
+            name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in ("hypoxia", "subvisual")
+        }
     activity = np.zeros((len(x_um), len(PROGRAMMES)))
     for p_idx, programme in enumerate(PROGRAMMES):
         kind, _, name = programme.driver.partition(":")

@@ -49,7 +49,10 @@ def write_sample(entry: SampleEntry, out_dir: str | Path) -> WrittenSample:
     if expected and produced not in expected:
         shutil.rmtree(partial, ignore_errors=True)
         listed = ", ".join(sorted(str(p) for p in expected))
-        msg = f"field 'files': the {entry.platform.value} layout is read from '{produced}', but the manifest lists {listed}"
+        msg = (
+            f"field 'files': the {entry.platform.value} layout is read from '{produced}', "
+            f"but the manifest lists {listed}"
+        )
         raise FormatError(msg, sample_id=entry.id)
     if final.exists():
         shutil.rmtree(final)
@@ -62,8 +65,14 @@ def _relocate(written: WrittenSample, old: Path, new: Path) -> WrittenSample:
         return new / p.relative_to(old)
 
     return WrittenSample(
-        written.sample_id, written.platform, new, move(written.data_path), [move(p) for p in written.files],
-        written.n_obs, written.n_genes, written.um_per_px,
+        written.sample_id,
+        written.platform,
+        new,
+        move(written.data_path),
+        [move(p) for p in written.files],
+        written.n_obs,
+        written.n_genes,
+        written.um_per_px,
     )
 
 

@@ -20,7 +20,11 @@ class PixelFrame:
     """Where an image lies in the tissue: pixel (col, row) -> micron (x, y) by a similarity transform."""
 
     def __init__(
-        self, shape: tuple[int, int], um_per_px: float, *, origin_um: tuple[float, float] = (0.0, 0.0),
+        self,
+        shape: tuple[int, int],
+        um_per_px: float,
+        *,
+        origin_um: tuple[float, float] = (0.0, 0.0),
         rotation_rad: float = 0.0,
     ) -> None:
         self.shape = shape
@@ -30,7 +34,7 @@ class PixelFrame:
 
     @classmethod
     def covering(cls, tissue: Tissue, um_per_px: float) -> PixelFrame:
-        """An axis-aligned frame covering the whole tissue at ``um_per_px``."""
+        """Make an axis-aligned frame covering the whole tissue at ``um_per_px``."""
         shape = (int(np.ceil(tissue.height_um / um_per_px)), int(np.ceil(tissue.width_um / um_per_px)))
         return cls(shape, um_per_px)
 
@@ -104,8 +108,9 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     """Render the H&E-like RGB image (uint8, rows x cols x 3) of the tissue seen through ``frame``."""
     rng = np.random.default_rng([tissue.seed, 3, round(frame.um_per_px * 1e4)])
     xs, ys = frame.pixel_microns()
-    eosin_grid = np.tensordot(np.array([REGION_STYLES[r].eosin for r in REGIONS], dtype=np.float32),
-                              tissue.region_prob, axes=1)
+    eosin_grid = np.tensordot(
+        np.array([REGION_STYLES[r].eosin for r in REGIONS], dtype=np.float32), tissue.region_prob, axes=1
+    )
     stroma_grid = tissue.region_prob[REGIONS.index("stroma")]
     necrosis_grid = tissue.region_prob[REGIONS.index("necrosis")]
     eosin_level, stroma, necrosis, inside = tissue.sample(

@@ -37,7 +37,7 @@ class SynthSample:
         return cls(sample_id, platform, spec, tissue, GeneModel.create(seed=spec.seed, n_genes=spec.n_genes))
 
     def rng(self, purpose: int) -> np.random.Generator:
-        """A generator seeded by the sample seed and a purpose number (stable across code paths)."""
+        """Return a generator seeded by the sample seed and a purpose number (stable across code paths)."""
         return np.random.default_rng([self.spec.seed, 101, purpose])
 
 
@@ -61,7 +61,7 @@ class WrittenSample:
 
 
 def counts_checksum(counts: sparse.spmatrix) -> np.ndarray:
-    """Per-observation fingerprint of a counts matrix: ``sum_g counts[g] * (g + 1)`` (int64), order-sensitive in genes."""
+    """Fingerprint each observation of a counts matrix: ``sum_g counts[g] * (g + 1)`` (int64, gene-order aware)."""
     weights = np.arange(1, counts.shape[1] + 1, dtype=np.int64)
     return np.asarray(sparse.csr_matrix(counts, dtype=np.int64) @ weights).ravel()
 

@@ -86,12 +86,12 @@ class Tissue:
         return values.mean(axis=-1)
 
     def nuclear_density(self) -> np.ndarray:
-        """Expected nuclei per mm² on the grid (region mix x cellularity x tissue)."""
+        """Return the expected nuclei per mm² on the grid (region mix x cellularity x tissue)."""
         dens = np.array([REGION_STYLES[r].density_per_mm2 for r in REGIONS], dtype=np.float64)
         return np.tensordot(dens, self.region_prob, axes=1) * self.cellularity * self.tissue
 
     def region_labels(self) -> np.ndarray:
-        """The dominant region index of every grid cell."""
+        """Return the dominant region index of every grid cell."""
         return self.region_prob.argmax(axis=0)
 
 
@@ -104,7 +104,7 @@ def _disc_offsets(radius_um: float, step_um: float) -> np.ndarray:
 
 
 def _smooth(shape: tuple[int, int], sigma_cells: float, rng: np.random.Generator) -> np.ndarray:
-    """A standardised smooth Gaussian random field."""
+    """Draw a standardised smooth Gaussian random field."""
     field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma_cells, mode="reflect")
     return (field - field.mean()) / (field.std() + 1e-12)
 
@@ -145,8 +145,9 @@ def make_tissue(
     subvisual = special.ndtr(_smooth(shape, 140.0 / grid_um, rng)).astype(np.float32)
     cellularity = np.exp(0.35 * _smooth(shape, 110.0 / grid_um, rng) - 0.5 * 0.35**2).astype(np.float32)
 
-    partial = Tissue(width_um, height_um, grid_um, seed, region_prob, tissue, hypoxia, subvisual, cellularity,
-                     _empty_nuclei())
+    partial = Tissue(
+        width_um, height_um, grid_um, seed, region_prob, tissue, hypoxia, subvisual, cellularity, _empty_nuclei()
+    )
     nuclei = _draw_nuclei(partial, rng)
     return Tissue(width_um, height_um, grid_um, seed, region_prob, tissue, hypoxia, subvisual, cellularity, nuclei)
 

@@ -40,7 +40,7 @@ def register_format(platform: str, *, footprint_um: float, description: str) -> 
 
 
 def get_format(platform: str) -> FormatSpec:
-    """The writer spec of ``platform``; an unknown name lists the registered ones."""
+    """Return the writer spec of ``platform``; an unknown name lists the registered ones."""
     try:
         return _REGISTRY[str(platform)]
     except KeyError:
@@ -49,5 +49,5 @@ def get_format(platform: str) -> FormatSpec:
 
 
 def format_names() -> list[str]:
-    """Registered platform names, sorted."""
+    """List the registered platform names, sorted."""
     return sorted(_REGISTRY)

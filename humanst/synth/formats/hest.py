@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 
@@ -22,9 +21,13 @@ TARGET_UMIS = 6000.0
 DOWNSCALED_PX = 1000
 
 
-@register_format("hest", footprint_um=VISIUM_SPOT_UM, description="HEST-1k sample (Visium): h5ad + pyramidal WSI + JSON")
+@register_format(
+    "hest", footprint_um=VISIUM_SPOT_UM, description="HEST-1k sample (Visium): h5ad + pyramidal WSI + JSON"
+)
 def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
     """Write the three HEST files of one sample under ``root``."""
+    import anndata as ad  # imported here: anndata pulls in dask, which `import humanst.synth` must not
+
     tissue, um_per_px = sample.tissue, sample.spec.um_per_px
     grid = hex_spot_grid(tissue)
     in_tissue = tissue.sample(tissue.tissue, grid["x_um"], grid["y_um"]) > 0.5
@@ -32,8 +35,13 @@ def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
     frame = PixelFrame.covering(tissue, um_per_px)
     col_px, row_px = frame.to_px(grid["x_um"][keep], grid["y_um"][keep])
     counts, truth = simulate_counts(
-        tissue, sample.genes, grid["x_um"][keep], grid["y_um"][keep], Footprint("disc", VISIUM_SPOT_UM / 2),
-        target_umis=TARGET_UMIS * sample.spec.depth, seed=sample.spec.seed,
+        tissue,
+        sample.genes,
+        grid["x_um"][keep],
+        grid["y_um"][keep],
+        Footprint("disc", VISIUM_SPOT_UM / 2),
+        target_umis=TARGET_UMIS * sample.spec.depth,
+        seed=sample.spec.seed,
     )
     barcodes = [random_barcodes(len(in_tissue), sample.rng(1))[i] for i in keep]
     image = render_he(tissue, frame)
@@ -65,21 +73,45 @@ def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
     adata.write_h5ad(st_path)
     wsi_path = write_pyramidal_tiff(root / "wsis" / f"{sample.sample_id}.tif", image, um_per_px=um_per_px)
     meta = {
-        "id": sample.sample_id, "dataset_title": "humanst synthetic demo", "image_filename": wsi_path.name,
-        "organ": "Breast", "tissue": "synthetic", "disease_state": "Cancer", "disease_comment": "synthetic",
-        "oncotree_code": "IDC", "species": "Homo sapiens", "patient": sample.sample_id, "st_technology": "Visium",
-        "preservation_method": "FFPE", "treatment_comment": "", "subseries": "", "data_publication_date": "2026-11-29",
-        "license": "CC BY 4.0", "study_link": "", "download_page_link1": "", "nb_genes": counts.shape[1],
-        "spots_under_tissue": counts.shape[0], "inter_spot_dist": VISIUM_PITCH_UM, "spot_diameter": VISIUM_SPOT_UM,
-        "pixel_size_um_embedded": um_per_px, "pixel_size_um_estimated": um_per_px, "magnification": "20x",
-        "fullres_px_width": image.shape[1], "fullres_px_height": image.shape[0], "hest_version_added": "synthetic",
+        "id": sample.sample_id,
+        "dataset_title": "humanst synthetic demo",
+        "image_filename": wsi_path.name,
+        "organ": "Breast",
+        "tissue": "synthetic",
+        "disease_state": "Cancer",
+        "disease_comment": "synthetic",
+        "oncotree_code": "IDC",
+        "species": "Homo sapiens",
+        "patient": sample.sample_id,
+        "st_technology": "Visium",
+        "preservation_method": "FFPE",
+        "treatment_comment": "",
+        "subseries": "",
+        "data_publication_date": "2026-11-29",
+        "license": "CC BY 4.0",
+        "study_link": "",
+        "download_page_link1": "",
+        "nb_genes": counts.shape[1],
+        "spots_under_tissue": counts.shape[0],
+        "inter_spot_dist": VISIUM_PITCH_UM,
+        "spot_diameter": VISIUM_SPOT_UM,
+        "pixel_size_um_embedded": um_per_px,
+        "pixel_size_um_estimated": um_per_px,
+        "magnification": "20x",
+        "fullres_px_width": image.shape[1],
+        "fullres_px_height": image.shape[0],
+        "hest_version_added": "synthetic",
     }
     meta_path = root / "metadata" / f"{sample.sample_id}.json"
     meta_path.parent.mkdir(parents=True, exist_ok=True)
     meta_path.write_text(json.dumps(meta, indent=2))
     files = [st_path, wsi_path, meta_path]
     files += write_truth(
-        sample, root, barcodes, truth, counts,
+        sample,
+        root,
+        barcodes,
+        truth,
+        counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "pitch_um": VISIUM_PITCH_UM},
     )
     return WrittenSample(sample.sample_id, "hest", root, root, files, counts.shape[0], counts.shape[1], um_per_px)

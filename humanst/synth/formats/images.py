@@ -15,7 +15,9 @@ def downscale(image: np.ndarray, factor: float) -> np.ndarray:
     """Resize by ``factor`` (< 1 shrinks) with area-style filtering; keeps dtype uint8."""
     height, width = image.shape[:2]
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BICUBIC))
+    return np.asarray(
+        Image.fromarray(image).resize(size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BICUBIC)
+    )
 
 
 def write_picture(path: str | Path, image: np.ndarray, *, quality: int = 90) -> Path:
@@ -41,7 +43,11 @@ def write_pyramidal_tiff(path: str | Path, image: np.ndarray, *, um_per_px: floa
     levels = _levels(image, min_side=tile)
     px_per_cm = 1e4 / um_per_px
     with tifffile.TiffWriter(path, bigtiff=image.nbytes > 2**31) as tif:
-        options = {"tile": (tile, tile), "compression": "zlib", "photometric": "rgb" if image.ndim == 3 else "minisblack"}
+        options = {
+            "tile": (tile, tile),
+            "compression": "zlib",
+            "photometric": "rgb" if image.ndim == 3 else "minisblack",
+        }
         tif.write(
             levels[0],
             subifds=len(levels) - 1,

@@ -39,8 +39,13 @@ def write_legacy_st(sample: SynthSample, root: Path) -> WrittenSample:
     pixel_x, pixel_y = frame.to_px(x_um, y_um)
     selection = pd.DataFrame(
         {
-            "x": ax, "y": ay, "new_x": np.round(new_x, 2), "new_y": np.round(new_y, 2),
-            "pixel_x": np.round(pixel_x, 2), "pixel_y": np.round(pixel_y, 2), "selected": selected.astype(int),
+            "x": ax,
+            "y": ay,
+            "new_x": np.round(new_x, 2),
+            "new_y": np.round(new_y, 2),
+            "pixel_x": np.round(pixel_x, 2),
+            "pixel_y": np.round(pixel_y, 2),
+            "selected": selected.astype(int),
         }
     )
     sel_path = root / "spot-selections" / f"{sample.sample_id}_selection.tsv"
@@ -55,8 +60,13 @@ def write_legacy_st(sample: SynthSample, root: Path) -> WrittenSample:
         edge[np.flatnonzero(~selected)[np.argmax(coverage[~selected])]] = True
     rows = np.flatnonzero(selected | edge)
     counts, truth = simulate_counts(
-        tissue, sample.genes, x_um[rows], y_um[rows], Footprint("disc", ST_SPOT_UM / 2),
-        target_umis=TARGET_UMIS * sample.spec.depth, seed=sample.spec.seed,
+        tissue,
+        sample.genes,
+        x_um[rows],
+        y_um[rows],
+        Footprint("disc", ST_SPOT_UM / 2),
+        target_umis=TARGET_UMIS * sample.spec.depth,
+        seed=sample.spec.seed,
     )
     spot_ids = [f"{ax[i]}x{ay[i]}" for i in rows]
     matrix = pd.DataFrame(counts.toarray(), index=pd.Index(spot_ids), columns=list(sample.genes.genes))
@@ -67,7 +77,13 @@ def write_legacy_st(sample: SynthSample, root: Path) -> WrittenSample:
     truth["selected"] = selected[rows]
     files = [counts_path, sel_path, image_path]
     files += write_truth(
-        sample, root, spot_ids, truth, counts,
+        sample,
+        root,
+        spot_ids,
+        truth,
+        counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "pitch_um": ST_PITCH_UM},
     )
-    return WrittenSample(sample.sample_id, "legacy_st", root, root, files, int(selected[rows].sum()), counts.shape[1], um_per_px)
+    return WrittenSample(
+        sample.sample_id, "legacy_st", root, root, files, int(selected[rows].sum()), counts.shape[1], um_per_px
+    )

@@ -18,7 +18,9 @@ SPOT_DIAMETER_DEFINITION_UM = 65.0  # Space Ranger >= 1.3: spot_diameter_fullres
 FIDUCIAL_TO_SPOT = 1.615  # fiducial_diameter_fullres / spot_diameter_fullres on real slides
 
 
-def hex_spot_grid(tissue: Tissue, *, pitch_um: float = VISIUM_PITCH_UM, margin_um: float = 40.0) -> dict[str, np.ndarray]:
+def hex_spot_grid(
+    tissue: Tissue, *, pitch_um: float = VISIUM_PITCH_UM, margin_um: float = 40.0
+) -> dict[str, np.ndarray]:
     """Visium hexagonal grid over the section: ``array_row``, ``array_col`` ((row + col) even), ``x_um``, ``y_um``."""
     col_um, row_um = pitch_um / 2.0, pitch_um * np.sqrt(3) / 2.0
     n_rows = int((tissue.height_um - 2 * margin_um) // row_um) + 1
@@ -44,7 +46,9 @@ def random_barcodes(n: int, rng: np.random.Generator, *, suffix: str = "-1") -> 
     return list(out)[:n]
 
 
-def write_spatial_images(folder: Path, image: np.ndarray, *, hires_px: int = 2000, lowres_px: int = 600) -> dict[str, float]:
+def write_spatial_images(
+    folder: Path, image: np.ndarray, *, hires_px: int = 2000, lowres_px: int = 600
+) -> dict[str, float]:
     """Write ``tissue_hires_image.png`` and ``tissue_lowres_image.png``; return their scale factors."""
     longest = max(image.shape[:2])
     hires_scalef = min(1.0, hires_px / longest, 0.5)

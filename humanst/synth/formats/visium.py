@@ -75,12 +75,25 @@ def write_visium(sample: SynthSample, root: Path) -> WrittenSample:
     tif = write_pyramidal_tiff(root / "outs" / f"{sample.sample_id}_image.tif", image, um_per_px=um_per_px)
     scalefs = write_spatial_images(spatial, image)
     sf = write_scalefactors(
-        spatial / "scalefactors_json.json", spot_diameter_fullres=SPOT_DIAMETER_DEFINITION_UM / um_per_px, scalefs=scalefs
+        spatial / "scalefactors_json.json",
+        spot_diameter_fullres=SPOT_DIAMETER_DEFINITION_UM / um_per_px,
+        scalefs=scalefs,
     )
     truth_files = write_truth(
-        sample, root, kept_barcodes, truth, counts,
+        sample,
+        root,
+        kept_barcodes,
+        truth,
+        counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "image": tif.name, "pitch_um": 100.0},
     )
-    files = [h5, spatial / "tissue_positions.csv", sf, spatial / "tissue_hires_image.png",
-             spatial / "tissue_lowres_image.png", tif, *truth_files]
+    files = [
+        h5,
+        spatial / "tissue_positions.csv",
+        sf,
+        spatial / "tissue_hires_image.png",
+        spatial / "tissue_lowres_image.png",
+        tif,
+        *truth_files,
+    ]
     return WrittenSample(sample.sample_id, "visium", root, outs, files, counts.shape[0], counts.shape[1], um_per_px)

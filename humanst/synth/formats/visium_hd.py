@@ -1,4 +1,4 @@
-"""Visium HD (Space Ranger 3.x ``outs/``): ``binned_outputs/square_008um`` and ``square_016um``, feature slice, images."""
+"""Visium HD (Space Ranger 3.x ``outs/``): 8 and 16 um ``binned_outputs``, feature slice, images."""
 
 from __future__ import annotations
 
@@ -30,8 +30,15 @@ def _bin_barcode(bin_um: int, row: int, col: int) -> str:
 
 
 def _write_bin_level(
-    outs: Path, bin_um: int, rows: np.ndarray, cols: np.ndarray, in_tissue: np.ndarray, counts: sparse.csr_matrix,
-    frame: PixelFrame, scalefs: dict[str, float], genes: tuple[tuple[str, ...], tuple[str, ...]],
+    outs: Path,
+    bin_um: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    in_tissue: np.ndarray,
+    counts: sparse.csr_matrix,
+    frame: PixelFrame,
+    scalefs: dict[str, float],
+    genes: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> list[Path]:
     folder = outs / "binned_outputs" / f"square_{bin_um:03d}um"
     (folder / "spatial").mkdir(parents=True, exist_ok=True)
@@ -51,7 +58,11 @@ def _write_bin_level(
     positions.to_parquet(parquet, index=False)
     keep = np.flatnonzero(in_tissue)
     h5 = write_10x_h5(
-        folder / "filtered_feature_bc_matrix.h5", counts, [barcodes[i] for i in keep], genes[0], genes[1],
+        folder / "filtered_feature_bc_matrix.h5",
+        counts,
+        [barcodes[i] for i in keep],
+        genes[0],
+        genes[1],
         attrs={"chemistry_description": "Visium HD v1", "software_version": "spaceranger-3.0.1"},
     )
     sf = write_scalefactors(
@@ -71,16 +82,22 @@ def write_visium_hd(sample: SynthSample, root: Path) -> WrittenSample:
     outs.mkdir(parents=True, exist_ok=True)
     tissue, um_per_px = sample.tissue, sample.spec.um_per_px
     frame = PixelFrame.covering(tissue, um_per_px)
-    n_rows, n_cols = int(tissue.height_um // (BIN_UM * COARSE_FACTOR)) * COARSE_FACTOR, int(
-        tissue.width_um // (BIN_UM * COARSE_FACTOR)
-    ) * COARSE_FACTOR
+    n_rows, n_cols = (
+        int(tissue.height_um // (BIN_UM * COARSE_FACTOR)) * COARSE_FACTOR,
+        int(tissue.width_um // (BIN_UM * COARSE_FACTOR)) * COARSE_FACTOR,
+    )
     rows, cols = (a.ravel() for a in np.mgrid[0:n_rows, 0:n_cols])
     x_um, y_um = (cols + 0.5) * BIN_UM, (rows + 0.5) * BIN_UM
     in_tissue = tissue.sample(tissue.tissue, x_um, y_um) > 0.5
     keep = np.flatnonzero(in_tissue)
     counts, truth = simulate_counts(
-        tissue, sample.genes, x_um[keep], y_um[keep], Footprint("square", BIN_UM / 2),
-        target_umis=TARGET_UMIS * sample.spec.depth, seed=sample.spec.seed,
+        tissue,
+        sample.genes,
+        x_um[keep],
+        y_um[keep],
+        Footprint("square", BIN_UM / 2),
+        target_umis=TARGET_UMIS * sample.spec.depth,
+        seed=sample.spec.seed,
     )
     image = render_he(tissue, frame)
     spatial = outs / "spatial"
@@ -108,7 +125,11 @@ def write_visium_hd(sample: SynthSample, root: Path) -> WrittenSample:
     files += [slice_path, tif, spatial / "tissue_hires_image.png", spatial / "tissue_lowres_image.png"]
     barcodes = [_bin_barcode(BIN_UM, rows[i], cols[i]) for i in keep]
     files += write_truth(
-        sample, root, barcodes, truth, counts,
+        sample,
+        root,
+        barcodes,
+        truth,
+        counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "image": tif.name, "bin_um": BIN_UM},
     )
     return WrittenSample(sample.sample_id, "visium_hd", root, outs, files, counts.shape[0], counts.shape[1], um_per_px)

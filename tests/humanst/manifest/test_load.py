@@ -40,12 +40,14 @@ def test_demo_manifest_covers_all_platforms_and_patients(demo_manifest_path: Pat
     assert len({s.patient_id for s in atlas.samples}) >= 4
     assert {s.platform for s in atlas.samples} == set(Platform)
     assert all(s.synth is not None and s.redistributable for s in atlas.samples)
-    assert atlas.patch.size_px == 224 and atlas.patch.um_per_px == 0.5
+    assert atlas.patch.size_px == 224
+    assert atlas.patch.um_per_px == 0.5
 
 
 def test_a_valid_manifest_parses_with_defaults():
     atlas = parse_manifest(manifest_with(GOOD_SAMPLE))
-    assert atlas.pseudo_spot_um == 55 and atlas.gene_sets == ["hallmark", "reactome"]
+    assert atlas.pseudo_spot_um == 55
+    assert atlas.gene_sets == ["hallmark", "reactome"]
     assert atlas.samples[0].files[0].kind == "url"
 
 

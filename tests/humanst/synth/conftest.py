@@ -25,4 +25,3 @@ def tiny_layouts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Sy
         sample = SynthSample.create(f"tiny-{platform.replace('_', '-')}", platform, spec)
         out[platform] = (sample, get_format(platform).writer(sample, root / sample.sample_id))
     return out
-

@@ -25,14 +25,16 @@ def spots():
 def test_genes_are_real_hallmark_symbols_with_unique_ids(spots):
     model = spots["model"]
     hallmark = set(load_collection("hallmark").genes())
-    assert set(model.genes) <= hallmark and len(model.genes) == len(hallmark)
+    assert set(model.genes) <= hallmark
+    assert len(model.genes) == len(hallmark)
     assert len(set(model.gene_ids)) == len(model.gene_ids)
     assert all(i.startswith("ENSG9") and len(i) == 15 for i in model.gene_ids)
 
 
 def test_counts_are_overdispersed_integers(spots):
     counts = spots["counts"]
-    assert counts.dtype == np.int32 and counts.data.min() > 0
+    assert counts.dtype == np.int32
+    assert counts.data.min() > 0
     dense = counts.toarray()
     mean, var = dense.mean(axis=0), dense.var(axis=0)
     high = mean > 5

@@ -12,10 +12,27 @@ from spatialdata_io.experimental import from_legacy_anndata
 from humanst.synth import counts_checksum, read_truth
 
 METADATA_KEYS = {
-    "id", "dataset_title", "image_filename", "organ", "tissue", "disease_state", "oncotree_code", "species",
-    "patient", "st_technology", "preservation_method", "license", "nb_genes", "spots_under_tissue",
-    "inter_spot_dist", "spot_diameter", "pixel_size_um_embedded", "pixel_size_um_estimated", "magnification",
-    "fullres_px_width", "fullres_px_height",
+    "id",
+    "dataset_title",
+    "image_filename",
+    "organ",
+    "tissue",
+    "disease_state",
+    "oncotree_code",
+    "species",
+    "patient",
+    "st_technology",
+    "preservation_method",
+    "license",
+    "nb_genes",
+    "spots_under_tissue",
+    "inter_spot_dist",
+    "spot_diameter",
+    "pixel_size_um_embedded",
+    "pixel_size_um_estimated",
+    "magnification",
+    "fullres_px_width",
+    "fullres_px_height",
 }
 
 
@@ -37,13 +54,16 @@ def test_h5ad_round_trips_counts_and_coordinates(hest):
     um = adata.obsm["spatial"] * meta["pixel_size_um_estimated"]
     np.testing.assert_allclose(um, truth[["x_um", "y_um"]].to_numpy(), atol=1e-6)
     scalefactors = adata.uns["spatial"]["ST"]["scalefactors"]
-    assert scalefactors["spot_diameter_fullres"] == pytest.approx(meta["spot_diameter"] / meta["pixel_size_um_estimated"])
+    assert scalefactors["spot_diameter_fullres"] == pytest.approx(
+        meta["spot_diameter"] / meta["pixel_size_um_estimated"]
+    )
 
 
 def test_metadata_and_pyramidal_wsi_agree(hest):
     sample, written, adata, meta = hest
     assert set(meta) >= METADATA_KEYS
-    assert meta["spots_under_tissue"] == adata.n_obs and meta["nb_genes"] == adata.n_vars
+    assert meta["spots_under_tissue"] == adata.n_obs
+    assert meta["nb_genes"] == adata.n_vars
     with tifffile.imread(written.data_path / "wsis" / f"{sample.sample_id}.tif", aszarr=True) as store:
         group = zarr.open_group(store, mode="r")
         level0 = group["0"]

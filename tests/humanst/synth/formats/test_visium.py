@@ -53,7 +53,10 @@ def test_images_match_scalefactors(visium):
     sample, written, sdata = visium
     full = sdata.images[f"{sample.sample_id}_full_image"]["scale0"].image
     height, width = full.shape[1:]
-    assert (height, width) == (round(sample.spec.height_um / sample.spec.um_per_px), round(sample.spec.width_um / sample.spec.um_per_px))
+    assert (height, width) == (
+        round(sample.spec.height_um / sample.spec.um_per_px),
+        round(sample.spec.width_um / sample.spec.um_per_px),
+    )
     scalefactors = json.loads((written.data_path / "spatial" / "scalefactors_json.json").read_text())
     for name, key in (("hires", "tissue_hires_scalef"), ("lowres", "tissue_lowres_scalef")):
         png = Image.open(written.data_path / "spatial" / f"tissue_{name}_image.png")
@@ -71,7 +74,12 @@ def test_positions_file_is_headered_and_lists_all_spots(visium):
     _, written, sdata = visium
     positions = pd.read_csv(written.data_path / "spatial" / "tissue_positions.csv")
     assert list(positions.columns) == [
-        "barcode", "in_tissue", "array_row", "array_col", "pxl_row_in_fullres", "pxl_col_in_fullres"
+        "barcode",
+        "in_tissue",
+        "array_row",
+        "array_col",
+        "pxl_row_in_fullres",
+        "pxl_col_in_fullres",
     ]
     assert (positions["in_tissue"] == 0).any(), "off-tissue spots are listed too, as Space Ranger does"
     assert set(sdata.tables["table"].obs_names) == set(positions.loc[positions["in_tissue"] == 1, "barcode"])

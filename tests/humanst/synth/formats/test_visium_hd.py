@@ -47,6 +47,11 @@ def test_scalefactors_obey_the_bin_identity(visium_hd):
         assert sf["microns_per_pixel"] == sample.spec.um_per_px
         positions = pd.read_parquet(folder / "spatial" / "tissue_positions.parquet")
         assert list(positions.columns) == [
-            "barcode", "in_tissue", "array_row", "array_col", "pxl_row_in_fullres", "pxl_col_in_fullres"
+            "barcode",
+            "in_tissue",
+            "array_row",
+            "array_col",
+            "pxl_row_in_fullres",
+            "pxl_col_in_fullres",
         ]
         assert positions["barcode"].str.fullmatch(rf"s_{bin_um:03d}um_\d{{5}}_\d{{5}}-1").all()

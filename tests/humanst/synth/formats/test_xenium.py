@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import spatialdata_io
+from hypothesis import given
+from hypothesis import strategies as st
 from spatialdata.transformations import get_transformation
 
 from humanst.synth import counts_checksum, read_truth
@@ -18,9 +20,7 @@ def xenium(tiny_layouts):
 
 
 def test_cell_id_encoding_matches_10x():
-    assert cell_id_strings(np.array([0, 1, 0xFFFFFFFF], dtype=np.uint32)) == [
-        "aaaaaaaa-1", "aaaaaaab-1", "pppppppp-1"
-    ]
+    assert cell_id_strings(np.array([0, 1, 0xFFFFFFFF], dtype=np.uint32)) == ["aaaaaaaa-1", "aaaaaaab-1", "pppppppp-1"]
 
 
 def test_opens_with_spatialdata_io_and_round_trips_cells(xenium):
@@ -43,8 +43,9 @@ def test_transcripts_agree_with_the_cell_matrix(xenium):
     assert {"x_location", "y_location", "z_location", "feature_name", "cell_id"} <= set(transcripts.columns)
     per_cell = transcripts.groupby("cell_id").size()
     totals = pd.Series(np.asarray(table.X.sum(axis=1)).ravel(), index=table.obs["cell_id"].astype(str).to_numpy())
-    pd.testing.assert_series_equal(per_cell.reindex(totals.index).fillna(0).astype(int), totals.astype(int),
-                                   check_names=False)
+    pd.testing.assert_series_equal(
+        per_cell.reindex(totals.index).fillna(0).astype(int), totals.astype(int), check_names=False
+    )
     assert "transcripts" in sdata.points
 
 
@@ -59,3 +60,11 @@ def test_he_alignment_maps_he_pixels_onto_morphology_pixels(xenium):
     assert not np.allclose(affine[:2, :2], np.diag(np.diag(affine[:2, :2]))), "the H&E is rotated, as in practice"
     focus = sdata.images["morphology_focus"]["scale0"].image
     assert focus.shape[-1] == pytest.approx(sample.spec.width_um / MORPHOLOGY_UM_PER_PX, abs=1)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=50, unique=True))
+def test_cell_ids_decode_back_to_their_prefix(prefixes):
+    ids = cell_id_strings(np.array(prefixes, dtype=np.uint32))
+    decoded = [int("".join("%x" % (ord(ch) - ord("a")) for ch in cid.split("-")[0]), 16) for cid in ids]
+    assert decoded == prefixes
+    assert all(len(cid) == 10 and cid.endswith("-1") for cid in ids)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from benchmarks.cli import app as bench_app
+from humanst.cli import app as humanst_app
+from stamp.cli import app as stamp_app
+
+runner = CliRunner()
+APPS = {"humanst": humanst_app, "stamp": stamp_app, "stamp-bench": bench_app}
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_help_works_and_lists_commands(name):
+    result = runner.invoke(APPS[name], ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "Commands" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_console_scripts_are_installed(name):
+    script = Path(sys.executable).parent / name
+    exe = str(script) if script.exists() else shutil.which(name)
+    assert exe, f"console script {name} is not installed"
+    done = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0
+    assert "Usage" in done.stdout
+
+
+UNBUILT = [
+    ("humanst", ["build", "m.yaml"]),
+    ("humanst", ["validate", "atlas"]),
+    ("humanst", ["info", "atlas"]),
+    ("humanst", ["export", "atlas"]),
+    ("humanst", ["score", "x.h5ad"]),
+    ("stamp", ["encoders"]),
+    ("stamp", ["fit"]),
+    ("stamp", ["embed"]),
+    ("stamp", ["export", "run"]),
+    ("stamp-bench", ["run"]),
+    ("stamp-bench", ["compare", "a", "b"]),
+    ("stamp-bench", ["report", "r"]),
+    ("stamp-bench", ["submit", "r"]),
+    ("stamp-bench", ["leaderboard", "d"]),
+    ("stamp-bench", ["fetch-cohort", "tcga"]),
+]
+
+
+@pytest.mark.parametrize(("name", "args"), UNBUILT)
+def test_unbuilt_commands_say_so_with_exit_code_2(name, args):
+    result = runner.invoke(APPS[name], args)
+    assert result.exit_code == 2
+    assert "is not built yet" in result.output
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
+
+
+def test_validate_manifest_good_and_bad(tmp_path: Path, demo_manifest_path: Path):
+    ok = runner.invoke(humanst_app, ["validate-manifest", str(demo_manifest_path)])
+    assert ok.exit_code == 0
+    assert "valid" in ok.output
+    assert "5 patients" in ok.output
+    data = yaml.safe_load(demo_manifest_path.read_text())
+    data["samples"][2]["platform"] = "merscope"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    result = runner.invoke(humanst_app, ["validate-manifest", str(bad)])
+    assert result.exit_code == 1
+    assert f"sample '{data['samples'][2]['id']}' field 'platform'" in result.output
+    assert "Traceback" not in result.output
+
+
+def _small_demo_manifest(tmp_path: Path, demo_manifest_path: Path) -> Path:
+    data = yaml.safe_load(demo_manifest_path.read_text())
+    picked, seen = [], set()
+    for sample in data["samples"]:
+        if sample["platform"] not in seen:
+            seen.add(sample["platform"])
+            sample["synth"].update(width_um=300, height_um=300, um_per_px=2.0)
+            picked.append(sample)
+    data["samples"] = picked
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_demo_writes_raw_data_and_prints_a_table(tmp_path: Path, demo_manifest_path: Path):
+    manifest = _small_demo_manifest(tmp_path, demo_manifest_path)
+    result = runner.invoke(humanst_app, ["demo", "--out", str(tmp_path / "out"), "--manifest", str(manifest)])
+    assert result.exit_code == 0, result.output
+    assert "5/5 samples written" in result.output
+    for platform in ("visium", "visium_hd", "xenium", "legacy_st", "hest"):
+        assert platform in result.output
+    assert len(list((tmp_path / "out" / "raw").glob("*/truth/obs.parquet"))) == 5
+
+
+def test_synth_reports_unknown_sample_ids(tmp_path: Path, demo_manifest_path: Path):
+    result = runner.invoke(humanst_app, ["synth", str(demo_manifest_path), "--out", str(tmp_path), "-s", "nope"])
+    assert result.exit_code == 1
+    assert "no sample 'nope'" in result.output
+    assert "valid ids" in result.output
