@@ -119,7 +119,7 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     inside = np.clip(inside, 0.0, 1.0)
 
     # Collagen fibres: anisotropic noise in two orientations blended by a smooth field, strongest in stroma.
-    fibre_px = (max(0.5, 0.6 / frame.um_per_px), max(2.0, 7.0 / frame.um_per_px))
+    fibre_px = (max(0.8, 0.8 / frame.um_per_px), max(3.0, 8.0 / frame.um_per_px))
     noise = rng.standard_normal(frame.shape, dtype=np.float32)
     horiz = ndimage.gaussian_filter(noise, fibre_px)
     vert = ndimage.gaussian_filter(noise, fibre_px[::-1])
@@ -127,7 +127,12 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     blend = (blend - blend.min()) / (np.ptp(blend) + 1e-9)
     fibres = blend * horiz + (1 - blend) * vert
     fibres /= fibres.std() + 1e-9
-    eosin = eosin_level * (1.0 + 0.35 * stroma * fibres) * (1.0 - 0.25 * necrosis * np.abs(fibres))
+    # Necrosis: pale, granular debris rather than fibres.
+    granules = ndimage.gaussian_filter(
+        rng.standard_normal(frame.shape, dtype=np.float32), max(0.7, 1.2 / frame.um_per_px)
+    )
+    granules /= granules.std() + 1e-9
+    eosin = eosin_level * (1.0 + 0.35 * stroma * fibres) * (1.0 + 0.3 * necrosis * np.clip(granules, -2.5, 2.5))
 
     nuclear, owner = _stamp_nuclei(tissue, frame)
     texture = _chromatin_texture(tissue, frame, xs, ys)
@@ -146,6 +151,9 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
 def render_dapi(tissue: Tissue, frame: PixelFrame, *, max_value: int = 4000) -> np.ndarray:
     """Render a DAPI-like nuclear stain image (uint16) of the tissue seen through ``frame``."""
     rng = np.random.default_rng([tissue.seed, 5, round(frame.um_per_px * 1e4)])
-    nuclear, _ = _stamp_nuclei(tissue, frame)
-    signal = nuclear / 1.7 * max_value + rng.normal(60.0, 15.0, size=frame.shape)
+    nuclear, owner = _stamp_nuclei(tissue, frame)
+    xs, ys = frame.pixel_microns()
+    texture = _chromatin_texture(tissue, frame, xs, ys)
+    stained = nuclear * (1.0 + 0.3 * np.clip(texture, -2.0, 2.0) * (owner > 0))
+    signal = ndimage.gaussian_filter(stained, 0.7) / 1.7 * max_value + rng.normal(60.0, 15.0, size=frame.shape)
     return np.clip(signal, 0, np.iinfo(np.uint16).max).astype(np.uint16)
