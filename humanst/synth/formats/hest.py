@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from humanst.synth.expression import Footprint, simulate_counts
 from humanst.synth.formats._registry import register_format
 from humanst.synth.formats.images import downscale, write_pyramidal_tiff
-from humanst.synth.formats.spaceranger import VISIUM_PITCH_UM, VISIUM_SPOT_UM, hex_spot_grid, random_barcodes
+from humanst.synth.formats.spaceranger import VISIUM_PITCH_UM, VISIUM_SPOT_UM, visium_spots
 from humanst.synth.render import PixelFrame, render_he
 from humanst.synth.sample import SynthSample, WrittenSample, write_truth
 
@@ -29,21 +28,11 @@ def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
     import anndata as ad  # imported here: anndata pulls in dask, which `import humanst.synth` must not
 
     tissue, um_per_px = sample.tissue, sample.spec.um_per_px
-    grid = hex_spot_grid(tissue)
-    in_tissue = tissue.sample(tissue.tissue, grid["x_um"], grid["y_um"]) > 0.5
-    keep = np.flatnonzero(in_tissue)
+    spots = visium_spots(sample, target_umis=TARGET_UMIS)
+    keep, counts, barcodes = spots.keep, spots.counts, spots.kept_barcodes
+    grid = spots.grid
     frame = PixelFrame.covering(tissue, um_per_px)
     col_px, row_px = frame.to_px(grid["x_um"][keep], grid["y_um"][keep])
-    counts, truth = simulate_counts(
-        tissue,
-        sample.genes,
-        grid["x_um"][keep],
-        grid["y_um"][keep],
-        Footprint("disc", VISIUM_SPOT_UM / 2),
-        target_umis=TARGET_UMIS * sample.spec.depth,
-        seed=sample.spec.seed,
-    )
-    barcodes = [random_barcodes(len(in_tissue), sample.rng(1))[i] for i in keep]
     image = render_he(tissue, frame)
     scalef = min(1.0, DOWNSCALED_PX / max(image.shape[:2]))
     obs = pd.DataFrame(
@@ -110,7 +99,7 @@ def write_hest(sample: SynthSample, root: Path) -> WrittenSample:
         sample,
         root,
         barcodes,
-        truth,
+        spots.truth,
         counts,
         geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "pitch_um": VISIUM_PITCH_UM},
     )

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+from scipy import sparse
 
+from humanst.synth.expression import Footprint, simulate_counts
 from humanst.synth.formats.images import downscale, write_picture
+from humanst.synth.sample import SynthSample
 from humanst.synth.tissue import Tissue
 
-__all__ = ["hex_spot_grid", "random_barcodes", "write_scalefactors", "write_spatial_images"]
+__all__ = [
+    "VisiumSpots",
+    "hex_spot_grid",
+    "random_barcodes",
+    "visium_spots",
+    "write_scalefactors",
+    "write_spatial_images",
+]
 
 VISIUM_PITCH_UM = 100.0  # centre-to-centre
 VISIUM_SPOT_UM = 55.0
@@ -71,3 +83,42 @@ def write_scalefactors(path: Path, *, spot_diameter_fullres: float, scalefs: dic
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=4))
     return path
+
+
+@dataclass(frozen=True)
+class VisiumSpots:
+    """The 55 um spots of a Visium capture area over a sample, with counts for those under tissue."""
+
+    grid: dict[str, np.ndarray]  # every spot of the array
+    in_tissue: np.ndarray  # bool per spot
+    barcodes: list[str]  # per spot
+    counts: sparse.csr_matrix  # in-tissue spots x genes
+    truth: pd.DataFrame  # in-tissue spots
+
+    @property
+    def keep(self) -> np.ndarray:
+        """Indices of the in-tissue spots (rows of ``counts``)."""
+        return np.flatnonzero(self.in_tissue)
+
+    @property
+    def kept_barcodes(self) -> list[str]:
+        """Barcodes of the in-tissue spots, in ``counts`` order."""
+        return [self.barcodes[i] for i in self.keep]
+
+
+def visium_spots(sample: SynthSample, *, target_umis: float) -> VisiumSpots:
+    """Lay the Visium array over the sample and draw counts for the spots whose centre is on tissue."""
+    tissue = sample.tissue
+    grid = hex_spot_grid(tissue)
+    in_tissue = tissue.sample(tissue.tissue, grid["x_um"], grid["y_um"]) > 0.5
+    keep = np.flatnonzero(in_tissue)
+    counts, truth = simulate_counts(
+        tissue,
+        sample.genes,
+        grid["x_um"][keep],
+        grid["y_um"][keep],
+        Footprint("disc", VISIUM_SPOT_UM / 2),
+        target_umis=target_umis * sample.spec.depth,
+        seed=sample.spec.seed,
+    )
+    return VisiumSpots(grid, in_tissue, random_barcodes(len(in_tissue), sample.rng(1)), counts, truth)

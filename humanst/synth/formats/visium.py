@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from humanst.synth.expression import Footprint, simulate_counts
 from humanst.synth.formats._registry import register_format
 from humanst.synth.formats.images import write_pyramidal_tiff
 from humanst.synth.formats.spaceranger import (
     SPOT_DIAMETER_DEFINITION_UM,
+    VISIUM_PITCH_UM,
     VISIUM_SPOT_UM,
-    hex_spot_grid,
-    random_barcodes,
+    visium_spots,
     write_scalefactors,
     write_spatial_images,
 )
@@ -35,38 +34,25 @@ def write_visium(sample: SynthSample, root: Path) -> WrittenSample:
     spatial.mkdir(parents=True, exist_ok=True)
     um_per_px = sample.spec.um_per_px
     tissue = sample.tissue
-    grid = hex_spot_grid(tissue)
-    in_tissue = tissue.sample(tissue.tissue, grid["x_um"], grid["y_um"]) > 0.5
-    barcodes = random_barcodes(len(in_tissue), sample.rng(1))
+    spots = visium_spots(sample, target_umis=TARGET_UMIS)
     frame = PixelFrame.covering(tissue, um_per_px)
-    col_px, row_px = frame.to_px(grid["x_um"], grid["y_um"])
+    col_px, row_px = frame.to_px(spots.grid["x_um"], spots.grid["y_um"])
     positions = pd.DataFrame(
         {
-            "barcode": barcodes,
-            "in_tissue": in_tissue.astype(int),
-            "array_row": grid["array_row"],
-            "array_col": grid["array_col"],
+            "barcode": spots.barcodes,
+            "in_tissue": spots.in_tissue.astype(int),
+            "array_row": spots.grid["array_row"],
+            "array_col": spots.grid["array_col"],
             "pxl_row_in_fullres": np.round(row_px).astype(int),
             "pxl_col_in_fullres": np.round(col_px).astype(int),
         }
     )
     positions.to_csv(spatial / "tissue_positions.csv", index=False)
-
-    keep = np.flatnonzero(in_tissue)
-    counts, truth = simulate_counts(
-        tissue,
-        sample.genes,
-        grid["x_um"][keep],
-        grid["y_um"][keep],
-        Footprint("disc", VISIUM_SPOT_UM / 2),
-        target_umis=TARGET_UMIS * sample.spec.depth,
-        seed=sample.spec.seed,
-    )
-    kept_barcodes = [barcodes[i] for i in keep]
+    counts = spots.counts
     h5 = write_10x_h5(
         outs / "filtered_feature_bc_matrix.h5",
         counts,
-        kept_barcodes,
+        spots.kept_barcodes,
         sample.genes.gene_ids,
         sample.genes.genes,
         attrs={"chemistry_description": "Visium Spatial Gene Expression", "software_version": "spaceranger-2.1.0"},
@@ -82,10 +68,15 @@ def write_visium(sample: SynthSample, root: Path) -> WrittenSample:
     truth_files = write_truth(
         sample,
         root,
-        kept_barcodes,
-        truth,
+        spots.kept_barcodes,
+        spots.truth,
         counts,
-        geometry={"um_per_px": um_per_px, "px_to_um": frame.matrix().tolist(), "image": tif.name, "pitch_um": 100.0},
+        geometry={
+            "um_per_px": um_per_px,
+            "px_to_um": frame.matrix().tolist(),
+            "image": tif.name,
+            "pitch_um": VISIUM_PITCH_UM,
+        },
     )
     files = [
         h5,
