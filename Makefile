@@ -21,15 +21,20 @@ $(VENV)/bin/python:
 	@if [ "$$(id -u)" = "0" ] && ! $(PYTHON) -c "import venv, ensurepip" >/dev/null 2>&1; then \
 		apt-get update -qq && apt-get install -y -qq python3-venv; fi
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	@$(PIP) install -q --upgrade pip >/dev/null 2>&1 || true
+
+# pip's full output goes to .venv/pip-install.log and is shown only when an install fails.
+PIP_LOG := $(VENV)/pip-install.log
 
 $(VENV)/.torch-stamp: | $(VENV)/bin/python
 	@if ! $(PY) -c "import torch, torchvision" >/dev/null 2>&1; then \
-		echo "installing $(TORCH_PIN) ..."; $(PIP) install -q $(TORCH_PIN); fi
+		echo "installing $(TORCH_PIN) (log: $(PIP_LOG)) ..."; \
+		$(PIP) install $(TORCH_PIN) >>$(PIP_LOG) 2>&1 || { tail -n 40 $(PIP_LOG); exit 1; }; fi
 	@touch $@
 
 $(STAMP): pyproject.toml $(VENV)/.torch-stamp
-	$(PIP) install -q -e ".[dev]"
+	@echo "installing humanst[dev] in editable mode (log: $(PIP_LOG)) ..."
+	@$(PIP) install -e ".[dev]" >>$(PIP_LOG) 2>&1 || { tail -n 40 $(PIP_LOG); exit 1; }
 	@touch $@
 
 demo: setup

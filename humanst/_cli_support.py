@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import NoReturn
 
 import typer
@@ -10,8 +11,9 @@ from rich.console import Console
 __all__ = ["NOT_BUILT_EXIT_CODE", "console", "err_console", "not_built"]
 
 NOT_BUILT_EXIT_CODE = 2
-console = Console()
-err_console = Console(stderr=True)
+# Rich falls back to 80 columns when output is not a terminal (CI logs, pipes); tables read better wider.
+console = Console() if sys.stdout.isatty() else Console(width=140)
+err_console = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=140)
 
 
 def not_built(command: str, planned: str) -> NoReturn:
