@@ -1,0 +1,60 @@
+"""Registry of pathway scoring methods (``@register_method``): ours and the reference tools."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from humanst.pathways.context import ScoringContext
+
+__all__ = ["MethodSpec", "get_method", "method_names", "register_method"]
+
+ScoreFunction = Callable[["ScoringContext"], np.ndarray]
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A scoring method: what it computes, the library it needs, and where it comes from."""
+
+    name: str
+    func: ScoreFunction
+    description: str
+    reference: str
+    requires: str | None = None  # import name of the optional library it delegates to
+    supports_background: bool = False  # honours background="matched" | "all" | "none"
+
+
+_REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register_method(
+    name: str, *, description: str, reference: str, requires: str | None = None, supports_background: bool = False
+) -> Callable[[ScoreFunction], ScoreFunction]:
+    """Register ``func(context) -> scores (spots x sets)`` as the scoring method ``name``."""
+
+    def decorator(func: ScoreFunction) -> ScoreFunction:
+        if name in _REGISTRY:
+            msg = f"a pathway scoring method named {name!r} is already registered"
+            raise ValueError(msg)
+        _REGISTRY[name] = MethodSpec(name, func, description, reference, requires, supports_background)
+        return func
+
+    return decorator
+
+
+def get_method(name: str) -> MethodSpec:
+    """Return the spec of method ``name``; an unknown name lists the registered ones."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        msg = f"unknown pathway scoring method {name!r}; registered: {', '.join(sorted(_REGISTRY))}"
+        raise KeyError(msg) from None
+
+
+def method_names() -> list[str]:
+    """List the registered method names, sorted."""
+    return sorted(_REGISTRY)

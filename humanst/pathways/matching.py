@@ -1,0 +1,92 @@
+"""Match gene-set members to the genes of a dataset: case-insensitive symbols, then Ensembl ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from humanst.pathways.genesets import GeneSets
+
+__all__ = ["GeneIndex", "MatchedSets", "match_gene_sets"]
+
+_ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*G\d+)\.\d+$")
+
+
+def _symbol_key(name: str) -> str:
+    return str(name).strip().upper()
+
+
+def _ensembl_key(name: str) -> str:
+    key = str(name).strip().upper()
+    match = _ENSEMBL_VERSION.match(key)
+    return match.group(1) if match else key
+
+
+@dataclass(frozen=True)
+class GeneIndex:
+    """The dataset's genes after merging duplicated symbols: unique names and how columns map onto them."""
+
+    names: list[str]  # one per unique gene (first spelling seen)
+    column_to_gene: np.ndarray  # (n_vars,) index into ``names`` for every column of X
+    lookup: dict[str, int]  # symbol and Ensembl keys -> gene index
+
+    @property
+    def has_duplicates(self) -> bool:
+        """Whether several columns of X collapse onto one gene (their counts are summed)."""
+        return len(self.names) < self.column_to_gene.size
+
+    @classmethod
+    def from_var(cls, var_names: pd.Index, gene_ids: pd.Series | None = None) -> GeneIndex:
+        """Build the index from ``var_names`` (symbols) and optional ``var['gene_ids']`` (Ensembl ids)."""
+        keys = [_symbol_key(v) for v in var_names]
+        codes, uniques = pd.factorize(pd.Index(keys))
+        first = pd.Series(list(var_names)).groupby(codes).first()
+        lookup = {key: int(i) for i, key in enumerate(uniques)}
+        if gene_ids is not None:
+            for column, gid in enumerate(gene_ids.astype(str)):
+                lookup.setdefault(_ensembl_key(gid), int(codes[column]))
+        return cls([str(n) for n in first.to_numpy()], codes.astype(np.int64), lookup)
+
+
+@dataclass(frozen=True)
+class MatchedSets:
+    """Gene sets resolved to gene indices of one dataset, with coverage and unmatched members."""
+
+    names: list[str]
+    members: list[np.ndarray]  # gene indices of the measured members of every set
+    n_members: np.ndarray  # members listed in the set
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def n_measured(self) -> np.ndarray:
+        """Measured members per set."""
+        return np.array([m.size for m in self.members], dtype=np.int64)
+
+    @property
+    def coverage(self) -> np.ndarray:
+        """Measured members / all members, per set."""
+        return self.n_measured / np.maximum(self.n_members, 1)
+
+
+def match_gene_sets(gene_sets: GeneSets, index: GeneIndex) -> MatchedSets:
+    """Resolve every member of every set against the dataset's genes; report the members not found."""
+    members, n_members, unmatched = [], [], {}
+    for name, genes in gene_sets.sets.items():
+        found: dict[int, None] = {}
+        missing = []
+        for gene in genes:
+            hit = index.lookup.get(_symbol_key(gene))
+            if hit is None:
+                hit = index.lookup.get(_ensembl_key(gene))
+            if hit is None:
+                missing.append(gene)
+            else:
+                found[hit] = None
+        members.append(np.fromiter(found, dtype=np.int64, count=len(found)))
+        n_members.append(len(genes))
+        if missing:
+            unmatched[name] = missing
+    return MatchedSets(list(gene_sets.sets), members, np.asarray(n_members, dtype=np.int64), unmatched)
