@@ -10,10 +10,18 @@ from scipy.stats import rankdata
 __all__ = ["expression_bins", "matched_controls"]
 
 
-def expression_bins(mean: np.ndarray, n_bins: int) -> np.ndarray:
-    """Bin genes by the rank of their mean expression into ``n_bins`` equal-count bins (ties share a bin)."""
-    n_items = max(1, round(mean.size / n_bins))
-    return ((rankdata(mean, method="min") - 1) // n_items).astype(np.int64)
+def expression_bins(mean: np.ndarray, n_bins: int, *, variable: np.ndarray | None = None) -> np.ndarray:
+    """Bin genes by the rank of their mean expression into ``n_bins`` equal-count bins (ties share a bin).
+
+    Genes that do not vary in the sample (``variable`` False, e.g. never detected) form one extra bin,
+    ``n_bins``: their z is 0, so they are matched only with each other and add nothing to a score.
+    """
+    variable = np.ones(mean.size, dtype=bool) if variable is None else np.asarray(variable, dtype=bool)
+    bins = np.full(mean.size, n_bins, dtype=np.int64)
+    n_items = max(1, round(int(variable.sum()) / n_bins))
+    if variable.any():
+        bins[variable] = np.minimum((rankdata(mean[variable], method="min") - 1) // n_items, n_bins - 1)
+    return bins
 
 
 def matched_controls(

@@ -47,9 +47,9 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
     """Build the weights of every active set for the context's background."""
     active = np.flatnonzero(ctx.active)
     matched = ctx.background == "matched"
-    bins = expression_bins(ctx.mean, ctx.n_bins) if matched else None
+    bins = expression_bins(ctx.mean, ctx.n_bins, variable=ctx.sd > 1e-12) if matched else None
     exact = matched and ctx.ctrl_size is None
-    bin_sizes = np.bincount(bins) if bins is not None else None
+    bin_sizes = np.bincount(bins, minlength=ctx.n_bins + 1) if bins is not None else None
     per_bin = np.zeros((bin_sizes.size, active.size)) if exact and bin_sizes is not None else None
     rows, cols, vals = [], [], []
     for col, set_idx in enumerate(active):
