@@ -113,13 +113,41 @@ def export(
 
 @app.command()
 def score(
-    data: Annotated[Path, typer.Argument(help="An .h5ad file or an atlas folder.")],
+    data: Annotated[Path, typer.Argument(help="An .h5ad of raw counts (spots x genes); atlas folders come later.")],
     gene_sets: Annotated[
-        str, typer.Option("--gene-sets", help="Comma-separated collections or GMT paths.")
-    ] = "hallmark",
+        str, typer.Option("--gene-sets", help="Comma-separated shipped collections (hallmark, reactome) or GMT paths.")
+    ] = "hallmark,reactome",
+    method: Annotated[str, typer.Option(help="Scoring method: mean_z (default), ulm (decoupler), ssgsea (gseapy).")] = (
+        "mean_z"
+    ),
+    background: Annotated[
+        str | None, typer.Option(help="mean_z only: matched (default), all, or none (naive).")
+    ] = None,
+    min_coverage: Annotated[
+        float, typer.Option(help="Mask sets whose measured members / all members fall below this.", min=0, max=1)
+    ] = 0.5,
+    layer: Annotated[str | None, typer.Option(help="Layer holding raw counts instead of X.")] = None,
+    groupby: Annotated[str | None, typer.Option(help="obs column of samples, each z-scored on its own.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of updating DATA in place.")
+    ] = None,
 ) -> None:
-    """Score pathways per spot (background-corrected mean z) for an AnnData or an atlas."""
-    not_built("humanst score", "the pathway scoring issue")
+    """Score pathways per spot (background-corrected mean z) and store them in obsm['pathways_<collection>']."""
+    from humanst.pathways.command import run_score
+
+    collections = [c.strip() for c in gene_sets.split(",") if c.strip()]
+    raise typer.Exit(
+        run_score(
+            data,
+            collections,
+            method=method,
+            background=background,
+            min_coverage=min_coverage,
+            layer=layer,
+            groupby=groupby,
+            out=out,
+        )
+    )
 
 
 def main() -> None:

@@ -39,7 +39,6 @@ UNBUILT = [
     ("humanst", ["validate", "atlas"]),
     ("humanst", ["info", "atlas"]),
     ("humanst", ["export", "atlas"]),
-    ("humanst", ["score", "x.h5ad"]),
     ("stamp", ["encoders"]),
     ("stamp", ["fit"]),
     ("stamp", ["embed"]),
