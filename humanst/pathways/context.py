@@ -1,4 +1,4 @@
-"""Chunked access to one sample's counts: CP10k + log1p per chunk, per-gene mean and SD, set membership."""
+"""Chunked access to one sample's counts, per-gene statistics, and everything a scoring method needs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 from scipy import sparse
 
 from humanst.errors import HumanstError
-from humanst.pathways.matching import GeneIndex, MatchedSets
+from humanst.pathways.matching import GeneIndex, GeneMap, MatchedSets
 
-__all__ = ["Background", "CountsSource", "ScoringContext", "log_normalise"]
+__all__ = ["Background", "Chunk", "CountsSource", "ScoringContext", "log_normalise"]
 
 Background = Literal["matched", "all", "none"]
 TARGET_SUM = 1e4
@@ -28,6 +28,27 @@ def log_normalise(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     return out
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """Rows ``[row_start, row_end)`` of CSR arrays in the data's own columns (often zero-copy views)."""
+
+    positions: np.ndarray  # positions of these rows within the sample
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    row_start: int
+    row_end: int
+    source: CountsSource
+
+    def csr(self) -> sparse.csr_matrix:
+        """Return the chunk as a scipy CSR matrix of raw counts (float64) over the unique genes."""
+        lo, hi = self.indptr[self.row_start], self.indptr[self.row_end]
+        indptr = self.indptr[self.row_start : self.row_end + 1] - lo
+        shape = (self.row_end - self.row_start, self.source.index.column_to_gene.size)
+        matrix = sparse.csr_matrix((self.data[lo:hi].astype(np.float64), self.indices[lo:hi], indptr), shape=shape)
+        return matrix if self.source.merge is None else sparse.csr_matrix(matrix @ self.source.merge)
+
+
 @dataclass
 class CountsSource:
     """Rows of a counts matrix (in memory, dense or sparse, or an AnnData backed dataset) read in chunks."""
@@ -36,31 +57,41 @@ class CountsSource:
     rows: np.ndarray  # row indices of this sample in ``matrix``, sorted
     index: GeneIndex
     chunk_size: int = 10_000
-    _merge: sparse.csr_matrix | None = field(default=None, init=False, repr=False)
+    gene_map: GeneMap = field(init=False, repr=False)
+    merge: sparse.csr_matrix | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.gene_map = GeneMap(self.index.column_to_gene, len(self.index.names))
         if self.index.has_duplicates:
             cols = self.index.column_to_gene
-            self._merge = sparse.csr_matrix(
+            self.merge = sparse.csr_matrix(
                 (np.ones(cols.size), (np.arange(cols.size), cols)), shape=(cols.size, len(self.index.names))
             )
 
-    def _read(self, rows: np.ndarray) -> sparse.csr_matrix:
-        contiguous = rows.size > 0 and rows[-1] - rows[0] + 1 == rows.size
-        block = self.matrix[int(rows[0]) : int(rows[-1]) + 1] if contiguous else self.matrix[rows]
-        block = sparse.csr_matrix(block, dtype=np.float64)
-        return block if self._merge is None else sparse.csr_matrix(block @ self._merge)
+    @property
+    def n_genes(self) -> int:
+        """Genes after merging duplicates: the space of statistics and weights."""
+        return len(self.index.names)
 
-    def chunks(self) -> Iterator[tuple[np.ndarray, sparse.csr_matrix]]:
-        """Yield ``(positions within this sample, raw counts chunk)`` with duplicated genes summed."""
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield chunks of at most ``chunk_size`` rows, without copying an in-memory CSR matrix."""
+        in_memory_csr = sparse.issparse(self.matrix) and self.matrix.format == "csr"
         for start in range(0, self.rows.size, self.chunk_size):
             positions = np.arange(start, min(start + self.chunk_size, self.rows.size))
-            yield positions, self._read(self.rows[positions])
+            rows = self.rows[positions]
+            contiguous = rows[-1] - rows[0] + 1 == rows.size
+            if in_memory_csr and contiguous:
+                m = self.matrix
+                yield Chunk(positions, m.indptr, m.indices, m.data, int(rows[0]), int(rows[-1]) + 1, self)
+                continue
+            block = self.matrix[int(rows[0]) : int(rows[-1]) + 1] if contiguous else self.matrix[rows]
+            block = sparse.csr_matrix(block)
+            yield Chunk(positions, block.indptr, block.indices, block.data, 0, block.shape[0], self)
 
 
-def _check_counts(chunk: sparse.csr_matrix, where: str) -> None:
-    data = chunk.data
-    if data.size and (data.min() < 0 or not np.allclose(data[:10_000], np.round(data[:10_000]))):
+def _check_counts(data: np.ndarray, where: str) -> None:
+    sample = data[:10_000]
+    if data.size and (data.min() < 0 or not np.allclose(sample, np.round(sample))):
         msg = (
             f"{where}: expected raw counts (non-negative integers), found values such as {data[:3].tolist()}; "
             "the data look normalised. Pass the layer that holds raw counts (layer='counts')."
@@ -84,6 +115,7 @@ class ScoringContext:
     on_chunk: Callable[[int], None] | None = None
     mean: np.ndarray = field(init=False)
     sd: np.ndarray = field(init=False)
+    row_scale: np.ndarray = field(init=False)  # 1e4 / total counts of every spot (0 for an empty spot)
     controls: dict[str, np.ndarray] = field(default_factory=dict, init=False)
 
     @property
@@ -93,7 +125,7 @@ class ScoringContext:
 
     @property
     def genes(self) -> list[str]:
-        """Unique gene names (duplicates merged), the column space of every chunk."""
+        """Unique gene names (duplicates merged): the space of statistics and weights."""
         return self.source.index.names
 
     @property
@@ -109,28 +141,40 @@ class ScoringContext:
         return self.mean if self.standardize else np.zeros_like(self.mean)
 
     def compute_statistics(self, where: str) -> None:
-        """First pass: per-gene mean and SD of log1p(CP10k) over this sample's spots (float64)."""
-        n_genes = len(self.genes)
+        """First pass: per-gene mean and SD of log1p(CP10k) over this sample's spots, and each spot's scale."""
+        from humanst.pathways.kernels import gene_statistics
+
+        n_genes = self.source.n_genes
         total, total_sq = np.zeros(n_genes), np.zeros(n_genes)
-        for i, (_, counts) in enumerate(self.source.chunks()):
+        self.row_scale = np.zeros(self.n_rows)
+        for i, chunk in enumerate(self.source.chunks()):
             if i == 0:
-                _check_counts(counts, where)
-            logn = log_normalise(counts)
-            total += np.asarray(logn.sum(axis=0)).ravel()
-            total_sq += np.asarray(logn.multiply(logn).sum(axis=0)).ravel()
+                lo, hi = chunk.indptr[chunk.row_start], chunk.indptr[chunk.row_end]
+                _check_counts(chunk.data[lo : min(hi, lo + 100_000)], where)
+            sums, sums_sq, scales = gene_statistics(
+                chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, self.source.gene_map
+            )
+            total += sums
+            total_sq += sums_sq
+            self.row_scale[chunk.positions] = scales
             if self.on_chunk is not None:
-                self.on_chunk(counts.shape[0])
+                self.on_chunk(chunk.positions.size)
         n = max(self.n_rows, 1)
         self.mean = total / n
         self.sd = np.sqrt(np.clip(total_sq / n - self.mean**2, 0.0, None))
 
-    def log_chunks(self) -> Iterator[tuple[np.ndarray, sparse.csr_matrix]]:
-        """Second pass: ``(positions, log1p(CP10k) chunk)``; reports progress per chunk."""
-        for positions, counts in self.source.chunks():
-            yield positions, log_normalise(counts)
+    def chunks(self) -> Iterator[Chunk]:
+        """Second pass over the raw chunks; reports progress per chunk."""
+        for chunk in self.source.chunks():
+            yield chunk
             if self.on_chunk is not None:
-                self.on_chunk(positions.size)
+                self.on_chunk(chunk.positions.size)
+
+    def log_chunks(self) -> Iterator[tuple[np.ndarray, sparse.csr_matrix]]:
+        """Second pass as ``(positions, log1p(CP10k) chunk as scipy CSR)``, for methods that need matrices."""
+        for chunk in self.chunks():
+            yield chunk.positions, log_normalise(chunk.csr())
 
     def dense_z(self, logn: sparse.csr_matrix) -> np.ndarray:
-        """Dense per-gene z (or centred-free log values without standardising) of a chunk."""
+        """Dense per-gene z (or raw log values without standardising) of a chunk."""
         return (logn.toarray() - self.center) * self.inv_sd

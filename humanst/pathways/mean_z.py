@@ -16,11 +16,11 @@ __all__ = ["SetWeights", "mean_z", "set_weights"]
 
 @dataclass(frozen=True)
 class SetWeights:
-    """Linear weights of the score: ``z @ genes - (z @ bins) @ per_bin`` for the active sets."""
+    """Linear weights of the score: ``z @ genes - bin_sums(z) @ per_bin`` for the active sets."""
 
     genes: sparse.csc_matrix  # (genes, active sets): members, minus drawn / explicit controls
-    bins: sparse.csc_matrix | None  # (genes, bins) 0/1 bin membership, for the exact matched background
-    per_bin: np.ndarray | None  # (bins, active sets): weight of each bin's non-member mean
+    gene_bin: np.ndarray | None  # (genes,) expression bin of every gene, for the exact matched background
+    per_bin: np.ndarray | None  # (bins, active sets): weight of each bin's sum of z
 
 
 def _exact_matched(
@@ -76,11 +76,7 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
         if rows
         else sparse.csc_matrix(shape)
     )
-    bin_matrix = None
-    if exact:
-        n = bins.size
-        bin_matrix = sparse.csc_matrix((np.ones(n), (np.arange(n), bins)), shape=(n, bin_sizes.size))
-    return SetWeights(genes, bin_matrix, per_bin)
+    return SetWeights(genes, bins if exact else None, per_bin)
 
 
 @register_method(
@@ -92,31 +88,35 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
 def mean_z(ctx: ScoringContext) -> np.ndarray:
     """Score ``mean z(members) - mean z(controls)`` per spot for the active sets.
 
-    With ``z = (L - mean) * inv_sd`` and ``L`` the sparse log1p(CP10k) chunk, every term is
-    ``L @ (inv_sd * weights) - mean @ (inv_sd * weights)``: sparse products per chunk, never a dense
-    spot x gene matrix. ``background="matched"`` subtracts expression-matched controls (by default all
-    non-members of the members' expression bins, bin-weighted; with ``ctrl_size`` a seeded draw);
-    ``"all"`` the spot's mean z over all genes; ``"none"`` nothing (the naive score, which follows
-    library size and cellularity).
+    With ``z = (L - mean) * inv_sd`` and ``L = log1p(CP10k)``, every score is linear in ``L``:
+    ``sum_g L_g inv_sd_g W_g + sum_b (sum_{g in b} L_g inv_sd_g) P_b - offset``, where ``W`` holds the
+    member (and drawn control) weights and ``P`` the per-bin weights of the background. A fused kernel
+    walks each spot's non-zeros once; no spot x gene matrix is ever built. ``background="matched"``
+    subtracts expression-matched controls (by default all non-members of the members' expression bins,
+    bin-weighted; with ``ctrl_size`` a seeded draw); ``"all"`` the spot's mean z over all genes;
+    ``"none"`` nothing (the naive score, which follows library size and cellularity).
     """
+    from humanst.pathways.kernels import ScoreWeights, set_scores
+
     weights = set_weights(ctx)
-    scale = sparse.diags(ctx.inv_sd)
-    genes = sparse.csc_matrix(scale @ weights.genes)
-    offset = ctx.center @ genes
-    bins = None
-    if weights.bins is not None:
-        scaled_bins = sparse.csc_matrix(scale @ weights.bins)
-        bins = (scaled_bins, ctx.center @ scaled_bins, weights.per_bin)
-    everything = None
-    if ctx.background == "all":
-        per_gene = ctx.inv_sd / len(ctx.genes)
-        everything = (per_gene, float(ctx.center @ per_gene))
-    out = np.empty((ctx.n_rows, genes.shape[1]), dtype=np.float32)
-    for positions, logn in ctx.log_chunks():
-        block = (logn @ genes).toarray() - offset
-        if bins is not None:
-            block -= ((logn @ bins[0]).toarray() - bins[1]) @ bins[2]
-        if everything is not None:
-            block -= (logn @ everything[0] - everything[1])[:, None]
-        out[positions] = block
+    n_genes, n_sets = weights.genes.shape
+    inv_sd = ctx.inv_sd
+    if weights.per_bin is not None and weights.gene_bin is not None:
+        gene_bin, per_bin = weights.gene_bin, weights.per_bin
+    elif ctx.background == "all":
+        gene_bin, per_bin = np.zeros(n_genes, dtype=np.int64), np.full((1, n_sets), 1.0 / n_genes)
+    else:
+        gene_bin, per_bin = np.zeros(n_genes, dtype=np.int64), np.zeros((0, n_sets))
+    by_gene = sparse.csr_matrix(weights.genes)
+    centred = ctx.center * inv_sd
+    offset = centred @ by_gene
+    if per_bin.shape[0]:
+        offset = offset - np.bincount(gene_bin, weights=centred, minlength=per_bin.shape[0]) @ per_bin
+    packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, ctx.source.gene_map)
+    out = np.empty((ctx.n_rows, n_sets), dtype=np.float32)
+    for chunk in ctx.chunks():
+        out[chunk.positions] = set_scores(
+            chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, ctx.source.gene_map,
+            ctx.row_scale[chunk.positions], packed, offset,
+        )  # fmt: skip
     return out
