@@ -16,7 +16,8 @@ __all__ = ["benchmark_genes", "count_chunks", "counts_matrix", "write_backed_h5a
 
 def benchmark_genes(n_genes: int) -> list[str]:
     """Hallmark and Reactome symbols first (so sets are covered), then filler names up to ``n_genes``."""
-    real = sorted(set(load_collection("hallmark").genes()) | set(load_collection("reactome").genes()))
+    symbols = set(load_collection("hallmark").genes()) | set(load_collection("reactome").genes())
+    real = sorted({g.upper() for g in symbols})  # one spelling per gene, as in a harmonised matrix
     genes = real[:n_genes]
     genes += [f"FILLER{i:05d}" for i in range(n_genes - len(genes))]
     return genes

@@ -73,6 +73,14 @@ class CountsSource:
         """Genes after merging duplicates: the space of statistics and weights."""
         return len(self.index.names)
 
+    def mean_row_nnz(self) -> float:
+        """Average non-zeros per row (from the first chunk), to pick the cheaper kernel layout."""
+        chunk = next(self.chunks(), None)
+        if chunk is None:
+            return 0.0
+        nnz = chunk.indptr[chunk.row_end] - chunk.indptr[chunk.row_start]
+        return float(nnz) / max(chunk.row_end - chunk.row_start, 1)
+
     def chunks(self) -> Iterator[Chunk]:
         """Yield chunks of at most ``chunk_size`` rows, without copying an in-memory CSR matrix."""
         in_memory_csr = sparse.issparse(self.matrix) and self.matrix.format == "csr"

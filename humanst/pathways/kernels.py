@@ -36,18 +36,13 @@ def _log_value(count, scale, table):
     return np.log1p(count * scale)
 
 
-@numba.njit(cache=True)
-def _row_duplicates(indptr, indices, data, row, col_map, is_dup, buf, touched):
-    """Sum the counts of duplicated genes of a row into ``buf``; return how many genes were touched."""
-    n_touched = 0
-    for j in range(indptr[row], indptr[row + 1]):
-        col = indices[j]
-        if is_dup[col]:
-            gene = col_map[col]
-            if buf[gene] == 0.0:
-                touched[n_touched] = gene
-                n_touched += 1
-            buf[gene] += data[j]
+@numba.njit(cache=True, inline="always")
+def _stash(gene, count, buf, touched, n_touched):
+    """Add a duplicated gene's count to ``buf`` (summed before the log); return the touched-gene count."""
+    if buf[gene] == 0.0:
+        touched[n_touched] = gene
+        n_touched += 1
+    buf[gene] += count
     return n_touched
 
 
@@ -68,35 +63,34 @@ def _statistics(indptr, indices, data, row_start, row_end, col_map, is_dup, any_
             if scale == 0.0:
                 continue
             _fill_table(scale, table)
+            n_touched = 0
             for j in range(indptr[row], indptr[row + 1]):
                 col = indices[j]
                 if any_dup and is_dup[col]:
+                    n_touched = _stash(col_map[col], data[j], buf, touched, n_touched)
                     continue
                 value = _log_value(data[j], scale, table)
                 slot = 2 * col_map[col]
                 sums[block, slot] += value
                 sums[block, slot + 1] += value * value
-            if any_dup:
-                for t in range(_row_duplicates(indptr, indices, data, row, col_map, is_dup, buf, touched)):
-                    gene = touched[t]
-                    value = np.log1p(buf[gene] * scale)
-                    buf[gene] = 0.0
-                    sums[block, 2 * gene] += value
-                    sums[block, 2 * gene + 1] += value * value
+            for t in range(n_touched):
+                gene = touched[t]
+                value = np.log1p(buf[gene] * scale)
+                buf[gene] = 0.0
+                sums[block, 2 * gene] += value
+                sums[block, 2 * gene + 1] += value * value
     total = sums.sum(axis=0)
     return total[0::2].copy(), total[1::2].copy()
 
 
 @numba.njit(cache=True, inline="always")
-def _accumulate(p, value, fparams, iparams, w_cols, w_vals, acc, bin_acc):
-    # fparams[p] = (inv_sd, first weight * inv_sd); iparams[p] = (bin, first set, overflow start, overflow end).
-    # Branch-free for a gene in at most one set: its first weight always lands (genes in no set land in a
-    # spare slot with weight 0); further weights come from the mostly empty overflow rows.
-    scaled = value * fparams[p, 0]
-    bin_acc[iparams[p, 0]] += scaled
-    acc[iparams[p, 1]] += value * fparams[p, 1]
-    for w in range(iparams[p, 2], iparams[p, 3]):
-        acc[w_cols[w]] += w_vals[w] * scaled
+def _apply(gene, value, by_set, bin_of, w_indptr, w_idx, w_vals, dense, row_acc, row_bins):
+    row_bins[bin_of[gene]] += value
+    if by_set:
+        dense[gene] = value
+    else:
+        for w in range(w_indptr[gene], w_indptr[gene + 1]):
+            row_acc[w_idx[w]] += w_vals[w] * value
 
 
 @numba.njit(parallel=True, cache=True)
@@ -111,53 +105,69 @@ def _scores(
     any_dup,
     n_blocks,
     scales,
-    col_f,
-    col_i,
-    gene_f,
-    gene_i,
-    w_cols,
+    gene_scale,
+    bin_of,
+    by_set,
+    w_indptr,
+    w_idx,
     w_vals,
-    per_bin,
-    offset,
-    out,
+    acc,
+    bins,
 ):
-    n_genes = gene_f.shape[0]
+    """Member sums ``acc[i, k] = sum_g w_gk s_g L_ig`` and bin sums ``bins[i, b] = sum_{g in b} s_g L_ig``.
+
+    ``by_set`` False: weights are CSR by gene and every non-zero scatters into the sets of its gene (cheap
+    for large collections). True: weights are CSC by set; the row is scattered into a dense buffer and each
+    set gathers its members (cheap for small collections).
+    """
+    n_genes = gene_scale.size
     n_rows = row_end - row_start
-    n_sets = out.shape[1]
-    n_bins = per_bin.shape[0]
+    n_sets = acc.shape[1]
     for block in numba.prange(n_blocks):
         table = np.empty(TABLE_SIZE)
         buf = np.zeros(n_genes if any_dup else 1)
         touched = np.empty(n_genes if any_dup else 1, dtype=np.int64)
-        acc = np.empty(n_sets + 1)  # + a spare slot for genes in no set
-        bin_acc = np.empty(n_bins)
+        dense = np.zeros(n_genes if by_set else 1)
+        row_acc = np.empty(n_sets)
+        row_bins = np.empty(bins.shape[1])
         for row in range(row_start + block * n_rows // n_blocks, row_start + (block + 1) * n_rows // n_blocks):
-            acc[:] = 0.0
-            bin_acc[:] = 0.0
-            scale = scales[row - row_start]
-            if scale > 0.0:
-                _fill_table(scale, table)
-                for j in range(indptr[row], indptr[row + 1]):
-                    col = indices[j]
-                    if any_dup and is_dup[col]:
-                        continue
-                    _accumulate(col, _log_value(data[j], scale, table), col_f, col_i, w_cols, w_vals, acc, bin_acc)
-                if any_dup:
-                    for t in range(_row_duplicates(indptr, indices, data, row, col_map, is_dup, buf, touched)):
-                        gene = touched[t]
-                        value = np.log1p(buf[gene] * scale)
-                        buf[gene] = 0.0
-                        _accumulate(gene, value, gene_f, gene_i, w_cols, w_vals, acc, bin_acc)
             i = row - row_start
-            for k in range(n_sets):
-                result = acc[k] - offset[k]
-                for b in range(n_bins):
-                    result -= bin_acc[b] * per_bin[b, k]
-                out[i, k] = result
+            row_acc[:] = 0.0
+            row_bins[:] = 0.0
+            scale = scales[i]
+            if scale == 0.0:
+                acc[i, :] = 0.0
+                bins[i, :] = 0.0
+                continue
+            _fill_table(scale, table)
+            n_touched = 0
+            for j in range(indptr[row], indptr[row + 1]):
+                col = indices[j]
+                gene = col_map[col]
+                if any_dup and is_dup[col]:
+                    n_touched = _stash(gene, data[j], buf, touched, n_touched)
+                    continue
+                value = _log_value(data[j], scale, table) * gene_scale[gene]
+                _apply(gene, value, by_set, bin_of, w_indptr, w_idx, w_vals, dense, row_acc, row_bins)
+            for t in range(n_touched):
+                gene = touched[t]
+                value = np.log1p(buf[gene] * scale) * gene_scale[gene]
+                buf[gene] = 0.0
+                _apply(gene, value, by_set, bin_of, w_indptr, w_idx, w_vals, dense, row_acc, row_bins)
+            if by_set:
+                for k in range(n_sets):
+                    total = 0.0
+                    for w in range(w_indptr[k], w_indptr[k + 1]):
+                        total += w_vals[w] * dense[w_idx[w]]
+                    row_acc[k] = total
+                for j in range(indptr[row], indptr[row + 1]):
+                    dense[col_map[indices[j]]] = 0.0
+            acc[i, :] = row_acc
+            bins[i, :] = row_bins
 
 
-def _blocks(row_start: int, row_end: int) -> int:
-    return max(1, min(numba.get_num_threads() * 4, row_end - row_start))
+def _blocks(n_rows: int) -> int:
+    return max(1, min(numba.get_num_threads() * 4, n_rows))
 
 
 def gene_statistics(
@@ -167,52 +177,55 @@ def gene_statistics(
     scales = np.empty(row_end - row_start)
     sums, sums_sq = _statistics(
         indptr, indices, data, row_start, row_end, gene_map.column_to_gene, gene_map.is_duplicated,
-        bool(gene_map.is_duplicated.any()), gene_map.n_genes, _blocks(row_start, row_end), scales,
+        bool(gene_map.is_duplicated.any()), gene_map.n_genes, _blocks(row_end - row_start), scales,
     )  # fmt: skip
     return sums, sums_sq, scales
 
 
 class ScoreWeights:
-    """Per-gene parameters of the score kernel, packed so one gene's parameters share a cache line."""
+    """The linear map of a score: member weights (by gene or by set), gene scales, bins and their weights."""
 
     def __init__(
-        self, weights_by_gene: sparse.spmatrix, gene_scale: np.ndarray, gene_bin: np.ndarray, per_bin: np.ndarray,
-        gene_map: GeneMap,
+        self, weights: sparse.spmatrix, gene_scale: np.ndarray, gene_bin: np.ndarray | None, per_bin: np.ndarray,
+        *, mean_row_nnz: float,
     ) -> None:  # fmt: skip
-        weights = sparse.csr_matrix(weights_by_gene)
-        weights.sort_indices()
+        weights = sparse.csr_matrix(weights)
         n_genes, n_sets = weights.shape
-        counts = np.diff(weights.indptr)
-        has = counts > 0
-        first = weights.indptr[:-1][has]
-        self.gene_f = np.zeros((n_genes, 2))
-        self.gene_i = np.zeros((n_genes, 4), dtype=np.int64)
-        self.gene_f[:, 0] = gene_scale
-        self.gene_f[has, 1] = weights.data[first] * gene_scale[has]
-        self.gene_i[:, 1] = n_sets
-        self.gene_i[has, 1] = weights.indices[first]
-        keep = np.ones(weights.nnz, dtype=bool)
-        keep[first] = False
-        ends = np.cumsum(np.maximum(counts - 1, 0))
-        self.gene_i[:, 2] = ends - np.maximum(counts - 1, 0)
-        self.gene_i[:, 3] = ends
-        self.w_cols = weights.indices[keep].astype(np.int64)
-        self.w_vals = weights.data[keep]
-        self.per_bin = np.ascontiguousarray(per_bin) if per_bin.shape[0] else np.zeros((1, n_sets))
-        self.gene_i[:, 0] = gene_bin if per_bin.shape[0] else 0
-        self.col_f = np.ascontiguousarray(self.gene_f[gene_map.column_to_gene])
-        self.col_i = np.ascontiguousarray(self.gene_i[gene_map.column_to_gene])
+        # Scatter by gene costs ~ nnz x (sets per gene); gathering by set costs ~ (weights per set) per row.
+        self.by_set = weights.nnz < mean_row_nnz * max(weights.nnz / max(n_genes, 1), 1e-3) * 8
+        layout = sparse.csc_matrix(weights) if self.by_set else weights
+        self.w_indptr = layout.indptr.astype(np.int64)
+        self.w_idx = layout.indices.astype(np.int64)
+        self.w_vals = layout.data.astype(np.float64)
+        self.gene_scale = np.ascontiguousarray(gene_scale, dtype=np.float64)
+        has_bins = gene_bin is not None and per_bin.shape[0] > 0
+        self.bin_of = np.asarray(gene_bin if has_bins else np.zeros(n_genes), dtype=np.int64)
+        self.per_bin = np.ascontiguousarray(per_bin) if has_bins else np.zeros((1, n_sets))
+        self.n_sets = n_sets
 
 
 def set_scores(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, row_start: int, row_end: int, gene_map: GeneMap,
-    scales: np.ndarray, weights: ScoreWeights, offset: np.ndarray,
+    scales: np.ndarray, weights: ScoreWeights, offset: np.ndarray, *, max_cells: int = 8_000_000,
 ) -> np.ndarray:  # fmt: skip
-    """Scores of rows ``[row_start, row_end)``: ``sum_g s_g L_g W_g - sum_b (sum_{g in b} s_g L_g) P_b - offset``."""
-    out = np.empty((row_end - row_start, offset.size), dtype=np.float32)
-    _scores(
-        indptr, indices, data, row_start, row_end, gene_map.column_to_gene, gene_map.is_duplicated,
-        bool(gene_map.is_duplicated.any()), _blocks(row_start, row_end), scales, weights.col_f, weights.col_i,
-        weights.gene_f, weights.gene_i, weights.w_cols, weights.w_vals, weights.per_bin, offset, out,
-    )  # fmt: skip
+    """Scores of rows ``[row_start, row_end)``: member sums - bin sums @ per-bin weights - offset (float32).
+
+    Rows go through the kernel in batches of at most ``max_cells / n_sets`` so the float64 accumulators stay
+    small whatever the collection size.
+    """
+    out = np.empty((row_end - row_start, weights.n_sets), dtype=np.float32)
+    batch = max(1, max_cells // max(weights.n_sets, 1))
+    any_dup = bool(gene_map.is_duplicated.any())
+    for lo in range(row_start, row_end, batch):
+        hi = min(lo + batch, row_end)
+        acc = np.empty((hi - lo, weights.n_sets))
+        bins = np.empty((hi - lo, weights.per_bin.shape[0]))
+        _scores(
+            indptr, indices, data, lo, hi, gene_map.column_to_gene, gene_map.is_duplicated, any_dup,
+            _blocks(hi - lo), scales[lo - row_start : hi - row_start], weights.gene_scale, weights.bin_of,
+            weights.by_set, weights.w_indptr, weights.w_idx, weights.w_vals, acc, bins,
+        )  # fmt: skip
+        acc -= bins @ weights.per_bin
+        acc -= offset
+        out[lo - row_start : hi - row_start] = acc
     return out

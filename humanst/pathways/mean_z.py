@@ -112,7 +112,8 @@ def mean_z(ctx: ScoringContext) -> np.ndarray:
     offset = centred @ by_gene
     if per_bin.shape[0]:
         offset = offset - np.bincount(gene_bin, weights=centred, minlength=per_bin.shape[0]) @ per_bin
-    packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, ctx.source.gene_map)
+    rows_nnz = max(1.0, ctx.source.mean_row_nnz())
+    packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, mean_row_nnz=rows_nnz)
     out = np.empty((ctx.n_rows, n_sets), dtype=np.float32)
     for chunk in ctx.chunks():
         out[chunk.positions] = set_scores(
