@@ -13,7 +13,7 @@ DEMO_OUT ?= demo_out
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 
-.PHONY: setup demo test test-all lint clean
+.PHONY: setup demo test test-all perf lint clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ test: setup
 
 test-all: setup
 	$(PY) -m pytest -q -p no:cacheprovider -m "slow or not slow"
+
+perf: setup
+	$(PY) -m pytest -q -p no:cacheprovider benchmarks/perf --benchmark-enable
+	$(PY) -m benchmarks.perf.pathways --spots 20000 --genes 18000 --sets 50
 
 lint: setup
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests

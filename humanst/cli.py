@@ -65,20 +65,11 @@ def demo(
     ] = None,
     workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
 ) -> None:
-    """Run the offline demo: write the synthetic raw data of every demo sample under OUT/raw and report it."""
+    """Run the offline demo: write every demo sample's raw layout under OUT/raw, then score pathways."""
+    from humanst.demo import run_demo
     from humanst.resources import manifests_dir
-    from humanst.synth_report import run_synth
 
-    manifest = manifest or manifests_dir() / "demo.yaml"
-    console.rule("[bold]humanst demo[/]: synthetic raw data")
-    code = run_synth(manifest, out / "raw", samples=None, workers=workers)
-    if code == 0:
-        console.print(
-            "Next stages (atlas build, STAMP fit, benchmark) join the demo as they are built; "
-            f"the raw layouts under '{out / 'raw'}' open with spatialdata-io and anndata.",
-            highlight=False,
-        )
-    raise typer.Exit(code)
+    raise typer.Exit(run_demo(manifest or manifests_dir() / "demo.yaml", out, workers=workers))
 
 
 @app.command()

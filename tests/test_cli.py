@@ -97,6 +97,7 @@ def test_demo_writes_raw_data_and_prints_a_table(tmp_path: Path, demo_manifest_p
     for platform in ("visium", "visium_hd", "xenium", "legacy_st", "hest"):
         assert platform in result.output
     assert len(list((tmp_path / "out" / "raw").glob("*/truth/obs.parquet"))) == 5
+    assert "Hallmark scores vs the planted truth" in result.output
 
 
 def test_synth_reports_unknown_sample_ids(tmp_path: Path, demo_manifest_path: Path):
