@@ -6,14 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
     from humanst.pathways.context import ScoringContext
 
 __all__ = ["MethodSpec", "get_method", "method_names", "register_method"]
 
-ScoreFunction = Callable[["ScoringContext"], np.ndarray]
+ScoreFunction = Callable[["ScoringContext"], None]
 
 
 @dataclass(frozen=True)
@@ -34,7 +32,7 @@ _REGISTRY: dict[str, MethodSpec] = {}
 def register_method(
     name: str, *, description: str, reference: str, requires: str | None = None, supports_background: bool = False
 ) -> Callable[[ScoreFunction], ScoreFunction]:
-    """Register ``func(context) -> scores (spots x sets)`` as the scoring method ``name``."""
+    """Register ``func(context)`` as the scoring method ``name``; it writes scores with ``context.emit``."""
 
     def decorator(func: ScoreFunction) -> ScoreFunction:
         if name in _REGISTRY:

@@ -121,6 +121,7 @@ class ScoringContext:
     ctrl_size: int | None = None  # None: all non-members of the members' bins (exact); int: seeded draw
     explicit_controls: dict[str, np.ndarray] = field(default_factory=dict)
     on_chunk: Callable[[int], None] | None = None
+    output: np.ndarray | None = None  # (all spots, all sets) float32, shared by the groups; filled by emit()
     mean: np.ndarray = field(init=False)
     sd: np.ndarray = field(init=False)
     row_scale: np.ndarray = field(init=False)  # 1e4 / total counts of every spot (0 for an empty spot)
@@ -182,6 +183,23 @@ class ScoringContext:
         """Second pass as ``(positions, log1p(CP10k) chunk as scipy CSR)``, for methods that need matrices."""
         for chunk in self.chunks():
             yield chunk.positions, log_normalise(chunk.csr())
+
+    def emit(self, positions: np.ndarray, values: np.ndarray) -> None:
+        """Write the scores of the active sets for these positions of the sample into the shared output."""
+        if self.output is None:
+            msg = "ScoringContext.emit needs an output array"
+            raise RuntimeError(msg)
+        rows = self.source.rows[positions]
+        if rows.size == 0:
+            return
+        if rows[-1] - rows[0] + 1 == rows.size:
+            block = slice(int(rows[0]), int(rows[-1]) + 1)
+            if self.active.all():
+                self.output[block] = values
+            else:
+                self.output[block, np.flatnonzero(self.active)] = values
+        else:
+            self.output[np.ix_(rows, np.flatnonzero(self.active))] = values
 
     def dense_z(self, logn: sparse.csr_matrix) -> np.ndarray:
         """Dense per-gene z (or raw log values without standardising) of a chunk."""

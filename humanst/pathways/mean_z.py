@@ -85,7 +85,7 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
     reference="humanst; control sets after Tirosh et al. 2016 (Seurat AddModuleScore, scanpy score_genes)",
     supports_background=True,
 )
-def mean_z(ctx: ScoringContext) -> np.ndarray:
+def mean_z(ctx: ScoringContext) -> None:
     """Score ``mean z(members) - mean z(controls)`` per spot for the active sets.
 
     With ``z = (L - mean) * inv_sd`` and ``L = log1p(CP10k)``, every score is linear in ``L``:
@@ -114,10 +114,8 @@ def mean_z(ctx: ScoringContext) -> np.ndarray:
         offset = offset - np.bincount(gene_bin, weights=centred, minlength=per_bin.shape[0]) @ per_bin
     rows_nnz = max(1.0, ctx.source.mean_row_nnz())
     packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, mean_row_nnz=rows_nnz)
-    out = np.empty((ctx.n_rows, n_sets), dtype=np.float32)
     for chunk in ctx.chunks():
-        out[chunk.positions] = set_scores(
+        ctx.emit(chunk.positions, set_scores(
             chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, ctx.source.gene_map,
             ctx.row_scale[chunk.positions], packed, offset,
-        )  # fmt: skip
-    return out
+        ))  # fmt: skip

@@ -148,11 +148,11 @@ def score(
                 seed=seed,
                 ctrl_size=ctrl_size,
                 explicit_controls=explicit,
+                output=out,
                 on_chunk=(lambda n: bar.update(task, advance=n)) if task is not None else None,
             )
             ctx.compute_statistics(where=f"{sets.name}: group '{group}'" if groupby else sets.name)
-            block = spec.func(ctx)
-            out[np.ix_(rows, np.flatnonzero(mask))] = block
+            spec.func(ctx)
             genes = np.asarray(ctx.genes, dtype=object)
             used_controls[group] = {name: genes[idx].tolist() for name, idx in ctx.controls.items()}
     logger.info("%s scored with %s in %.2f s", sets.name, method, time.perf_counter() - started)

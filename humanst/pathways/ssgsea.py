@@ -17,7 +17,7 @@ __all__ = ["ssgsea"]
     reference="Barbie D.A. et al., Nature 2009; Fang Z. et al., GSEApy, Bioinformatics 2023 (gseapy.ssgsea)",
     requires="gseapy",
 )
-def ssgsea(ctx: ScoringContext) -> np.ndarray:
+def ssgsea(ctx: ScoringContext) -> None:
     """Run ``gseapy.ssgsea`` chunk by chunk (genes x spots frames); returns NES per spot and set."""
     import gseapy
 
@@ -25,9 +25,8 @@ def ssgsea(ctx: ScoringContext) -> np.ndarray:
     genes = np.asarray(ctx.genes, dtype=object)
     names = [ctx.matched.names[i] for i in active]
     gene_sets = {name: list(genes[ctx.matched.members[i]]) for name, i in zip(names, active, strict=True)}
-    out = np.full((ctx.n_rows, active.size), np.nan, dtype=np.float32)
     if not names:
-        return out
+        return
     for positions, logn in ctx.log_chunks():
         index = [f"s{p}" for p in positions]
         frame = pd.DataFrame(logn.toarray().T, index=ctx.genes, columns=index)
@@ -44,5 +43,4 @@ def ssgsea(ctx: ScoringContext) -> np.ndarray:
             verbose=False,
         )
         table = result.res2d.pivot(index="Name", columns="Term", values="NES")
-        out[positions] = table.reindex(index=index, columns=names).to_numpy(dtype=np.float32)
-    return out
+        ctx.emit(positions, table.reindex(index=index, columns=names).to_numpy(dtype=np.float32))

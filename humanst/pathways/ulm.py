@@ -17,7 +17,7 @@ __all__ = ["ulm"]
     reference="Badia-i-Mompel P. et al., decoupleR, Bioinformatics Advances 2022 (decoupler.mt.ulm)",
     requires="decoupler",
 )
-def ulm(ctx: ScoringContext) -> np.ndarray:
+def ulm(ctx: ScoringContext) -> None:
     """Run ``decoupler.mt.ulm`` chunk by chunk on the per-gene z matrix; unfit spots come back NaN."""
     import decoupler as dc
 
@@ -31,10 +31,8 @@ def ulm(ctx: ScoringContext) -> np.ndarray:
             "weight": 1.0,
         }
     )
-    out = np.full((ctx.n_rows, active.size), np.nan, dtype=np.float32)
     for positions, logn in ctx.log_chunks():
         index = [f"s{p}" for p in positions]
         frame = pd.DataFrame(ctx.dense_z(logn), index=index, columns=ctx.genes)
         scores, _ = dc.mt.ulm(data=frame, net=net, tmin=1, verbose=False)
-        out[positions] = scores.reindex(index=index, columns=names).to_numpy(dtype=np.float32)
-    return out
+        ctx.emit(positions, scores.reindex(index=index, columns=names).to_numpy(dtype=np.float32))
