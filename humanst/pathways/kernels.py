@@ -70,7 +70,7 @@ def _statistics(indptr, indices, data, row_start, row_end, col_map, is_dup, any_
                     n_touched = _stash(col_map[col], data[j], buf, touched, n_touched)
                     continue
                 value = _log_value(data[j], scale, table)
-                slot = 2 * col_map[col]
+                slot = 2 * (col_map[col] if any_dup else col)
                 sums[block, slot] += value
                 sums[block, slot + 1] += value * value
             for t in range(n_touched):
@@ -143,7 +143,7 @@ def _scores(
             n_touched = 0
             for j in range(indptr[row], indptr[row + 1]):
                 col = indices[j]
-                gene = col_map[col]
+                gene = col_map[col] if any_dup else col  # columns are genes unless some are duplicated
                 if any_dup and is_dup[col]:
                     n_touched = _stash(gene, data[j], buf, touched, n_touched)
                     continue
@@ -161,7 +161,7 @@ def _scores(
                         total += w_vals[w] * dense[w_idx[w]]
                     row_acc[k] = total
                 for j in range(indptr[row], indptr[row + 1]):
-                    dense[col_map[indices[j]]] = 0.0
+                    dense[col_map[indices[j]] if any_dup else indices[j]] = 0.0
             acc[i, :] = row_acc
             bins[i, :] = row_bins
 
