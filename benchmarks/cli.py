@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
-from humanst._cli_support import not_built
+from humanst._cli_support import new_app, not_built
 
-app = typer.Typer(
-    name="stamp-bench",
-    help="Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = new_app(
+    "stamp-bench",
+    "Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
 )
 _PLANNED = "the benchmarks issue"
 

@@ -8,7 +8,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-__all__ = ["NOT_BUILT_EXIT_CODE", "console", "err_console", "not_built"]
+__all__ = ["NOT_BUILT_EXIT_CODE", "console", "err_console", "new_app", "not_built"]
 
 NOT_BUILT_EXIT_CODE = 2
 # Rich falls back to 80 columns when output is not a terminal (CI logs, pipes); tables read better wider.
@@ -22,3 +22,10 @@ def not_built(command: str, planned: str) -> NoReturn:
         f"[bold yellow]`{command}` is not built yet.[/] It arrives with {planned}; see the README for what works today."
     )
     raise typer.Exit(NOT_BUILT_EXIT_CODE)
+
+
+def new_app(name: str, help_text: str) -> typer.Typer:
+    """Make a typer app with the house settings: help on no arguments, no completion, plain errors."""
+    return typer.Typer(
+        name=name, help=help_text, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+    )

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
-from humanst._cli_support import console, err_console, not_built
+from humanst._cli_support import console, err_console, new_app, not_built
 
-app = typer.Typer(
-    name="humanst",
-    help="HumanST atlas builder: public spatial transcriptomics + H&E -> harmonised SpatialData and a patch dataset.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = new_app(
+    "humanst",
+    "HumanST atlas builder: public spatial transcriptomics + H&E -> harmonised SpatialData and a patch dataset.",
 )
 
 ManifestArg = Annotated[

@@ -7,14 +7,11 @@ from typing import Annotated
 
 import typer
 
-from humanst._cli_support import not_built
+from humanst._cli_support import new_app, not_built
 
-app = typer.Typer(
-    name="stamp",
-    help="STAMP alignment: LoRA fine-tuning of a timm pathology encoder so patch embeddings align with pathway scores.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+app = new_app(
+    "stamp",
+    "STAMP alignment: LoRA fine-tuning of a timm pathology encoder so patch embeddings align with pathway scores.",
 )
 _PLANNED = "the STAMP alignment issue"
 

@@ -149,6 +149,11 @@ class ScoringContext:
         """What is subtracted from log-normalised values: the gene means when standardising, else 0."""
         return self.mean if self.standardize else np.zeros_like(self.mean)
 
+    def active_members(self) -> dict[str, list[str]]:
+        """Measured member genes of every active set, by set name, in set order."""
+        genes = np.asarray(self.genes, dtype=object)
+        return {self.matched.names[i]: genes[self.matched.members[i]].tolist() for i in np.flatnonzero(self.active)}
+
     def compute_statistics(self, where: str) -> None:
         """First pass: per-gene mean and SD of log1p(CP10k) over this sample's spots, and each spot's scale."""
         from humanst.pathways.kernels import gene_statistics

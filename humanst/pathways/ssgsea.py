@@ -21,10 +21,8 @@ def ssgsea(ctx: ScoringContext) -> None:
     """Run ``gseapy.ssgsea`` chunk by chunk (genes x spots frames); returns NES per spot and set."""
     import gseapy
 
-    active = np.flatnonzero(ctx.active)
-    genes = np.asarray(ctx.genes, dtype=object)
-    names = [ctx.matched.names[i] for i in active]
-    gene_sets = {name: list(genes[ctx.matched.members[i]]) for name, i in zip(names, active, strict=True)}
+    gene_sets = ctx.active_members()
+    names = list(gene_sets)
     if not names:
         return
     for positions, logn in ctx.log_chunks():

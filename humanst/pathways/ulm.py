@@ -21,16 +21,11 @@ def ulm(ctx: ScoringContext) -> None:
     """Run ``decoupler.mt.ulm`` chunk by chunk on the per-gene z matrix; unfit spots come back NaN."""
     import decoupler as dc
 
-    active = np.flatnonzero(ctx.active)
-    genes = np.asarray(ctx.genes, dtype=object)
-    names = [ctx.matched.names[i] for i in active]
+    gene_sets = ctx.active_members()
+    names = list(gene_sets)
     net = pd.DataFrame(
-        {
-            "source": np.repeat(names, [ctx.matched.members[i].size for i in active]),
-            "target": np.concatenate([genes[ctx.matched.members[i]] for i in active]) if names else [],
-            "weight": 1.0,
-        }
-    )
+        [(name, gene) for name, genes in gene_sets.items() for gene in genes], columns=["source", "target"]
+    ).assign(weight=1.0)
     for positions, logn in ctx.log_chunks():
         index = [f"s{p}" for p in positions]
         frame = pd.DataFrame(ctx.dense_z(logn), index=index, columns=ctx.genes)
