@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ def _load_counts(platform: str, data_path: Path, sample_id: str) -> Any:
     if platform == "visium":
         import spatialdata_io
 
-        return spatialdata_io.visium(data_path, dataset_id=sample_id).tables["table"]
+        with warnings.catch_warnings():  # spatialdata's note that it made the region column categorical
+            warnings.filterwarnings("ignore", message="Converting `region_key", category=UserWarning)
+            return spatialdata_io.visium(data_path, dataset_id=sample_id).tables["table"]
     import anndata as ad
 
     return ad.read_h5ad(data_path / "st" / f"{sample_id}.h5ad")
