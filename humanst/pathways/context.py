@@ -73,14 +73,6 @@ class CountsSource:
         """Genes after merging duplicates: the space of statistics and weights."""
         return len(self.index.names)
 
-    def mean_row_nnz(self) -> float:
-        """Average non-zeros per row (from the first chunk), to pick the cheaper kernel layout."""
-        chunk = next(self.chunks(), None)
-        if chunk is None:
-            return 0.0
-        nnz = chunk.indptr[chunk.row_end] - chunk.indptr[chunk.row_start]
-        return float(nnz) / max(chunk.row_end - chunk.row_start, 1)
-
     def chunks(self) -> Iterator[Chunk]:
         """Yield chunks of at most ``chunk_size`` rows, without copying an in-memory CSR matrix."""
         in_memory_csr = sparse.issparse(self.matrix) and self.matrix.format == "csr"
@@ -125,6 +117,7 @@ class ScoringContext:
     mean: np.ndarray = field(init=False)
     sd: np.ndarray = field(init=False)
     row_scale: np.ndarray = field(init=False)  # 1e4 / total counts of every spot (0 for an empty spot)
+    mean_row_nnz: float = field(default=0.0, init=False)  # non-zeros per spot, to pick the cheaper kernel layout
     controls: dict[str, np.ndarray] = field(default_factory=dict, init=False)
 
     @property
@@ -161,6 +154,7 @@ class ScoringContext:
         n_genes = self.source.n_genes
         total, total_sq = np.zeros(n_genes), np.zeros(n_genes)
         self.row_scale = np.zeros(self.n_rows)
+        nonzeros = 0
         for i, chunk in enumerate(self.source.chunks()):
             if i == 0:
                 lo, hi = chunk.indptr[chunk.row_start], chunk.indptr[chunk.row_end]
@@ -171,9 +165,11 @@ class ScoringContext:
             total += sums
             total_sq += sums_sq
             self.row_scale[chunk.positions] = scales
+            nonzeros += int(chunk.indptr[chunk.row_end] - chunk.indptr[chunk.row_start])
             if self.on_chunk is not None:
                 self.on_chunk(chunk.positions.size)
         n = max(self.n_rows, 1)
+        self.mean_row_nnz = nonzeros / n
         self.mean = total / n
         self.sd = np.sqrt(np.clip(total_sq / n - self.mean**2, 0.0, None))
 
@@ -197,14 +193,11 @@ class ScoringContext:
         rows = self.source.rows[positions]
         if rows.size == 0:
             return
+        cols = slice(None) if self.active.all() else np.flatnonzero(self.active)
         if rows[-1] - rows[0] + 1 == rows.size:
-            block = slice(int(rows[0]), int(rows[-1]) + 1)
-            if self.active.all():
-                self.output[block] = values
-            else:
-                self.output[block, np.flatnonzero(self.active)] = values
+            self.output[int(rows[0]) : int(rows[-1]) + 1, cols] = values
         else:
-            self.output[np.ix_(rows, np.flatnonzero(self.active))] = values
+            self.output[np.ix_(rows, np.arange(self.active.size)[cols])] = values
 
     def dense_z(self, logn: sparse.csr_matrix) -> np.ndarray:
         """Dense per-gene z (or raw log values without standardising) of a chunk."""

@@ -112,8 +112,7 @@ def mean_z(ctx: ScoringContext) -> None:
     offset = centred @ by_gene
     if per_bin.shape[0]:
         offset = offset - np.bincount(gene_bin, weights=centred, minlength=per_bin.shape[0]) @ per_bin
-    rows_nnz = max(1.0, ctx.source.mean_row_nnz())
-    packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, mean_row_nnz=rows_nnz)
+    packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, mean_row_nnz=max(1.0, ctx.mean_row_nnz))
     for chunk in ctx.chunks():
         ctx.emit(chunk.positions, set_scores(
             chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, ctx.source.gene_map,

@@ -54,7 +54,6 @@ class GeneModel:
     gene_ids: tuple[str, ...]
     log_rate: np.ndarray  # (G,) baseline + batch
     effects: np.ndarray  # (G, P) log fold change per unit programme activity
-    programme_sets: dict[str, tuple[str, ...]]
 
     @classmethod
     def create(cls, *, seed: int, n_genes: int | None = None, hallmark: GeneSets | None = None) -> GeneModel:
@@ -83,7 +82,6 @@ class GeneModel:
             gene_ids=tuple(ids[g] for g in genes),
             log_rate=log_rate,
             effects=effects,
-            programme_sets={p.name: p.gene_sets for p in PROGRAMMES},
         )
 
     def subset(self, genes: list[str]) -> GeneModel:
@@ -95,7 +93,6 @@ class GeneModel:
             gene_ids=tuple(self.gene_ids[i] for i in rows),
             log_rate=self.log_rate[rows],
             effects=self.effects[rows],
-            programme_sets=self.programme_sets,
         )
 
 
