@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from humanst.errors import HumanstError
-from humanst.pathways.matching import GeneIndex, GeneMap, MatchedSets
+from humanst.pathways.matching import GeneIndex, MatchedSets
 
 __all__ = ["Background", "Chunk", "CountsSource", "ScoringContext", "log_normalise"]
 
@@ -30,7 +30,7 @@ def log_normalise(counts: sparse.csr_matrix) -> sparse.csr_matrix:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Rows ``[row_start, row_end)`` of CSR arrays in the data's own columns (often zero-copy views)."""
+    """Rows ``[row_start, row_end)`` of CSR arrays over the unique genes (often zero-copy views of X)."""
 
     positions: np.ndarray  # positions of these rows within the sample
     indptr: np.ndarray
@@ -44,9 +44,8 @@ class Chunk:
         """Return the chunk as a scipy CSR matrix of raw counts (float64) over the unique genes."""
         lo, hi = self.indptr[self.row_start], self.indptr[self.row_end]
         indptr = self.indptr[self.row_start : self.row_end + 1] - lo
-        shape = (self.row_end - self.row_start, self.source.index.column_to_gene.size)
-        matrix = sparse.csr_matrix((self.data[lo:hi].astype(np.float64), self.indices[lo:hi], indptr), shape=shape)
-        return matrix if self.source.merge is None else sparse.csr_matrix(matrix @ self.source.merge)
+        shape = (self.row_end - self.row_start, self.source.n_genes)
+        return sparse.csr_matrix((self.data[lo:hi].astype(np.float64), self.indices[lo:hi], indptr), shape=shape)
 
 
 @dataclass
@@ -57,11 +56,9 @@ class CountsSource:
     rows: np.ndarray  # row indices of this sample in ``matrix``, sorted
     index: GeneIndex
     chunk_size: int = 10_000
-    gene_map: GeneMap = field(init=False, repr=False)
     merge: sparse.csr_matrix | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.gene_map = GeneMap(self.index.column_to_gene, len(self.index.names))
         if self.index.has_duplicates:
             cols = self.index.column_to_gene
             self.merge = sparse.csr_matrix(
@@ -74,8 +71,11 @@ class CountsSource:
         return len(self.index.names)
 
     def chunks(self) -> Iterator[Chunk]:
-        """Yield chunks of at most ``chunk_size`` rows, without copying an in-memory CSR matrix."""
-        in_memory_csr = sparse.issparse(self.matrix) and self.matrix.format == "csr"
+        """Yield chunks of at most ``chunk_size`` rows, without copying an in-memory CSR matrix.
+
+        Columns of duplicated genes are summed here (a copy of the chunk), so kernels see unique genes.
+        """
+        in_memory_csr = sparse.issparse(self.matrix) and self.matrix.format == "csr" and self.merge is None
         for start in range(0, self.rows.size, self.chunk_size):
             positions = np.arange(start, min(start + self.chunk_size, self.rows.size))
             rows = self.rows[positions]
@@ -86,6 +86,9 @@ class CountsSource:
                 continue
             block = self.matrix[int(rows[0]) : int(rows[-1]) + 1] if contiguous else self.matrix[rows]
             block = sparse.csr_matrix(block)
+            if self.merge is not None:
+                block = sparse.csr_matrix(block @ self.merge.astype(block.dtype))
+                block.sum_duplicates()
             yield Chunk(positions, block.indptr, block.indices, block.data, 0, block.shape[0], self)
 
 
@@ -160,7 +163,7 @@ class ScoringContext:
                 lo, hi = chunk.indptr[chunk.row_start], chunk.indptr[chunk.row_end]
                 _check_counts(chunk.data[lo : min(hi, lo + 100_000)], where)
             sums, sums_sq, scales = gene_statistics(
-                chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, self.source.gene_map
+                chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, n_genes
             )
             total += sums
             total_sq += sums_sq

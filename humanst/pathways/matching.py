@@ -10,7 +10,7 @@ import pandas as pd
 
 from humanst.pathways.genesets import GeneSets
 
-__all__ = ["GeneIndex", "GeneMap", "MatchedSets", "match_gene_sets"]
+__all__ = ["GeneIndex", "MatchedSets", "match_gene_sets"]
 
 _ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*G\d+)\.\d+$")
 
@@ -49,16 +49,6 @@ class GeneIndex:
             for column, gid in enumerate(gene_ids.astype(str)):
                 lookup.setdefault(_ensembl_key(gid), int(codes[column]))
         return cls([str(n) for n in first.to_numpy()], codes.astype(np.int64), lookup)
-
-
-class GeneMap:
-    """Column -> gene index, and which columns share their gene with another column (to be summed)."""
-
-    def __init__(self, column_to_gene: np.ndarray, n_genes: int) -> None:
-        self.column_to_gene = np.ascontiguousarray(column_to_gene, dtype=np.int64)
-        counts = np.bincount(self.column_to_gene, minlength=n_genes)
-        self.is_duplicated = counts[self.column_to_gene] > 1
-        self.n_genes = int(n_genes)
 
 
 @dataclass(frozen=True)

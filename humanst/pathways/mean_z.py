@@ -115,6 +115,6 @@ def mean_z(ctx: ScoringContext) -> None:
     packed = ScoreWeights(by_gene, inv_sd, gene_bin, per_bin, mean_row_nnz=max(1.0, ctx.mean_row_nnz))
     for chunk in ctx.chunks():
         ctx.emit(chunk.positions, set_scores(
-            chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end, ctx.source.gene_map,
+            chunk.indptr, chunk.indices, chunk.data, chunk.row_start, chunk.row_end,
             ctx.row_scale[chunk.positions], packed, offset,
         ))  # fmt: skip
