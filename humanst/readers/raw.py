@@ -1,0 +1,64 @@
+"""``RawSample``: what every platform reader returns, before harmonisation (the readers' contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ImageRef", "RawSample", "ReadSettings"]
+
+
+@dataclass(frozen=True)
+class ReadSettings:
+    """Build settings a reader needs: the pooling footprint and an optional manifest pixel-size override."""
+
+    pseudo_spot_um: float = 55.0
+    um_per_px: float | None = None  # manifest override of the H&E pixel size
+    um_per_px_source: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """The full-resolution H&E of a sample: where it is and how to load it as an ``(H, W, 3)`` uint8 array.
+
+    ``load`` may return a numpy array or a lazily indexable array (dask, zarr, tifffile memmap); callers
+    only slice it. ``shape`` is ``(height, width)`` in pixels of that image.
+    """
+
+    path: Path
+    shape: tuple[int, int]
+    load: Callable[[], Any]
+
+
+@dataclass
+class RawSample:
+    """One sample as read from its platform's raw files, in the image's full-resolution pixel frame.
+
+    ``counts``: AnnData with raw counts in ``X`` (scipy CSR, spots x features), ``obs_names`` = spot /
+    bin / pseudo-spot ids, ``var_names`` = the platform's feature names (symbols), ``var["gene_ids"]``
+    (Ensembl ids) when the platform has them, ``var["feature_type"]`` when it has non-gene features
+    (control probes, ...). ``xy_px``: ``(spots, 2)`` spot centres ``(x, y)`` in pixels of ``image``.
+    ``footprint_um``: spot diameter in microns (Visium 55, legacy ST 100, pooled = ``pseudo_spot_um``).
+    ``warnings``: problems the reader detected and worked around, in words the user can act on.
+    """
+
+    sample_id: str
+    platform: str
+    counts: Any  # anndata.AnnData
+    xy_px: np.ndarray
+    image: ImageRef
+    um_per_px: float
+    um_per_px_source: str
+    footprint_um: float
+    warnings: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)  # reader name/version, platform-specific facts
+
+    def __post_init__(self) -> None:
+        self.xy_px = np.asarray(self.xy_px, dtype=np.float64)
+        if self.xy_px.shape != (self.counts.n_obs, 2):
+            msg = f"xy_px has shape {self.xy_px.shape}; expected ({self.counts.n_obs}, 2) for the spots of counts"
+            raise ValueError(msg)
