@@ -1,0 +1,105 @@
+"""Download cache layout and race-safe file helpers (temp names + ``os.replace``, no locks)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+__all__ = [
+    "default_cache_dir",
+    "file_sha256",
+    "hf_cache_dir",
+    "temp_sibling",
+    "url_cache_path",
+    "verified",
+    "write_stamp",
+]
+
+_CHUNK_BYTES = 1 << 20
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+def default_cache_dir() -> Path:
+    """Return the download cache: ``$HUMANST_CACHE`` when set, else ``~/.cache/humanst``."""
+    env = os.environ.get("HUMANST_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "humanst"
+
+
+def url_cache_path(cache_dir: Path, url: str) -> Path:
+    """Return ``cache_dir/url/<sha256-of-url[:16]>/<filename>`` for a download URL."""
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    name = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+    name = _UNSAFE_NAME.sub("_", name).lstrip(".") or "download"
+    return Path(cache_dir) / "url" / key / name
+
+
+def hf_cache_dir(cache_dir: Path) -> Path:
+    """Return the folder handed to ``huggingface_hub`` as its ``cache_dir`` (it manages the layout)."""
+    return Path(cache_dir) / "hf"
+
+
+def temp_sibling(path: Path, tag: str = "tmp") -> Path:
+    """Return a unique hidden name beside ``path`` for this process (for write-then-``os.replace``)."""
+    return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.verified")
+
+
+def verified(path: Path, *, sha256: str | None, size: int | None) -> bool:
+    """Return whether an existing file has the expected size and SHA-256 (a stamp file skips re-hashing).
+
+    Parameters
+    ----------
+    path
+        The file to check.
+    sha256
+        Expected hex digest, or None to skip the checksum.
+    size
+        Expected size in bytes, or None to skip the size check.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return False
+    if size is not None and stat.st_size != size:
+        return False
+    if sha256 is None:
+        return True
+    stamp = _stamp_path(path)
+    expected_stamp = f"{sha256} {stat.st_size} {stat.st_mtime_ns}"
+    try:
+        if stamp.read_text().strip() == expected_stamp:
+            return True
+    except OSError:
+        pass
+    if file_sha256(path) != sha256:
+        return False
+    write_stamp(path, sha256)
+    return True
+
+
+def write_stamp(path: Path, sha256: str) -> None:
+    """Record that ``path`` (at its current size and mtime) has this SHA-256, so later checks skip hashing."""
+    stat = path.stat()
+    stamp = _stamp_path(path)
+    tmp = temp_sibling(stamp)
+    try:
+        tmp.write_text(f"{sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+        tmp.replace(stamp)
+    except OSError:
+        tmp.unlink(missing_ok=True)
