@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from humanst._cli_support import console, err_console, new_app, not_built
+from humanst._cli_support import console, err_console, new_app
 
 app = new_app(
     "humanst",
@@ -72,31 +72,75 @@ def demo(
 @app.command()
 def build(
     manifest: ManifestArg,
-    out: Annotated[Path, typer.Option("--out", help="Atlas folder.")] = Path("atlas"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Atlas folder.")] = Path("atlas"),
+    samples: Annotated[
+        list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes (one sample per task).", min=1)] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask distributed scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(help="Folder that relative 'path' sources are resolved against; default: the manifest's folder."),
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Download cache; default: $HUMANST_CACHE or ~/.cache/humanst.")
+    ] = None,
+    min_counts: Annotated[int, typer.Option(help="Drop spots with fewer total counts.", min=0)] = 100,
+    force: Annotated[  # noqa: FBT002  (a CLI flag: typer maps it to --force)
+        bool, typer.Option("--force", help="Rebuild samples even when their inputs did not change.")
+    ] = False,
 ) -> None:
-    """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset."""
-    not_built("humanst build", "the atlas builder issue")
+    """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset.
+
+    Each sample is written atomically and skipped on rerun when its inputs and settings are unchanged; a
+    failing sample is reported and the others go on (exit code 1 when any failed).
+    """
+    from humanst.build.command import run_build_command
+
+    raise typer.Exit(
+        run_build_command(
+            manifest,
+            out,
+            samples=samples,
+            workers=workers,
+            scheduler=scheduler,
+            data_root=data_root,
+            cache_dir=cache,
+            min_counts=min_counts,
+            force=force,
+        )
+    )
 
 
 @app.command()
 def validate(atlas: Annotated[Path, typer.Argument(help="Atlas folder.")]) -> None:
-    """Check every sample store of an atlas and list all problems."""
-    not_built("humanst validate", "the atlas builder issue")
+    """Check every sample store, part and the patch dataset of an atlas; list all problems."""
+    from humanst.store.validate import run_validate
+
+    raise typer.Exit(run_validate(atlas))
 
 
 @app.command()
 def info(atlas: Annotated[Path, typer.Argument(help="Atlas folder.")]) -> None:
     """Summarise an atlas: samples, spots, platforms, licences."""
-    not_built("humanst info", "the atlas builder issue")
+    from humanst.store.inspect import run_info
+
+    raise typer.Exit(run_info(atlas))
 
 
 @app.command()
 def export(
     atlas: Annotated[Path, typer.Argument(help="Atlas folder.")],
-    to: Annotated[Path, typer.Option("--to", help="Export folder.")] = Path("export"),
+    to: Annotated[Path, typer.Option("--to", help="Export folder (a Hugging Face dataset repository layout).")] = Path(
+        "export"
+    ),
 ) -> None:
-    """Export the redistributable part of an atlas (patch dataset + card)."""
-    not_built("humanst export", "the atlas builder issue")
+    """Export the redistributable samples of an atlas as parquet shards + dataset card; others are left out."""
+    from humanst.store.export import run_export
+
+    raise typer.Exit(run_export(atlas, to))
 
 
 @app.command()

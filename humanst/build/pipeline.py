@@ -1,0 +1,213 @@
+"""One sample, start to finish: fetch, read, harmonise, QC, score, write store and patch part, record.
+
+This is the only place that catches a sample's errors: whatever goes wrong is returned as a failed
+:class:`SampleOutcome` (with the cause in words), so the other samples go on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from humanst._logging import logger
+from humanst.build.settings import SampleTask
+from humanst.errors import HumanstError
+
+__all__ = ["SampleOutcome", "build_sample", "read_record"]
+
+Progress = Callable[[str, int], None]  # (stage, amount)
+
+
+@dataclass
+class SampleOutcome:
+    """What happened to one sample: status (built | skipped | failed), counts, pixel size, time, warnings."""
+
+    sample_id: str
+    status: str
+    platform: str = ""
+    input_hash: str = ""
+    spots_in: int = 0
+    spots_kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    genes: int = 0
+    um_per_px: float = 0.0
+    um_per_px_source: str = ""
+    footprint_um: float = 0.0
+    patches_padded: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+    redistributable: bool = False
+    license: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain values for the record and the build report."""
+        return asdict(self)
+
+
+def read_record(path: Path) -> SampleOutcome | None:
+    """Read a sample's build record; ``None`` when it is missing or unreadable."""
+    try:
+        return SampleOutcome(**json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def _write_record(path: Path, outcome: SampleOutcome) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(outcome.to_json(), indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _task_hash(task: SampleTask, inputs: list[Path]) -> str:
+    import humanst
+    from humanst.provenance import ATLAS_FORMAT_VERSION, fingerprint_inputs, input_hash
+
+    entry = task.entry.model_dump(mode="json", exclude={"synth"})
+    return input_hash(
+        entry, task.settings.as_dict(), fingerprint_inputs(inputs), ATLAS_FORMAT_VERSION, humanst.__version__
+    )
+
+
+def _is_done(task: SampleTask, digest: str) -> SampleOutcome | None:
+    from humanst.store.patch_parts import part_paths
+
+    record = read_record(task.atlas.record(task.entry.id))
+    part, genes = part_paths(task.atlas.parts, task.entry.id)
+    complete = task.atlas.store(task.entry.id).is_dir() and part.is_file() and genes.is_file()
+    if record is not None and record.status in ("built", "skipped") and record.input_hash == digest and complete:
+        return record
+    return None
+
+
+def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, np.ndarray, SampleOutcome]:
+    """Harmonise genes, check counts, drop QC failures, add obs columns and pathway scores."""
+    from humanst.harmonise.genes import harmonise_genes
+    from humanst.harmonise.qc import check_counts, spot_filter
+    from humanst.pathways import score
+
+    entry, settings = task.entry, task.settings
+    outcome = SampleOutcome(entry.id, "built", platform=entry.platform.value, spots_in=raw.counts.n_obs)
+    raw.counts.X = check_counts(raw.counts.X, sample_id=entry.id)
+    adata, gene_report = harmonise_genes(raw.counts, sample_id=entry.id)
+    keep, qc = spot_filter(adata.X, raw.xy_px, raw.image.shape, min_counts=settings.min_counts)
+    if not keep.any():
+        msg = f"no spot passed QC ({qc.dropped}); check min_counts ({settings.min_counts}) and the spot coordinates"
+        raise HumanstError(msg)
+    adata = adata[keep].copy()
+    xy_px = raw.xy_px[keep]
+    obs = adata.obs
+    obs["spot_id"] = adata.obs_names.astype(str)
+    obs["sample_id"], obs["patient_id"] = entry.id, entry.patient_id
+    obs["x_um"], obs["y_um"] = xy_px[:, 0] * raw.um_per_px, xy_px[:, 1] * raw.um_per_px
+    obs["total_counts"] = np.asarray(adata.X.sum(axis=1)).ravel().astype(np.int64)
+    obs["n_genes"] = np.diff(adata.X.indptr).astype(np.int32)
+    coverage = {}
+    adata.uns.setdefault("humanst", {})
+    for name in settings.gene_sets:
+        result = score(adata, name, min_coverage=settings.min_coverage)
+        result.to_obsm(adata)
+        coverage[name] = float(np.mean(result.mask))
+        if progress is not None:
+            progress("score", 1)
+    outcome.spots_kept, outcome.dropped, outcome.genes = adata.n_obs, qc.dropped, adata.n_vars
+    outcome.warnings = [*raw.warnings, *gene_report.warnings]
+    if gene_report.n_controls:
+        outcome.warnings.append(f"{gene_report.n_controls} control probe feature(s) dropped")
+    adata.uns["humanst"]["genes"] = {
+        "naming": gene_report.naming, "n_input": gene_report.n_input, "n_controls": gene_report.n_controls,
+        "n_non_gene": gene_report.n_non_gene, "n_duplicates_merged": gene_report.n_duplicates_merged,
+    }  # fmt: skip
+    adata.uns["humanst"]["qc"] = {"min_counts": settings.min_counts, **qc.dropped, "n_input": qc.n_input}
+    adata.uns["humanst"]["sets_kept_fraction"] = coverage
+    return adata, xy_px, outcome
+
+
+def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path]) -> dict[str, Any]:
+    from humanst.provenance import ATLAS_FORMAT_VERSION, fingerprint_inputs, package_versions
+
+    entry = task.entry
+    return {
+        "format_version": ATLAS_FORMAT_VERSION,
+        "input_hash": digest,
+        "manifest_entry": json.dumps(entry.model_dump(mode="json"), sort_keys=True),
+        "inputs": json.dumps(fingerprint_inputs(inputs)),
+        "versions": json.dumps(package_versions(), sort_keys=True),
+        "reader": json.dumps(raw.metadata, default=str),
+        "um_per_px": float(raw.um_per_px),
+        "um_per_px_source": raw.um_per_px_source,
+        "footprint_um": float(raw.footprint_um),
+        "patch": json.dumps(asdict(task.settings.patch)),
+        "license": entry.license,
+        "redistributable": bool(entry.redistributable),
+        "citation": entry.citation,
+    }
+
+
+def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOutcome:
+    """Build one sample into the atlas; never raises for a problem of the sample itself."""
+    start = time.perf_counter()
+    entry = task.entry
+    try:
+        outcome = _build(task, progress)
+    except HumanstError as exc:
+        outcome = SampleOutcome(entry.id, "failed", platform=entry.platform.value, error=str(exc))
+    except Exception as exc:  # noqa: BLE001  (one broken sample must not stop the build; the cause is reported)
+        logger.debug("sample %s failed:\n%s", entry.id, traceback.format_exc())
+        cause = f"{type(exc).__name__}: {exc}"
+        outcome = SampleOutcome(
+            entry.id, "failed", platform=entry.platform.value, error=f"sample '{entry.id}': {cause}"
+        )
+    outcome.seconds = round(time.perf_counter() - start, 3)
+    outcome.redistributable, outcome.license = bool(entry.redistributable), entry.license
+    if outcome.status == "failed":
+        _write_record(task.atlas.record(entry.id), outcome)
+    return outcome
+
+
+def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
+    from humanst.fetch import materialise_sample
+    from humanst.readers import ReadSettings, get_reader
+    from humanst.store.patch_parts import write_part
+    from humanst.store.sample_zarr import SampleData, write_sample_store
+
+    entry = task.entry
+    inputs = materialise_sample(entry, data_root=task.data_root, cache_dir=task.cache_dir)
+    digest = _task_hash(task, inputs)
+    done = None if task.force else _is_done(task, digest)
+    if done is not None:
+        done.status = "skipped"
+        return done
+    settings = task.settings
+    read = ReadSettings(settings.pseudo_spot_um, entry.um_per_px, entry.um_per_px_source)
+    raw = get_reader(entry.platform.value).func(entry, inputs, read)
+    adata, xy_px, outcome = _table(task, raw, progress)
+    adata.uns["humanst"].update(_provenance(task, raw, digest, inputs))
+    image = raw.image.load()
+    sample = SampleData(adata, xy_px, image, raw.um_per_px, raw.footprint_um)
+    write_sample_store(task.atlas.store(entry.id), sample)
+    meta = {"sample_id": entry.id, "patient_id": entry.patient_id, "organ": entry.organ,
+            "platform": entry.platform.value, "split": entry.split.value if entry.split else ""}  # fmt: skip
+    step = (lambda n: progress("patches", n)) if progress is not None else None
+    info = write_part(
+        task.atlas.parts, sample, meta, settings.patch, collections=list(settings.gene_sets), progress=step
+    )
+    outcome.input_hash, outcome.patches_padded = digest, info.n_padded
+    outcome.um_per_px, outcome.um_per_px_source, outcome.footprint_um = (
+        raw.um_per_px,
+        raw.um_per_px_source,
+        raw.footprint_um,
+    )
+    if info.n_padded:
+        outcome.warnings.append(f"{info.n_padded} patch(es) reach past the image edge (padded white, flagged)")
+    _write_record(task.atlas.record(entry.id), outcome)
+    return outcome

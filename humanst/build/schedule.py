@@ -1,0 +1,149 @@
+"""Run sample tasks on a local process pool or a Dask cluster, then assemble the patch dataset and report."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from humanst.build.pipeline import SampleOutcome, build_sample
+from humanst.build.settings import AtlasLayout, BuildSettings, SampleTask
+from humanst.manifest import AtlasManifest
+
+__all__ = ["BuildReport", "make_tasks", "run_build", "run_tasks"]
+
+
+@dataclass
+class BuildReport:
+    """Outcome of a build: one entry per sample, the settings and where the outputs are."""
+
+    atlas: Path
+    manifest: str
+    settings: dict[str, Any]
+    outcomes: list[SampleOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    dataset_rows: int = 0
+
+    @property
+    def failed(self) -> list[SampleOutcome]:
+        """Samples that failed."""
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def write(self) -> tuple[Path, Path]:
+        """Write ``build_report.json`` and ``build_report.md`` into the atlas (atomically)."""
+        data = {
+            "manifest": self.manifest, "settings": self.settings, "seconds": round(self.seconds, 3),
+            "dataset_rows": self.dataset_rows, "samples": [o.to_json() for o in self.outcomes],
+        }  # fmt: skip
+        json_path, md_path = self.atlas / "build_report.json", self.atlas / "build_report.md"
+        for path, text in ((json_path, json.dumps(data, indent=2, default=str)), (md_path, self.markdown())):
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        return json_path, md_path
+
+    def markdown(self) -> str:
+        """Render the per-sample summary table as markdown."""
+        lines = [
+            f"# Build report: {self.manifest}", "",
+            f"{len(self.outcomes)} sample(s): {sum(o.status == 'built' for o in self.outcomes)} built, "
+            f"{sum(o.status == 'skipped' for o in self.outcomes)} unchanged, {len(self.failed)} failed; "
+            f"{self.dataset_rows} patch rows; {self.seconds:.1f} s.", "",
+            "| sample | platform | status | spots kept | dropped | genes | um/px | um/px source | s | warnings |",
+            "|---|---|---|---:|---|---:|---:|---|---:|---|",
+        ]  # fmt: skip
+        for o in self.outcomes:
+            dropped = ", ".join(f"{k} {v}" for k, v in o.dropped.items() if v) or "-"
+            notes = "; ".join(o.warnings) or "-"
+            if o.status == "failed":
+                notes = o.error.replace("\n", " ")
+            lines.append(
+                f"| {o.sample_id} | {o.platform} | {o.status} | {o.spots_kept} | {dropped} | {o.genes} | "
+                f"{o.um_per_px:.4g} | {o.um_per_px_source or '-'} | {o.seconds:.1f} | {notes.replace('|', '/')} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def make_tasks(
+    manifest: AtlasManifest, atlas: Path, *, data_root: Path, cache_dir: Path, samples: Iterable[str] | None = None,
+    min_counts: int = 100, force: bool = False,
+) -> list[SampleTask]:  # fmt: skip
+    """One task per selected sample (``samples`` ids are checked against the manifest)."""
+    from humanst.harmonise.patches import PatchSpec
+
+    settings = BuildSettings(
+        gene_sets=tuple(manifest.gene_sets), patch=PatchSpec(manifest.patch.size_px, manifest.patch.um_per_px),
+        pseudo_spot_um=manifest.pseudo_spot_um, min_counts=min_counts,
+    )  # fmt: skip
+    entries = [manifest.sample(s) for s in samples] if samples else list(manifest.samples)
+    layout = AtlasLayout(atlas)
+    return [SampleTask(e, layout, data_root, cache_dir, settings, force=force) for e in entries]
+
+
+def _run_local(tasks: list[SampleTask], workers: int) -> Iterator[SampleOutcome]:
+    if workers <= 1:
+        for task in tasks:
+            yield build_sample(task)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # numba / BLAS threads do not survive fork safely
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
+                             initargs=(workers,)) as pool:  # fmt: skip
+        futures = [pool.submit(build_sample, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _worker_init(workers: int) -> None:
+    """Share the cores among worker processes (each sample's kernels are multi-threaded)."""
+    import numba
+
+    numba.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+
+
+def _run_dask(tasks: list[SampleTask], address: str) -> Iterator[SampleOutcome]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    with Client(address) as client:
+        futures = client.map(build_sample, tasks, pure=False, key=[f"humanst-build-{t.entry.id}" for t in tasks])
+        for future in dask_completed(futures):
+            yield future.result()
+
+
+def run_tasks(
+    tasks: list[SampleTask], *, workers: int = 1, scheduler: str | None = None,
+    on_done: Callable[[SampleOutcome], None] | None = None,
+) -> list[SampleOutcome]:  # fmt: skip
+    """Run every task (process pool, or Dask when ``scheduler`` is an address); return outcomes in task order."""
+    stream = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, workers)
+    by_id = {}
+    for outcome in stream:
+        by_id[outcome.sample_id] = outcome
+        if on_done is not None:
+            on_done(outcome)
+    return [by_id[t.entry.id] for t in tasks]
+
+
+def run_build(
+    manifest: AtlasManifest, manifest_name: str, tasks: list[SampleTask], *, workers: int = 1,
+    scheduler: str | None = None, on_done: Callable[[SampleOutcome], None] | None = None,
+) -> BuildReport:  # fmt: skip
+    """Build every task, assemble the Hugging Face dataset from all finished parts, write the report."""
+    from humanst.store.hf_dataset import assemble_dataset
+
+    start = time.perf_counter()
+    atlas = tasks[0].atlas.root if tasks else Path()
+    atlas.mkdir(parents=True, exist_ok=True)
+    outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done)
+    report = BuildReport(atlas, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
+    report.dataset_rows = assemble_dataset(AtlasLayout(atlas), manifest)
+    report.seconds = time.perf_counter() - start
+    report.write()
+    return report

@@ -1,0 +1,52 @@
+"""Provenance: format versions, package versions, file fingerprints and the input hash of a sample build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform as _platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ATLAS_FORMAT_VERSION",
+    "fingerprint_inputs",
+    "input_hash",
+    "package_versions",
+]
+
+ATLAS_FORMAT_VERSION = 1  # bump when the store / patch layout changes; readers check it
+_PACKAGES = ("humanst", "anndata", "spatialdata", "spatialdata-io", "zarr", "numpy", "scipy", "datasets", "pillow")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that shape the outputs (and Python)."""
+    out = {"python": _platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def fingerprint_inputs(paths: list[Path]) -> list[dict[str, Any]]:
+    """Cheap fingerprints of local inputs: (relative name, size, mtime) of every file under each path.
+
+    Downloaded files were already verified by sha256 at fetch time; this catches local edits on rerun.
+    """
+    records = []
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            stat = path.stat()
+            name = str(path.relative_to(root)) if root.is_dir() else path.name
+            records.append({"input": root.name, "file": name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+    return records
+
+
+def input_hash(*parts: Any) -> str:
+    """sha256 of the JSON of everything a sample's outputs depend on (entry, settings, inputs, versions)."""
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,140 @@
+"""``humanst validate``: every store, part and the patch dataset of an atlas checked; all problems listed."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from humanst._cli_support import console, err_console
+from humanst.build.pipeline import read_record
+from humanst.build.settings import AtlasLayout
+
+__all__ = ["run_validate", "validate_atlas", "validate_store"]
+
+_OBS = ("spot_id", "sample_id", "patient_id", "x_um", "y_um", "total_counts", "n_genes")
+
+
+def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None) -> tuple[list[str], int, list[str]]:
+    """Check one SpatialData store; return (problems, spots, spot ids)."""
+    from scipy import sparse
+    from spatialdata import read_zarr
+
+    from humanst.provenance import ATLAS_FORMAT_VERSION
+    from humanst.store.sample_zarr import IMAGE_KEY, INSTANCE_KEY, SHAPES_KEY, TABLE_KEY
+
+    where = f"sample '{sample_id}' store '{path}'"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sdata = read_zarr(path)
+    except Exception as exc:  # noqa: BLE001  (any failure to open is a finding, reported with its cause)
+        return [f"{where}: does not open with spatialdata.read_zarr ({type(exc).__name__}: {exc})"], 0, []
+    elements = ((IMAGE_KEY, sdata.images), (SHAPES_KEY, sdata.shapes), (TABLE_KEY, sdata.tables))
+    problems = [f"{where}: missing element '{key}'" for key, group in elements if key not in group]
+    if problems:
+        return problems, 0, []
+    table = sdata.tables[TABLE_KEY]
+    meta = table.uns.get("humanst", {})
+    if int(meta.get("format_version", -1)) != ATLAS_FORMAT_VERSION:
+        problems.append(
+            f"{where}: format_version {meta.get('format_version')} but this humanst writes {ATLAS_FORMAT_VERSION}; "
+            "rebuild the sample with `humanst build --force`"
+        )
+    if input_hash is not None and meta.get("input_hash") != input_hash:
+        problems.append(f"{where}: input hash differs from the build record; rebuild the sample")
+    if not sparse.issparse(table.X) or table.X.dtype != np.int32:
+        problems.append(f"{where}: X must be sparse int32 raw counts, found {type(table.X).__name__} {table.X.dtype}")
+    elif table.X.nnz and table.X.data.min() < 0:
+        problems.append(f"{where}: X has negative counts")
+    problems += [f"{where}: obs lacks column '{c}'" for c in _OBS if c not in table.obs]
+    ids = table.obs[INSTANCE_KEY].astype(str).tolist() if INSTANCE_KEY in table.obs else []
+    shapes = sdata.shapes[SHAPES_KEY]
+    if sorted(map(str, shapes.index)) != sorted(ids):
+        problems.append(f"{where}: table spot ids and shapes/spots index differ ({len(ids)} vs {len(shapes)})")
+    for key in (k for k in table.obsm if k.startswith("pathways_")):
+        names = meta.get("pathways", {}).get(key, {}).get("names", [])
+        if table.obsm[key].shape != (table.n_obs, len(names)):
+            problems.append(
+                f"{where}: obsm['{key}'] has shape {table.obsm[key].shape}, expected ({table.n_obs}, {len(names)})"
+            )
+    return problems, table.n_obs, ids
+
+
+def _validate_part(layout: AtlasLayout, sample_id: str, ids: list[str]) -> list[str]:
+    import pyarrow.parquet as pq
+
+    from humanst.store.patch_parts import part_paths
+
+    part, genes = part_paths(layout.parts, sample_id)
+    if not part.is_file() or not genes.is_file():
+        return [f"sample '{sample_id}': patch part '{part}' or its gene list is missing; rebuild the sample"]
+    spot_ids = pq.read_table(part, columns=["spot_id"]).column("spot_id").to_pylist()
+    if spot_ids != ids:
+        return [f"sample '{sample_id}': patch part has {len(spot_ids)} rows for {len(ids)} spots in the store"]
+    return []
+
+
+def _validate_dataset(layout: AtlasLayout, expected_rows: dict[str, int]) -> list[str]:
+    import pyarrow.compute as pc
+    from datasets import load_from_disk
+
+    where = f"patch dataset '{layout.hf}'"
+    try:
+        dataset = load_from_disk(str(layout.hf))
+    except Exception as exc:  # noqa: BLE001  (reported as a finding)
+        return [f"{where}: does not load with datasets.load_from_disk ({type(exc).__name__}: {exc})"]
+    problems = []
+    info = json.loads((layout.hf / "humanst.json").read_text(encoding="utf-8"))
+    want = sum(expected_rows.get(s, 0) for s in info["samples"])
+    if len(dataset) != want:
+        problems.append(f"{where}: {len(dataset)} rows, but the stores of its samples hold {want} spots")
+    missing = sorted(set(expected_rows) - set(info["samples"]))
+    if missing:
+        problems.append(f"{where}: built samples missing from the dataset: {', '.join(missing)}; rerun `humanst build`")
+    vocabulary = (layout.hf / "genes.txt").read_text(encoding="utf-8").split()
+    flat = pc.list_flatten(dataset.data.table.column("gene_idx"))
+    if len(flat) and (pc.max(flat).as_py() >= len(vocabulary) or pc.min(flat).as_py() < 0):
+        problems.append(f"{where}: gene_idx outside the {len(vocabulary)}-gene vocabulary of genes.txt")
+    return problems
+
+
+def validate_atlas(atlas: Path) -> tuple[list[str], int]:
+    """Validate every finished sample and the dataset; return (problems, samples checked)."""
+    layout = AtlasLayout(atlas)
+    if not layout.records.is_dir():
+        return [f"atlas '{atlas}': no records/ folder; is this an atlas built by `humanst build`?"], 0
+    problems: list[str] = []
+    rows: dict[str, int] = {}
+    records = sorted(layout.records.glob("*.json"))
+    for record_path in records:
+        record = read_record(record_path)
+        if record is None:
+            problems.append(f"record '{record_path}': unreadable")
+            continue
+        if record.status == "failed":
+            continue
+        found, n_obs, ids = validate_store(
+            layout.store(record.sample_id), record.sample_id, input_hash=record.input_hash
+        )
+        problems += found or _validate_part(layout, record.sample_id, ids)
+        rows[record.sample_id] = n_obs
+    if rows:
+        problems += _validate_dataset(layout, rows)
+    return problems, len(rows)
+
+
+def run_validate(atlas: Path) -> int:
+    """Print the validation of an atlas; return 0 when valid, 1 otherwise."""
+    problems, n = validate_atlas(atlas)
+    if problems:
+        err_console.print(f"[bold red]invalid[/] atlas '{atlas}': {len(problems)} problem(s)", highlight=False)
+        for problem in problems:
+            err_console.print(f"  - {problem}", highlight=False)
+        return 1
+    console.print(
+        f"[bold green]valid[/] atlas '{atlas}': {n} sample store(s), their patch parts and the dataset", highlight=False
+    )
+    return 0
