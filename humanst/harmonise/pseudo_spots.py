@@ -9,11 +9,12 @@ pseudo-spots of a sample lie on an exact lattice of pitch ``side_um`` whatever t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["PseudoSpots", "pool_to_grid", "pseudo_spot_ids"]
+__all__ = ["PseudoSpots", "pool_anndata", "pool_to_grid", "pseudo_spot_ids"]
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,30 @@ def pool_to_grid(counts: sparse.spmatrix | np.ndarray, xy_um: np.ndarray, side_u
         member_of=member_of,
         side_um=float(side_um),
     )
+
+
+def pool_anndata(
+    table: Any, xy_um: np.ndarray, side_um: float, *, member_name: str = "n_members"
+) -> tuple[Any, PseudoSpots]:
+    """Pool an AnnData's observations on the micron grid; return (pseudo-spot AnnData, :class:`PseudoSpots`).
+
+    The result keeps ``var``; ``obs`` holds ``x_um``, ``y_um`` (cell centres), ``grid_col``, ``grid_row`` and
+    ``member_name`` (pooled observations per pseudo-spot); ``obsm['spatial_um']`` = the centres.
+    """
+    import anndata as ad
+    import pandas as pd
+
+    spots = pool_to_grid(table.X, xy_um, side_um)
+    obs = pd.DataFrame(
+        {
+            "x_um": spots.centres_um[:, 0],
+            "y_um": spots.centres_um[:, 1],
+            "grid_col": spots.grid_col_row[:, 0],
+            "grid_row": spots.grid_col_row[:, 1],
+            member_name: spots.n_members,
+        },
+        index=pd.Index(spots.ids),
+    )
+    pooled = ad.AnnData(X=spots.counts, obs=obs, var=table.var.copy())
+    pooled.obsm["spatial_um"] = spots.centres_um.copy()
+    return pooled, spots

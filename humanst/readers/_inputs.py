@@ -208,7 +208,7 @@ def open_image(path: Path, *, sample_id: str) -> ImageRef:
         with Image.open(path) as img:
             width, height = img.size
         return ImageRef(path, (int(height), int(width)), lambda: _load_picture(path))
-    except Exception as exc:  # noqa: BLE001  (any decoder failure means the same thing to the user)
+    except Exception as exc:  # any decoder failure means the same to the user
         msg = (
             f"cannot read the H&E image ({type(exc).__name__}: {exc}). The file is corrupt, truncated or not an "
             "image; download it again (check its sha256 in the manifest) or point the manifest at the right file."

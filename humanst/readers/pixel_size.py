@@ -76,7 +76,7 @@ def apply_affine(matrix: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def relative_difference(a: float, b: float) -> float:
-    """``|a - b| / b`` (inf when ``b`` is zero or either is nan)."""
+    """Return ``|a - b| / b`` (inf when ``b`` is zero or either is nan)."""
     if not np.isfinite(a) or not np.isfinite(b) or b == 0:
         return float("inf")
     return abs(a - b) / abs(b)

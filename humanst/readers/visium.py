@@ -74,7 +74,10 @@ def visium_pixel_size(table: object, scalefactors: dict[str, float], *, sample_i
     warnings_out: list[str] = []
     if Keys.ARRAY_ROW in obs and Keys.ARRAY_COL in obs and len(xy) >= 3:
         lattice = np.column_stack(
-            [obs[Keys.ARRAY_COL].to_numpy(float) * PITCH_UM / 2, obs[Keys.ARRAY_ROW].to_numpy(float) * PITCH_UM / 2 * np.sqrt(3)]
+            [
+                obs[Keys.ARRAY_COL].to_numpy(float) * PITCH_UM / 2,
+                obs[Keys.ARRAY_ROW].to_numpy(float) * PITCH_UM / 2 * np.sqrt(3),
+            ]
         )
         fitted = fit_lattice_um_per_px(xy, lattice)
         how = f"visium spot pitch fit ({PITCH_UM:g} um lattice on array_row/array_col)"
@@ -115,7 +118,10 @@ def read_visium(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettin
     h5 = find_file(inputs, [Keys.COUNTS_PATTERN], sample_id=sid, what="Space Ranger filtered feature-barcode matrix")
     positions = find_file(inputs, [Keys.POSITIONS_PATTERN], sample_id=sid, what="Space Ranger tissue positions CSV")
     sf_path = find_file(
-        inputs, [Keys.SCALEFACTORS_PATTERN], sample_id=sid, what=f"Space Ranger scale factors ({Keys.SCALEFACTORS_FILE})"
+        inputs,
+        [Keys.SCALEFACTORS_PATTERN],
+        sample_id=sid,
+        what=f"Space Ranger scale factors ({Keys.SCALEFACTORS_FILE})",
     )
     image_path = find_file(
         inputs, IMAGE_PATTERNS, sample_id=sid, what="full-resolution H&E image (tif/btf/jpg)", exclude=NOT_FULLRES
@@ -138,7 +144,9 @@ def read_visium(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettin
         try:
             table = _read_table(root, image_name)
         except (KeyError, ValueError, OSError) as exc:
-            msg = f"spatialdata_io.visium failed ({type(exc).__name__}: {exc}); check the files are Space Ranger outputs"
+            msg = (
+                f"spatialdata_io.visium failed ({type(exc).__name__}: {exc}); check the files are Space Ranger outputs"
+            )
             raise ReaderError(msg, sample_id=sid, path=h5) from exc
     notes: list[str] = []
     xy = np.asarray(table.obsm["spatial"], dtype=np.float64)
