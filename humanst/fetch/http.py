@@ -183,9 +183,10 @@ def _download(
             wait_s = None
         offset = work.stat().st_size if work.exists() else 0
         if attempt > retries:
+            kept = f"; the {offset} bytes received so far are kept and the download resumes" if offset else ""
             msg = (
                 f"could not download {url} after {attempt} attempts; last error: {cause}. Check the network and the "
-                f"URL, then run again: the {offset} bytes received so far are kept and the download resumes."
+                f"URL, then run again{kept}."
             )
             raise FetchError(msg, sample_id=sample_id, path=dest)
         delay_s = backoff_s * 2 ** (attempt - 1) if wait_s is None else wait_s

@@ -46,6 +46,19 @@ def test_resume_after_truncated_transfer(server, tmp_path):
     assert second.headers["Range"] == f"bytes={len(BODY) // 2}-"
 
 
+def test_failed_run_keeps_the_part_file_and_the_next_run_resumes(server, tmp_path):
+    url = server.add("/cut.bin", body=BODY, truncate_first=True)
+    dest = tmp_path / "cut.bin"
+    with pytest.raises(FetchError, match="bytes received so far are kept"):
+        fetch_url(url, dest, sha256=SHA, size=len(BODY), retries=0, **FAST)
+    assert _part(dest).read_bytes() == BODY[: len(BODY) // 2]
+    assert not dest.exists()
+    fetch_url(url, dest, sha256=SHA, size=len(BODY), **FAST)
+    assert dest.read_bytes() == BODY
+    assert server.requests("/cut.bin")[-1].headers["Range"] == f"bytes={len(BODY) // 2}-"
+    assert _leftovers(tmp_path) == []
+
+
 def test_resume_from_part_file_left_by_an_earlier_run(server, tmp_path):
     url = server.add("/resume.bin", body=BODY)
     dest = tmp_path / "resume.bin"
