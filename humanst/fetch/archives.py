@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import posixpath
 import shutil
@@ -11,6 +12,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from humanst.errors import FetchError
+from humanst.fetch.cache import temp_sibling
 
 __all__ = ["extract_archive", "extraction_dir", "is_archive"]
 
@@ -35,7 +37,8 @@ def extract_archive(archive: Path, target: Path | None = None, *, sample_id: str
 
     Every member is checked before anything is written: absolute names, names with ``..``, and symbolic or hard
     links that point outside the target are refused. Extraction goes to a temporary folder that is renamed into
-    place, so a folder at ``target`` is always complete and is reused as is.
+    place, so a folder at ``target`` is always complete; it is reused while the archive's size and modification
+    time are those it was extracted from, and extracted again (replacing it) when the archive changed.
 
     Parameters
     ----------
@@ -53,15 +56,25 @@ def extract_archive(archive: Path, target: Path | None = None, *, sample_id: str
     """
     archive = Path(archive)
     target = extraction_dir(archive) if target is None else Path(target)
-    if target.is_dir():
+    stamp = target.with_name(f".{target.name}.source")
+    source = _source_key(archive, sample_id=sample_id)
+    if target.is_dir() and _read(stamp) == source:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.extract-", dir=target.parent))
+    trash = temp_sibling(target, "stale")
     try:
         if archive.name.lower().endswith(".zip"):
             _extract_zip(archive, tmp, sample_id=sample_id)
         else:
             _extract_tar(archive, tmp, sample_id=sample_id)
+        if target.is_dir():  # extracted from an older copy of the archive: move it aside first
+            logger.info("%s changed since it was extracted; extracting it again", archive)
+            with contextlib.suppress(FileNotFoundError):
+                target.rename(trash)
+        stamp_tmp = temp_sibling(stamp)
+        stamp_tmp.write_text(source)
+        stamp_tmp.replace(stamp)
         try:
             tmp.rename(target)
         except OSError:
@@ -69,9 +82,27 @@ def extract_archive(archive: Path, target: Path | None = None, *, sample_id: str
                 raise
             logger.debug("%s was extracted concurrently; using that copy", archive)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        for leftover in (tmp, trash):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
     return target
+
+
+def _source_key(archive: Path, *, sample_id: str | None) -> str:
+    """Identify the archive's current content cheaply (size and modification time)."""
+    try:
+        stat = archive.stat()
+    except FileNotFoundError as err:
+        msg = "the archive to extract does not exist. Run again to download it."
+        raise FetchError(msg, sample_id=sample_id, path=archive) from err
+    return f"{stat.st_size} {stat.st_mtime_ns}"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
 
 
 def _refuse(archive: Path, member: str, why: str, sample_id: str | None) -> FetchError:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
 import zipfile
 
@@ -81,6 +82,19 @@ def test_archives_are_extracted_once_and_reused(server, cache_dir, tmp_path, nam
     assert (again / "marker").read_text() == "kept"
     assert server.hits(f"/{name}") == 1
     assert [p.name for p in folder.parent.iterdir() if ".extract-" in p.name] == []
+
+
+def test_a_changed_archive_is_extracted_again(tmp_path):
+    archive = tmp_path / "raw.zip"
+    archive.write_bytes(_zip({"a.txt": b"old"}))
+    folder = extract_archive(archive)
+    assert extract_archive(archive) == folder
+    archive.write_bytes(_zip({"a.txt": b"new", "b.txt": b"B"}))
+    os.utime(archive, ns=(1, 1))  # a different modification time, whatever the clock's resolution
+    assert extract_archive(archive) == folder
+    assert (folder / "a.txt").read_bytes() == b"new"
+    assert (folder / "b.txt").read_bytes() == b"B"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".raw.zip.extracted.source", "raw.zip", "raw.zip.extracted"]
 
 
 def test_symlink_inside_the_target_is_allowed(tmp_path):
