@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -206,3 +207,26 @@ def test_scattered_single_files_are_found_and_staged(layouts):
         "hest", sid, [root / "st" / f"{sid}.h5ad", root / "wsis" / f"{sid}.tif", root / "metadata" / f"{sid}.json"]
     )
     assert raw.counts.n_obs == hest.raw.counts.n_obs
+
+
+def test_visium_scalefactors_disagreement_is_warned(layouts, tmp_path):
+    src = layouts["visium"].written.data_path
+
+    def inflate(source, target):
+        factors = json.loads(source.read_text())
+        factors["spot_diameter_fullres"] *= 1.2
+        target.write_text(json.dumps(factors))
+
+    clone = clone_tree(src, tmp_path / "outs", rewrite={"spatial/scalefactors_json.json": inflate})
+    raw = read("visium", "odd-sf", [clone])
+    assert raw.um_per_px == pytest.approx(layouts["visium"].raw.um_per_px)
+    assert any("differ by 16.7 %" in w for w in raw.warnings)
+    assert "DISAGREES" in raw.um_per_px_source
+
+
+def test_public_names_resolve():
+    import humanst.readers
+
+    for name in humanst.readers.__all__:
+        assert getattr(humanst.readers, name) is not None
+    assert set(humanst.readers.__all__) >= {"RawSample", "ImageRef", "ReadSettings", "get_reader", "register_reader"}
