@@ -39,10 +39,6 @@ _USER_AGENT = "humanst-fetch/1 (+https://github.com/humanst)"
 class _Transient(Exception):
     """A failure worth retrying (connection, timeout, truncated body, 5xx, 408/429)."""
 
-    def __init__(self, cause: str, wait_s: float | None = None) -> None:
-        super().__init__(cause)
-        self.wait_s = wait_s
-
 
 class _Restart(Exception):
     """The partial file cannot be resumed (server refused the range); start again from byte 0."""
@@ -171,7 +167,6 @@ def _download(
         except _Restart as restart:
             logger.info("%s: %s; downloading %s from the start", label, restart, url)
             work.unlink(missing_ok=True)
-            digest, offset = hashlib.sha256(), 0
             wait_s = 0.0
             cause = str(restart)
         except urllib.error.HTTPError as err:
@@ -181,7 +176,7 @@ def _download(
         except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, _Transient) as err:
             cause = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
             wait_s = None
-        offset = work.stat().st_size if work.exists() else 0
+        digest, offset = _resume_state(work)  # re-read: the failed attempt may have restarted the file
         if attempt > retries:
             kept = f"; the {offset} bytes received so far are kept and the download resumes" if offset else ""
             msg = (

@@ -78,6 +78,18 @@ def test_server_ignoring_range_restarts_from_zero(server, tmp_path):
     assert server.requests("/norange.bin")[0].headers["Range"] == "bytes=5000-"
 
 
+def test_server_ignoring_range_and_dropping_the_connection(server, tmp_path):
+    url = server.add("/worst.bin", body=BODY, ignore_range=True, truncate_first=True)
+    dest = tmp_path / "worst.bin"
+    _part(dest).write_bytes(b"x" * 5000)
+    fetch_url(url, dest, sha256=SHA, size=len(BODY), **FAST)
+    assert dest.read_bytes() == BODY
+    assert [r.headers.get("Range") for r in server.requests("/worst.bin")] == [
+        "bytes=5000-",
+        f"bytes={len(BODY) // 2}-",
+    ]
+
+
 def test_part_file_longer_than_resource_restarts(server, tmp_path):
     url = server.add("/short.bin", body=b"abc")
     dest = tmp_path / "short.bin"
