@@ -26,7 +26,6 @@ def hub(server, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", server.base)
     monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
     return server
 
 
