@@ -13,7 +13,7 @@ import numpy as np
 from humanst.errors import ReaderError
 from humanst.readers._inputs import as_count_csr, find_file, open_image, package_version
 from humanst.readers._registry import register_reader
-from humanst.readers.pixel_size import PixelSize, with_override
+from humanst.readers.pixel_size import PixelSize, nearest_neighbour_pitch_px, relative_difference, with_override
 from humanst.readers.raw import RawSample, ReadSettings
 
 if TYPE_CHECKING:
@@ -34,8 +34,10 @@ class Keys(StrEnum):
     PIXEL_SIZE_EMBEDDED = "pixel_size_um_embedded"
     SPOT_DIAMETER = "spot_diameter"
     TECHNOLOGY = "st_technology"
+    INTER_SPOT_DIST = "inter_spot_dist"
 
 
+AGREEMENT = 0.05
 WSI_PATTERNS = ("*.tif", "*.tiff", "*.btf", "*.svs")
 # Spot diameter (um) by HEST ``st_technology`` when the metadata gives none; None = pooled (pseudo_spot_um).
 PLATFORM_FOOTPRINT_UM: dict[str, float | None] = {
@@ -79,6 +81,21 @@ def _pixel_size(meta: dict[str, Any], meta_path: Path, sample_id: str) -> PixelS
         "set um_per_px and um_per_px_source in the manifest entry"
     )
     raise ReaderError(msg, sample_id=sample_id, path=meta_path)
+
+
+def _pitch_check(meta: dict[str, Any], xy_px: np.ndarray, um_per_px: float) -> list[str]:
+    """Cross-check the metadata pixel size with ``inter_spot_dist`` over the measured spot pitch in pixels."""
+    pitch_um = _number(meta.get(Keys.INTER_SPOT_DIST))
+    if pitch_um is None or len(xy_px) < 3:
+        return []
+    from_pitch = pitch_um / nearest_neighbour_pitch_px(xy_px)
+    diff = relative_difference(from_pitch, um_per_px)
+    if diff <= AGREEMENT:
+        return []
+    return [
+        f"metadata pixel size {um_per_px:.4g} um/px and the spot pitch ({pitch_um:g} um over the measured pitch, "
+        f"{from_pitch:.4g} um/px) differ by {100 * diff:.1f} %; check the WSI, or set um_per_px in the manifest"
+    ]
 
 
 def _footprint(meta: dict[str, Any], settings: ReadSettings, notes: list[str]) -> tuple[float, str]:
@@ -140,6 +157,7 @@ def read_hest(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettings
     table.X = as_count_csr(table.X)
     table.uns.pop(Keys.SPATIAL, None)  # the downscaled image copy; the WSI is the image
     measured = _pixel_size(meta, meta_path, sid)
+    notes += _pitch_check(meta, xy, measured.um_per_px)
     size = with_override(measured, settings.um_per_px, settings.um_per_px_source)
     footprint, footprint_source = _footprint(meta, settings, notes)
     return RawSample(

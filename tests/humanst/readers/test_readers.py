@@ -230,3 +230,20 @@ def test_public_names_resolve():
     for name in humanst.readers.__all__:
         assert getattr(humanst.readers, name) is not None
     assert set(humanst.readers.__all__) >= {"RawSample", "ImageRef", "ReadSettings", "get_reader", "register_reader"}
+
+
+def test_hest_falls_back_to_the_embedded_pixel_size_and_checks_it_against_the_pitch(layouts, tmp_path):
+    layout = layouts["hest"]
+    sid = layout.sample.sample_id
+
+    def edit(source, target):
+        meta = json.loads(source.read_text())
+        meta["pixel_size_um_estimated"] = None
+        meta["pixel_size_um_embedded"] = 1.3
+        target.write_text(json.dumps(meta))
+
+    clone = clone_tree(layout.written.data_path, tmp_path / "hest", rewrite={f"metadata/{sid}.json": edit})
+    raw = read("hest", sid, [clone])
+    assert raw.um_per_px == 1.3
+    assert "pixel_size_um_embedded" in raw.um_per_px_source
+    assert any("spot pitch" in w and "differ by" in w for w in raw.warnings)
