@@ -97,6 +97,7 @@ def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, 
 
     entry, settings = task.entry, task.settings
     outcome = SampleOutcome(entry.id, "built", platform=entry.platform.value, spots_in=raw.counts.n_obs)
+    outcome.redistributable, outcome.license = bool(entry.redistributable), entry.license
     raw.counts.X = check_counts(raw.counts.X, sample_id=entry.id)
     adata, gene_report = harmonise_genes(raw.counts, sample_id=entry.id)
     keep, qc = spot_filter(adata.X, raw.xy_px, raw.image.shape, min_counts=settings.min_counts)
@@ -123,33 +124,41 @@ def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, 
     outcome.warnings = [*raw.warnings, *gene_report.warnings]
     if gene_report.n_controls:
         outcome.warnings.append(f"{gene_report.n_controls} control probe feature(s) dropped")
-    adata.uns["humanst"]["genes"] = {
-        "naming": gene_report.naming, "n_input": gene_report.n_input, "n_controls": gene_report.n_controls,
-        "n_non_gene": gene_report.n_non_gene, "n_duplicates_merged": gene_report.n_duplicates_merged,
+    adata.uns["humanst"]["build"] = {
+        "genes": {
+            "naming": gene_report.naming, "n_input": gene_report.n_input, "n_controls": gene_report.n_controls,
+            "n_non_gene": gene_report.n_non_gene, "n_duplicates_merged": gene_report.n_duplicates_merged,
+        },
+        "qc": {"min_counts": settings.min_counts, "n_input": qc.n_input, **qc.dropped},
+        "sets_kept_fraction": coverage,
     }  # fmt: skip
-    adata.uns["humanst"]["qc"] = {"min_counts": settings.min_counts, **qc.dropped, "n_input": qc.n_input}
-    adata.uns["humanst"]["sets_kept_fraction"] = coverage
     return adata, xy_px, outcome
 
 
-def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path]) -> dict[str, Any]:
+def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], build: dict[str, Any]) -> dict[str, Any]:
+    """``uns['humanst']``: a few top-level keys, the rest as one JSON string (one zarr array, not fifty)."""
     from humanst.provenance import ATLAS_FORMAT_VERSION, fingerprint_inputs, package_versions
 
     entry = task.entry
+    details = {
+        "manifest_entry": entry.model_dump(mode="json"),
+        "inputs": fingerprint_inputs(inputs),
+        "versions": package_versions(),
+        "reader": raw.metadata,
+        "um_per_px_source": raw.um_per_px_source,
+        "footprint_um": float(raw.footprint_um),
+        "patch": asdict(task.settings.patch),
+        "citation": entry.citation,
+        **build,
+    }
     return {
         "format_version": ATLAS_FORMAT_VERSION,
         "input_hash": digest,
-        "manifest_entry": json.dumps(entry.model_dump(mode="json"), sort_keys=True),
-        "inputs": json.dumps(fingerprint_inputs(inputs)),
-        "versions": json.dumps(package_versions(), sort_keys=True),
-        "reader": json.dumps(raw.metadata, default=str),
+        "sample_id": entry.id,
         "um_per_px": float(raw.um_per_px),
-        "um_per_px_source": raw.um_per_px_source,
-        "footprint_um": float(raw.footprint_um),
-        "patch": json.dumps(asdict(task.settings.patch)),
         "license": entry.license,
         "redistributable": bool(entry.redistributable),
-        "citation": entry.citation,
+        "provenance": json.dumps(details, sort_keys=True, default=str),
     }
 
 
@@ -169,7 +178,7 @@ def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOu
         )
     outcome.seconds = round(time.perf_counter() - start, 3)
     outcome.redistributable, outcome.license = bool(entry.redistributable), entry.license
-    if outcome.status == "failed":
+    if outcome.status != "skipped":  # the record of a built sample is its commit marker: written last
         _write_record(task.atlas.record(entry.id), outcome)
     return outcome
 
@@ -191,7 +200,8 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     read = ReadSettings(settings.pseudo_spot_um, entry.um_per_px, entry.um_per_px_source)
     raw = get_reader(entry.platform.value).func(entry, inputs, read)
     adata, xy_px, outcome = _table(task, raw, progress)
-    adata.uns["humanst"].update(_provenance(task, raw, digest, inputs))
+    build = adata.uns["humanst"].pop("build")
+    adata.uns["humanst"].update(_provenance(task, raw, digest, inputs, build))
     image = raw.image.load()
     sample = SampleData(adata, xy_px, image, raw.um_per_px, raw.footprint_um)
     write_sample_store(task.atlas.store(entry.id), sample)
@@ -209,5 +219,4 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     )
     if info.n_padded:
         outcome.warnings.append(f"{info.n_padded} patch(es) reach past the image edge (padded white, flagged)")
-    _write_record(task.atlas.record(entry.id), outcome)
     return outcome

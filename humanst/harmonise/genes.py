@@ -93,7 +93,8 @@ def harmonise_genes(counts: Any, *, sample_id: str) -> tuple[Any, GeneReport]:
             "Add a symbol column to var or use the platform's features file."
         )
         raise SampleError(msg, sample_id=sample_id)
-    known = np.isin(symbols, list(_known_symbols())) if symbols.size else np.zeros(0, bool)
+    universe = _known_symbols()
+    known = np.fromiter((s in universe for s in symbols), dtype=bool, count=symbols.size)
     if symbols.size == 0 or known.mean() < MIN_KNOWN_FRACTION:
         examples = ", ".join(repr(s) for s in source[:3])
         msg = (

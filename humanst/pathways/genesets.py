@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,13 +129,18 @@ def load_gmt(
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _shipped(key: str) -> GeneSets:
+    info = SHIPPED_COLLECTIONS[key]
+    path = manifests_dir() / "genesets" / info.filename
+    return load_gmt(path, name=info.name, license=info.license, citation=info.citation)
+
+
 def load_collection(name_or_path: str | Path) -> GeneSets:
-    """Load a shipped collection by name (``hallmark``, ``reactome``) or any GMT file by path."""
+    """Load a shipped collection by name (``hallmark``, ``reactome``; parsed once) or any GMT file by path."""
     key = str(name_or_path)
     if key in SHIPPED_COLLECTIONS:
-        info = SHIPPED_COLLECTIONS[key]
-        path = manifests_dir() / "genesets" / info.filename
-        return load_gmt(path, name=info.name, license=info.license, citation=info.citation)
+        return _shipped(key)
     path = Path(key)
     if path.suffix.lower() == ".gmt" or path.exists():
         return load_gmt(path)

@@ -102,6 +102,9 @@ def _digest(layout: AtlasLayout, sample_ids: list[str]) -> str:
 def assemble_dataset(layout: AtlasLayout, manifest: AtlasManifest, *, sample_ids: list[str] | None = None) -> int:
     """(Re)build ``ATLAS/hf`` from the finished parts; return its number of rows (0 when there is none)."""
     from datasets import Dataset
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()  # our own progress bar reports the build; datasets' bars would interleave
 
     from humanst.pathways import load_collection
     from humanst.store.sample_zarr import replace_atomically

@@ -23,6 +23,7 @@ __all__ = ["JPEG_QUALITY", "PartInfo", "part_paths", "part_schema", "write_part"
 
 JPEG_QUALITY = 90
 ROW_GROUP = 256
+IN_MEMORY_BYTES = 2 << 30  # images up to this size are read whole before cutting patches
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ def write_part(
     spot_ids = table.obs["spot_id"].astype(str).to_numpy()
     x_um, y_um = table.obs["x_um"].to_numpy(np.float32), table.obs["y_um"].to_numpy(np.float32)
     totals = np.asarray(x.sum(axis=1)).ravel().astype(np.int64)
-    patches = iter_patches(sample.image, sample.xy_px, sample.um_per_px, spec)
+    image = sample.image
+    if int(np.prod(image.shape)) <= IN_MEMORY_BYTES:  # one read instead of one small read per spot
+        image = np.asarray(image)
+    patches = iter_patches(image, sample.xy_px, sample.um_per_px, spec)
     n_padded = 0
     try:
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
