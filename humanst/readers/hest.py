@@ -175,7 +175,7 @@ def read_hest(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettings
             "anndata": package_version("anndata"),
             "files": {"st": str(st_path), "wsi": str(wsi_path), "metadata": str(meta_path)},
             "footprint_source": footprint_source,
-            "hest_metadata": meta,
+            "hest_metadata": json.dumps(meta, default=str),  # JSON text: values may be null
             "um_per_px_measured": measured.um_per_px,
         },
     )

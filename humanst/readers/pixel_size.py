@@ -38,7 +38,7 @@ def fit_lattice_um_per_px(xy_px: np.ndarray, lattice_um: np.ndarray) -> float:
     design = np.column_stack([lattice_um, np.ones(len(lattice_um))])
     coef, *_ = np.linalg.lstsq(design, xy_px, rcond=None)
     det = abs(float(np.linalg.det(coef[:2, :2])))
-    return 1.0 / np.sqrt(det) if det > 0 else float("nan")
+    return float(1.0 / np.sqrt(det)) if det > 0 else float("nan")
 
 
 def nearest_neighbour_pitch_px(xy_px: np.ndarray, *, tolerance: float = 0.2) -> float:

@@ -173,7 +173,7 @@ def read_xenium(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettin
             "files": {
                 **{str(k): str(v) for k, v in files.items()},
                 "he_image": str(he_path),
-                "alignment": str(align_path),
+                "alignment": str(align_path or ""),
             },
             "n_cells": int(table.n_obs),
             "n_control_features": n_control,
