@@ -1,4 +1,4 @@
-"""``humanst demo``: the offline demo, stage by stage (raw data today; atlas, STAMP and benchmark later)."""
+"""``humanst demo``: the offline demo, stage by stage (raw data, atlas build, pathway check; STAMP and benchmark later)."""
 
 from __future__ import annotations
 
@@ -14,56 +14,73 @@ from humanst.synth_report import run_synth
 
 __all__ = ["run_demo"]
 
-_SCORED_PLATFORMS = ("visium", "hest")  # read here directly; every platform joins once the readers land
+_TRUTH_PLATFORMS = ("visium", "hest", "legacy_st")  # spot ids match the truth; pooled platforms do not
 
 
-def _load_counts(platform: str, data_path: Path, sample_id: str) -> Any:
-    if platform == "visium":
-        import spatialdata_io
+def _atlas_table(atlas: Path, sample_id: str) -> Any:
+    from spatialdata import read_zarr
 
-        with warnings.catch_warnings():  # spatialdata's note that it made the region column categorical
-            warnings.filterwarnings("ignore", message="Converting `region_key", category=UserWarning)
-            return spatialdata_io.visium(data_path, dataset_id=sample_id).tables["table"]
-    import anndata as ad
-
-    return ad.read_h5ad(data_path / "st" / f"{sample_id}.h5ad")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_zarr(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
 
 
 def _mean_abs_r(scores: np.ndarray, columns: list[int], target: np.ndarray) -> float:
     return float(np.mean([abs(np.corrcoef(scores[:, k], target)[0, 1]) for k in columns]))
 
 
-def _pathway_stage(manifest_path: Path, raw: Path) -> None:
+def _pathway_stage(manifest_path: Path, raw: Path, atlas: Path) -> None:
     from humanst.manifest import load_manifest
-    from humanst.pathways import score
+    from humanst.pathways import PathwayScores, score
     from humanst.synth import PROGRAMMES, read_truth
 
     carriers = {gs: p.name for p in PROGRAMMES for gs in p.gene_sets}
-    table = Table(title="Hallmark scores vs the planted truth", title_justify="left")
-    for column in ("sample", "spots", "programme r (corrected)", "|r| shared, naive", "|r| shared, corrected"):
-        table.add_column(column, justify="left" if column == "sample" else "right")
+    table = Table(title="Hallmark scores in the atlas vs the planted truth", title_justify="left")
+    for column in (
+        "sample",
+        "platform",
+        "spots",
+        "programme r (corrected)",
+        "|r| shared, naive",
+        "|r| shared, corrected",
+    ):
+        table.add_column(column, justify="left" if column in ("sample", "platform") else "right")
     for entry in load_manifest(manifest_path).samples:
-        if entry.platform.value not in _SCORED_PLATFORMS:
+        if entry.platform.value not in _TRUTH_PLATFORMS or not (atlas / "samples" / f"{entry.id}.zarr").is_dir():
             continue
-        root = raw / entry.id
-        adata = _load_counts(entry.platform.value, raw / entry.files[0].path, entry.id)
-        truth, _ = read_truth(root)
-        truth = truth.loc[adata.obs_names]
+        adata = _atlas_table(atlas, entry.id)
+        truth, _ = read_truth(raw / entry.id)
+        truth = truth.loc[adata.obs["spot_id"].astype(str)]
         shared = np.log(truth["library_size"] * truth["cellularity"]).to_numpy()
-        corrected, naive = score(adata, "hallmark"), score(adata, "hallmark", background="none")
-        programme_r = [np.corrcoef(corrected.frame()[gs], truth[f"act_{prog}"])[0, 1] for gs, prog in carriers.items()]
+        corrected = PathwayScores.from_obsm(adata, "pathways_hallmark")
+        naive = score(adata, "hallmark", background="none")
+        programme_r = [
+            np.corrcoef(corrected.frame()[gs], truth[f"act_{prog}"].to_numpy())[0, 1] for gs, prog in carriers.items()
+        ]
         others = [k for k, name in enumerate(corrected.names) if name not in carriers]
         naive_r, corrected_r = (_mean_abs_r(r.scores, others, shared) for r in (naive, corrected))
         table.add_row(
-            entry.id, str(adata.n_obs), f"{np.median(programme_r):.2f}", f"{naive_r:.2f}", f"{corrected_r:.2f}"
-        )
+            entry.id, entry.platform.value, str(adata.n_obs), f"{np.median(programme_r):.2f}", f"{naive_r:.2f}",
+            f"{corrected_r:.2f}",
+        )  # fmt: skip
     console.print(table)
     console.print(
-        "programme r: median Pearson of the corrected score of each programme's Hallmark sets with the planted "
+        "programme r: median Pearson of the atlas's corrected score of each programme's Hallmark sets with the planted "
         "activity; |r| shared: mean |Pearson| of the other Hallmark sets with the planted library-size x "
         "cellularity factor (the naive score follows it; the background correction removes most of it).",
         highlight=False,
     )
+
+
+def _atlas_stage(manifest_path: Path, raw: Path, atlas: Path, *, workers: int) -> int:
+    from humanst.build.command import run_build_command
+    from humanst.store.validate import run_validate
+
+    code = run_build_command(
+        manifest_path, atlas, samples=None, workers=workers, scheduler=None, data_root=raw,
+        cache_dir=atlas.parent / "cache", min_counts=100, force=False,
+    )  # fmt: skip
+    return code or run_validate(atlas)
 
 
 def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:
@@ -72,7 +89,11 @@ def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:
     code = run_synth(manifest_path, out / "raw", samples=None, workers=workers)
     if code != 0:
         return code
-    console.rule("[bold]humanst demo[/]: pathway scores")
-    _pathway_stage(manifest_path, out / "raw")
-    console.print("Next stages (atlas build, STAMP fit, benchmark) join the demo as they are built.", highlight=False)
+    console.rule("[bold]humanst demo[/]: atlas build (SpatialData stores + Hugging Face patch dataset)")
+    code = _atlas_stage(manifest_path, out / "raw", out / "atlas", workers=workers)
+    if code != 0:
+        return code
+    console.rule("[bold]humanst demo[/]: pathway scores in the atlas")
+    _pathway_stage(manifest_path, out / "raw", out / "atlas")
+    console.print("Next stages (STAMP fit, benchmark) join the demo as they are built.", highlight=False)
     return 0
