@@ -1,4 +1,4 @@
-"""``humanst demo``: the offline demo, stage by stage (raw data, atlas build, pathway check; STAMP and benchmark later)."""
+"""``humanst demo``: the offline demo, stage by stage (raw data, atlas build, pathway check; STAMP, benchmark later)."""
 
 from __future__ import annotations
 
