@@ -123,7 +123,7 @@ class FileServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002  (the stdlib's signature)
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def do_HEAD(self) -> None:
