@@ -63,6 +63,7 @@ def write_sample_store(path: Path, sample: SampleData) -> Path:
     Elements: ``images/he`` (multiscale, pixels -> microns), ``shapes/spots`` (circles of radius = half the
     footprint, in pixels), ``tables/table`` annotating ``spots`` by ``obs["spot_id"]``.
     """
+    import dask
     import pandas as pd
     from spatialdata import SpatialData
     from spatialdata.models import ShapesModel, TableModel
@@ -88,7 +89,8 @@ def write_sample_store(path: Path, sample: SampleData) -> Path:
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
-        with warnings.catch_warnings():
+        # Local threads even inside a Dask worker: the store's own arrays must not go back to the cluster.
+        with warnings.catch_warnings(), dask.config.set(scheduler="threads"):
             warnings.filterwarnings("ignore", message="zarr v3 autosharding", category=UserWarning)
             sdata.write(tmp, overwrite=True)
         replace_atomically(tmp, path)
