@@ -276,7 +276,7 @@ def _render(table: pd.DataFrame) -> str:
         "share": lambda v: "-" if np.isnan(v) else f"{v:.1%}", "spots_per_s": "{:.0f}".format,
         "spots_per_cpu_s": "{:.0f}".format,
     }  # fmt: skip
-    return table.to_string(index=False, formatters=formats)
+    return table.to_string(index=False, formatters=formats, na_rep="-", justify="left")
 
 
 def _profile(task: Any, threads: int, top: int) -> str:

@@ -20,7 +20,7 @@ from benchmarks.perf.build import BenchSample, make_sample, part_patches, run_ba
 STAGES = {"read (reader)", "harmonise + QC", "pathway scores", "SpatialData store", "JPEG parquet part"}
 
 
-@pytest.fixture(scope="module", params=[1800.0], ids=lambda um: f"{um:g}um")
+@pytest.fixture(scope="module", params=[1500.0], ids=lambda um: f"{um:g}um")
 def built(request, tmp_path_factory) -> BenchSample:
     sample = make_sample(tmp_path_factory.mktemp("perf-build"), size_um=request.param)
     run_humanst(sample.task)  # imports and numba compilation outside the timing
