@@ -35,10 +35,6 @@ def test_console_scripts_are_installed(name):
 
 
 UNBUILT = [
-    ("humanst", ["build", "m.yaml"]),
-    ("humanst", ["validate", "atlas"]),
-    ("humanst", ["info", "atlas"]),
-    ("humanst", ["export", "atlas"]),
     ("stamp", ["encoders"]),
     ("stamp", ["fit"]),
     ("stamp", ["embed"]),
@@ -81,7 +77,8 @@ def _small_demo_manifest(tmp_path: Path, demo_manifest_path: Path) -> Path:
     for sample in data["samples"]:
         if sample["platform"] not in seen:
             seen.add(sample["platform"])
-            sample["synth"].update(width_um=300, height_um=300, um_per_px=2.0)
+            size = 1000 if sample["platform"] == "legacy_st" else 300  # ST spots are 200 um apart: a few dozen
+            sample["synth"].update(width_um=size, height_um=size, um_per_px=2.0)
             picked.append(sample)
     data["samples"] = picked
     path = tmp_path / "small.yaml"
@@ -97,7 +94,9 @@ def test_demo_writes_raw_data_and_prints_a_table(tmp_path: Path, demo_manifest_p
     for platform in ("visium", "visium_hd", "xenium", "legacy_st", "hest"):
         assert platform in result.output
     assert len(list((tmp_path / "out" / "raw").glob("*/truth/obs.parquet"))) == 5
-    assert "Hallmark scores vs the planted truth" in result.output
+    assert "Hallmark scores in the atlas vs the planted truth" in result.output
+    assert "valid atlas" in result.output
+    assert (tmp_path / "out" / "atlas" / "hf" / "dataset_info.json").is_file()
 
 
 def test_synth_reports_unknown_sample_ids(tmp_path: Path, demo_manifest_path: Path):
@@ -105,3 +104,18 @@ def test_synth_reports_unknown_sample_ids(tmp_path: Path, demo_manifest_path: Pa
     assert result.exit_code == 1
     assert "no sample 'nope'" in result.output
     assert "valid ids" in result.output
+
+
+def test_atlas_commands_report_a_missing_atlas_or_manifest_plainly(tmp_path: Path):
+    for args in (
+        ["validate", str(tmp_path)],
+        ["info", str(tmp_path)],
+        ["export", str(tmp_path), "--to", str(tmp_path / "x")],
+    ):
+        result = runner.invoke(humanst_app, args)
+        assert result.exit_code == 1, args
+        assert "Traceback" not in result.output
+        assert str(tmp_path) in result.output
+    result = runner.invoke(humanst_app, ["build", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "atlas")])
+    assert result.exit_code == 1
+    assert "not found" in result.output

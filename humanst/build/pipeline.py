@@ -162,6 +162,39 @@ def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], bui
     }
 
 
+def _load_image(raw: Any, sample_id: str) -> Any:
+    """Decode the H&E now (whole when it fits in memory), so a corrupt file fails here, named."""
+    from humanst.errors import ReaderError
+    from humanst.store.patch_parts import IN_MEMORY_BYTES
+
+    try:
+        image = raw.image.load()
+        if int(np.prod(image.shape)) <= IN_MEMORY_BYTES:
+            image = np.asarray(image)
+    except Exception as exc:
+        msg = f"the H&E image cannot be decoded ({type(exc).__name__}: {exc}); download it again or check its format"
+        raise ReaderError(msg, sample_id=sample_id, path=raw.image.path) from exc
+    return image
+
+
+def _clear_unfinished(task: SampleTask) -> None:
+    """Before rewriting a sample: drop its record (it no longer vouches for the outputs) and stale temp files."""
+    import shutil
+
+    sample_id = task.entry.id
+    task.atlas.record(sample_id).unlink(missing_ok=True)
+    patterns = {
+        task.atlas.samples: (f".{sample_id}.tmp-*.zarr", f".{sample_id}.zarr.old-*"),
+        task.atlas.parts: (f".{sample_id}.parquet.tmp-*", f".{sample_id}.genes.txt.tmp-*"),
+    }
+    for folder, globs in patterns.items():
+        for stale in (p for g in globs for p in folder.glob(g)) if folder.is_dir() else ():
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
 def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOutcome:
     """Build one sample into the atlas; never raises for a problem of the sample itself."""
     start = time.perf_counter()
@@ -169,7 +202,8 @@ def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOu
     try:
         outcome = _build(task, progress)
     except HumanstError as exc:
-        outcome = SampleOutcome(entry.id, "failed", platform=entry.platform.value, error=str(exc))
+        text = str(exc) if getattr(exc, "sample_id", None) else f"sample '{entry.id}': {exc}"
+        outcome = SampleOutcome(entry.id, "failed", platform=entry.platform.value, error=text)
     except Exception as exc:  # noqa: BLE001  (one broken sample must not stop the build; the cause is reported)
         logger.debug("sample %s failed:\n%s", entry.id, traceback.format_exc())
         cause = f"{type(exc).__name__}: {exc}"
@@ -199,11 +233,18 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     settings = task.settings
     read = ReadSettings(settings.pseudo_spot_um, entry.um_per_px, entry.um_per_px_source)
     raw = get_reader(entry.platform.value).func(entry, inputs, read)
+    if not (np.isfinite(raw.um_per_px) and raw.um_per_px > 0):
+        msg = (
+            f"could not measure the H&E pixel size ({raw.um_per_px_source}: {raw.um_per_px}); too few spots to fit "
+            f"the grid? ({raw.counts.n_obs} spot(s)). Give 'um_per_px' and 'um_per_px_source' in the manifest."
+        )
+        raise HumanstError(msg)
     adata, xy_px, outcome = _table(task, raw, progress)
     build = adata.uns["humanst"].pop("build")
     adata.uns["humanst"].update(_provenance(task, raw, digest, inputs, build))
-    image = raw.image.load()
+    image = _load_image(raw, entry.id)
     sample = SampleData(adata, xy_px, image, raw.um_per_px, raw.footprint_um)
+    _clear_unfinished(task)
     write_sample_store(task.atlas.store(entry.id), sample)
     meta = {"sample_id": entry.id, "patient_id": entry.patient_id, "organ": entry.organ,
             "platform": entry.platform.value, "split": entry.split.value if entry.split else ""}  # fmt: skip

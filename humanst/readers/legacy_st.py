@@ -63,8 +63,16 @@ def _read_selection(path: Path, sample_id: str) -> pd.DataFrame:
 
 
 def _read_counts(path: Path, sample_id: str) -> pd.DataFrame:
+    import gzip
+
     try:
-        return pd.read_csv(path, sep="\t", index_col=0)
+        frame = pd.read_csv(path, sep="\t", index_col=0)
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as handle:  # pandas renames duplicated columns (A2M.1): undo it
+            header = handle.readline().rstrip("\n").split("\t")[1:]
+        if len(header) == frame.shape[1]:
+            frame.columns = header
+        return frame
     except (OSError, ValueError, EOFError) as exc:
         msg = f"cannot read the counts table ({exc}); download it again"
         raise ReaderError(msg, sample_id=sample_id, path=path) from exc

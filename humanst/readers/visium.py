@@ -64,7 +64,30 @@ def _read_table(root: Path, image_name: str) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sdata = spatialdata_io.visium(root, dataset_id=DATASET_ID, fullres_image_file=image_name)
-    return sdata.tables[Keys.TABLE]
+    table = sdata.tables[Keys.TABLE]
+    _restore_feature_names(table, next(root.glob("*filtered_feature_bc_matrix.h5"), None))
+    return table
+
+
+def _restore_feature_names(table: object, h5: Path | None) -> None:
+    """Put back the h5's own feature names: spatialdata-io makes duplicates unique (``A2M-1``), which would
+    hide them from the harmonisation step that sums duplicated genes.
+    """
+    import h5py
+
+    if h5 is None:
+        return
+    with h5py.File(h5, "r") as f:
+        features = f["matrix"]["features"]
+        names = np.array([n.decode() for n in features["name"][:]], dtype=object)
+        if "feature_type" in features:
+            types = np.array([t.decode() for t in features["feature_type"][:]])
+            if names.size != table.n_vars:  # type: ignore[attr-defined]
+                names = names[types == "Gene Expression"]
+    if names.size == table.n_vars:  # type: ignore[attr-defined]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anndata: "Variable names are not unique" is intended here
+            table.var_names = names  # type: ignore[attr-defined]
 
 
 def visium_pixel_size(table: object, scalefactors: dict[str, float], *, sample_id: str) -> tuple[PixelSize, list[str]]:

@@ -207,11 +207,6 @@ def test_archive_member_was_not_written_outside(mixed_build: Built) -> None:
     assert not (cache.parent / "escaped.txt").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a truncated pyramidal TIFF opens (its level-0 IFD is intact) and fails only when the pixels are read in "
-    "humanst/build/pipeline.py _build (raw.image.load()), outside the reader: the generic error does not name the file",
-)
 def test_truncated_image_fails_naming_the_image_file(mixed_build: Built) -> None:
     outcome = mixed_build.outcome("image-truncated")
     assert outcome.status == "failed"
@@ -257,19 +252,9 @@ def test_duplicated_gene_names_are_summed_hest(mixed_build: Built, raw_samples: 
     _assert_summed(mixed_build, "dup-genes-hest", _original_counts(raw_samples["hest"], "hest"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="humanst/readers/visium.py: spatialdata_io.visium makes var names unique ('NAME-1'), so the duplicate "
-    "symbol is kept as a separate gene instead of being summed",
-)
 def test_duplicated_gene_names_are_summed_visium(mixed_build: Built, raw_samples: Any) -> None:
     _assert_summed(mixed_build, "dup-genes-visium", _original_counts(raw_samples["visium"], "visium"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="humanst/readers/legacy_st.py _read_counts: pandas.read_csv mangles a duplicated column to 'NAME.1', "
-    "so the duplicate is kept as a separate gene instead of being summed",
-)
 def test_duplicated_gene_names_are_summed_legacy_st(mixed_build: Built, raw_samples: Any) -> None:
     _assert_summed(mixed_build, "dup-genes-st", _original_counts(raw_samples["legacy_st"], "legacy_st"))

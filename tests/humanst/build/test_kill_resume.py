@@ -164,12 +164,6 @@ def test_random_kills_then_resume(raw_samples: dict[str, Any], tmp_path: Path, s
     _kill_and_resume(raw_samples, tmp_path, delays_s=delays_s, workers=workers, force_every=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="humanst/build/pipeline.py _build rewrites the store and part of a sample whose inputs changed while its "
-    "old 'built' record stays in place; interrupted between the store and the record, the old record vouches for "
-    "a store (new input hash) and part (old spots) that do not belong together",
-)
 def test_interrupted_rebuild_leaves_no_stale_built_record(
     raw_samples: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
