@@ -70,8 +70,9 @@ def _read_table(root: Path, image_name: str) -> object:
 
 
 def _restore_feature_names(table: object, h5: Path | None) -> None:
-    """Put back the h5's own feature names: spatialdata-io makes duplicates unique (``A2M-1``), which would
-    hide them from the harmonisation step that sums duplicated genes.
+    """Put back the h5's own feature names (spatialdata-io makes duplicates unique, ``A2M-1``).
+
+    Unique-made names would hide duplicates from the harmonisation step, which sums them.
     """
     import h5py
 
