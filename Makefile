@@ -50,6 +50,7 @@ test-all: setup
 perf: setup
 	$(PY) -m pytest -q -p no:cacheprovider benchmarks/perf --benchmark-enable
 	$(PY) -m benchmarks.perf.pathways --spots 20000 --genes 18000 --sets 50
+	$(PY) -m benchmarks.perf.build
 
 lint: setup
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests

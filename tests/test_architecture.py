@@ -89,6 +89,10 @@ def test_import_humanst_is_light():
         "humanst",
         "humanst.manifest",
         "humanst.pathways",
+        "humanst.fetch",
+        "humanst.readers",
+        "humanst.build",
+        "humanst.store",
         "humanst.synth",
         "humanst.synth.formats",
         "stamp",
@@ -109,3 +113,12 @@ def test_every_platform_has_a_synthetic_writer():
     assert format_names() == sorted(p.value for p in Platform)
     with pytest.raises(KeyError, match="registered: hest, legacy_st"):
         get_format("merscope")
+
+
+def test_every_platform_has_a_reader():
+    from humanst.manifest import Platform
+    from humanst.readers import get_reader, reader_names
+
+    assert reader_names() == sorted(p.value for p in Platform)
+    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+        get_reader("merscope")

@@ -1,4 +1,4 @@
-"""Harmonisation of raw samples: pseudo-spot pooling (``humanst.harmonise.pseudo_spots``) and, later, genes and QC.
+"""Harmonisation of raw samples: genes, counts QC, micron-grid pooling and patches (one module each).
 
 Submodules are imported on use; this package imports nothing eagerly.
 """
