@@ -23,6 +23,10 @@ __all__ = ["JPEG_QUALITY", "PartInfo", "part_paths", "part_schema", "write_part"
 
 JPEG_QUALITY = 90
 ROW_GROUP = 256
+# Dictionary encoding only where values repeat (the per-sample string columns): on the binary and list
+# columns it is wasted work (the part wrote in 2.2 s instead of 1.2 s, and 11 % bigger).
+DICTIONARY_COLUMNS = ["sample_id", "patient_id", "organ", "platform", "split"]
+UNCOMPRESSED_COLUMNS = {"image.bytes"}  # JPEG bytes: zstd saves 2.5 % of them for 0.2 s per 4,000 patches
 IN_MEMORY_BYTES = 2 << 30  # images up to this size are read whole before cutting patches
 
 
@@ -72,6 +76,28 @@ def _jpeg(patch: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _list_array(values: np.ndarray, offsets: np.ndarray, field_type: Any) -> Any:
+    """Arrow list array of ``field_type`` whose row ``i`` is ``values[offsets[i]:offsets[i + 1]]``."""
+    import pyarrow as pa
+
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, field_type.value_type))
+
+
+def _compression(schema: Any) -> dict[str, str]:
+    """Per-column codec (keys are parquet leaf paths): zstd everywhere but :data:`UNCOMPRESSED_COLUMNS`."""
+    import pyarrow as pa
+
+    leaves = []
+    for field in schema:
+        if pa.types.is_struct(field.type):
+            leaves += [f"{field.name}.{child.name}" for child in field.type]
+        elif pa.types.is_list(field.type):
+            leaves.append(f"{field.name}.list.element")
+        else:
+            leaves.append(field.name)
+    return {leaf: "none" if leaf in UNCOMPRESSED_COLUMNS else "zstd" for leaf in leaves}
+
+
 def write_part(
     parts_dir: Path, sample: Any, meta: dict[str, str], spec: PatchSpec, *,
     collections: list[str], progress: Callable[[int], None] | None = None,
@@ -102,29 +128,40 @@ def write_part(
         image = np.asarray(image)
     patches = iter_patches(image, sample.xy_px, sample.um_per_px, spec)
     n_padded = 0
+    image_type = schema.field("image").type
     try:
-        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        with pq.ParquetWriter(
+            tmp, schema, compression=_compression(schema), use_dictionary=DICTIONARY_COLUMNS
+        ) as writer:
             for start in range(0, table.n_obs, ROW_GROUP):
                 stop = min(start + ROW_GROUP, table.n_obs)
-                images, padded = [], []
-                for _ in range(start, stop):
+                rows = stop - start
+                jpegs, padded = [], []
+                for _ in range(rows):
                     patch, was_padded = next(patches)
-                    images.append({"bytes": _jpeg(patch), "path": None})
+                    jpegs.append(_jpeg(patch))
                     padded.append(was_padded)
                 n_padded += sum(padded)
-                rows = stop - start
-                columns: dict[str, Any] = {key: [meta[key]] * rows for key in ("sample_id", "patient_id", "organ")}
-                columns |= {"platform": [meta["platform"]] * rows, "split": [meta["split"]] * rows}
-                columns |= {"spot_id": spot_ids[start:stop], "x_um": x_um[start:stop], "y_um": y_um[start:stop]}
-                columns |= {"total_counts": totals[start:stop], "image": images, "patch_padded": padded}
+                columns: dict[str, Any] = {key: pa.array([meta[key]] * rows, pa.string()) for key in DICTIONARY_COLUMNS}
+                columns |= {"spot_id": pa.array(spot_ids[start:stop], pa.string())}
+                columns |= {"x_um": pa.array(x_um[start:stop]), "y_um": pa.array(y_um[start:stop])}
+                columns["total_counts"] = pa.array(totals[start:stop])
+                columns["image"] = pa.StructArray.from_arrays(
+                    [pa.array(jpegs, pa.binary()), pa.nulls(rows, pa.string())], fields=list(image_type)
+                )
+                columns["patch_padded"] = pa.array(padded, pa.bool_())
+                offsets = np.arange(rows + 1, dtype=np.int32)
                 for name, (values, mask) in scores.items():
-                    columns[f"pathways_{name}"] = list(values[start:stop])
-                    columns[f"pathway_mask_{name}"] = list(mask[start:stop])
+                    n_sets = values.shape[1]
+                    field = schema.field(f"pathways_{name}").type
+                    columns[f"pathways_{name}"] = _list_array(values[start:stop].ravel(), offsets * n_sets, field)
+                    field = schema.field(f"pathway_mask_{name}").type
+                    columns[f"pathway_mask_{name}"] = _list_array(mask[start:stop].ravel(), offsets * n_sets, field)
                 block = x[start:stop]
-                bounds = block.indptr
-                columns["gene_idx"] = [block.indices[bounds[i] : bounds[i + 1]] for i in range(rows)]
-                columns["counts"] = [block.data[bounds[i] : bounds[i + 1]] for i in range(rows)]
-                writer.write_table(pa.table(columns, schema=schema))
+                bounds = (block.indptr - block.indptr[0]).astype(np.int32)
+                columns["gene_idx"] = _list_array(block.indices, bounds, schema.field("gene_idx").type)
+                columns["counts"] = _list_array(block.data, bounds, schema.field("counts").type)
+                writer.write_table(pa.Table.from_pydict(columns, schema=schema))
                 if progress is not None:
                     progress(rows)
         genes_tmp = genes_path.with_name(f".{genes_path.name}.tmp-{os.getpid()}")
