@@ -145,7 +145,9 @@ def export(
 
 @app.command()
 def score(
-    data: Annotated[Path, typer.Argument(help="An .h5ad of raw counts (spots x genes); atlas folders come later.")],
+    data: Annotated[
+        Path, typer.Argument(help="An .h5ad of raw counts (spots x genes), or an atlas folder (its stores, in place).")
+    ],
     gene_sets: Annotated[
         str, typer.Option("--gene-sets", help="Comma-separated shipped collections (hallmark, reactome) or GMT paths.")
     ] = "hallmark,reactome",

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from rich.table import Table
 
-from humanst._cli_support import NOT_BUILT_EXIT_CODE, console, err_console
+from humanst._cli_support import console, err_console
 from humanst.errors import HumanstError
 
 __all__ = ["run_score"]
@@ -31,12 +31,10 @@ def run_score(
     from humanst.pathways import obsm_key, score
 
     if data.is_dir():
-        err_console.print(
-            f"'{data}' is a folder: scoring atlas stores arrives with the atlas builder; "
-            "for now pass an .h5ad file of raw counts.",
-            highlight=False,
-        )
-        return NOT_BUILT_EXIT_CODE
+        if out is not None:
+            err_console.print(f"[bold red]error[/] '{data}' is an atlas: its stores are scored in place, drop --out")
+            return 1
+        return _score_atlas(data, collections, method=method, background=background, min_coverage=min_coverage)
     if data.suffix != ".h5ad" or not data.is_file():
         err_console.print(f"[bold red]error[/] '{data}': expected an existing .h5ad file", highlight=False)
         return 1
@@ -70,4 +68,53 @@ def run_score(
     partial.replace(target)
     console.print(table)
     console.print(f"wrote '{target}' (scores in obsm, names/coverage/mask in uns['humanst']['pathways'])")
+    return 0
+
+
+def _score_atlas(
+    atlas: Path, collections: list[str], *, method: str, background: str | None, min_coverage: float
+) -> int:
+    """Score the table of every store in ``ATLAS/samples`` and write it back into the store (tables only)."""
+    import warnings
+
+    from spatialdata import read_zarr
+
+    from humanst.pathways import obsm_key, score
+
+    stores = sorted((atlas / "samples").glob("*.zarr"))
+    if not stores:
+        err_console.print(f"[bold red]error[/] '{atlas}': no SpatialData stores in samples/; is this an atlas?")
+        return 1
+    table = Table(title=f"pathway scores written into the stores of '{atlas}'", title_justify="left")
+    for column in ("sample", "collection", "spots", "scored sets", "masked", "s"):
+        table.add_column(column, justify="left" if column in {"sample", "collection"} else "right")
+    for store in stores:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sdata = read_zarr(store)
+        adata = sdata.tables["table"]
+        for name in collections:
+            started = time.perf_counter()
+            try:
+                result = score(adata, name, method, min_coverage=min_coverage, background=background)
+            except (HumanstError, KeyError) as exc:
+                err_console.print(f"[bold red]error[/] store '{store}' ({name}): {exc}", highlight=False)
+                return 1
+            result.to_obsm(adata, obsm_key(result.collection))
+            table.add_row(
+                store.stem, result.collection, str(adata.n_obs), str(int(result.mask.sum())),
+                str(int((~result.mask).sum())), f"{time.perf_counter() - started:.2f}",
+            )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # spatialdata refuses to overwrite an element inside its own backing store: the table is in memory,
+            # so delete it on disk and write it again (the documented route, scverse/spatialdata#520).
+            sdata.delete_element_from_disk("table")
+            sdata.write_element("table")
+    console.print(table)
+    console.print(
+        "Scores are in each store's table (obsm + uns['humanst']['pathways']); the patch dataset keeps the "
+        "collections it was built with (list new ones in the manifest's gene_sets and rebuild to add them).",
+        highlight=False,
+    )
     return 0

@@ -49,5 +49,5 @@ def test_score_command_options_and_errors(planted, tmp_path: Path):
     missing = runner.invoke(app, ["score", str(tmp_path / "nope.h5ad")])
     assert missing.exit_code == 1
     folder = runner.invoke(app, ["score", str(tmp_path)])
-    assert folder.exit_code == 2
-    assert "atlas builder" in folder.output
+    assert folder.exit_code == 1
+    assert "no SpatialData stores" in folder.output

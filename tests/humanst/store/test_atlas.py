@@ -157,3 +157,31 @@ def test_cli_info_and_validate(built: BuiltAtlas):
     result = runner.invoke(app, ["validate", str(built.atlas)])
     assert result.exit_code == 0
     assert "valid" in result.output
+
+
+def test_score_command_rescores_the_stores_in_place(built: BuiltAtlas, tmp_path):
+    from typer.testing import CliRunner
+
+    from humanst.cli import app
+    from humanst.pathways import PathwayScores
+
+    copy = tmp_path / "atlas"
+    shutil.copytree(built.atlas, copy)
+    result = CliRunner().invoke(app, ["score", str(copy), "--gene-sets", "hallmark", "--background", "none"])
+    assert result.exit_code == 0, result.output
+    for sample_id in ("t-visium", "t-xenium"):
+        table = _read_table(copy, sample_id)
+        assert PathwayScores.from_obsm(table, "pathways_hallmark").background == "none"
+        assert (
+            _read_table(built.atlas, sample_id).uns["humanst"]["pathways"]["pathways_hallmark"]["background"]
+            == "matched"
+        )
+    assert validate_atlas(copy)[0] == []
+
+
+def _read_table(atlas, sample_id):
+    from spatialdata import read_zarr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_zarr(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
