@@ -42,7 +42,12 @@ def validate_manifest(manifest: ManifestArg) -> None:
 @app.command()
 def synth(
     manifest: ManifestArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Data root to write the raw layouts into.")] = Path("raw"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Data root for the raw layouts; default: the manifest's data_root, else ./raw."
+        ),
+    ] = None,
     samples: Annotated[
         list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")
     ] = None,
@@ -82,7 +87,7 @@ def build(
     ] = None,
     data_root: Annotated[
         Path | None,
-        typer.Option(help="Folder that relative 'path' sources are resolved against; default: the manifest's folder."),
+        typer.Option(help="Folder that relative 'path' sources resolve against; default: the manifest's data_root."),
     ] = None,
     cache: Annotated[
         Path | None, typer.Option(help="Download cache; default: $HUMANST_CACHE or ~/.cache/humanst.")
@@ -94,8 +99,7 @@ def build(
 ) -> None:
     """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset.
 
-    Each sample is written atomically and skipped on rerun when its inputs and settings are unchanged; a
-    failing sample is reported and the others go on (exit code 1 when any failed).
+    Samples are written atomically and skipped on rerun when unchanged; a failed one is reported, the rest go on.
     """
     from humanst.build.command import run_build_command
 

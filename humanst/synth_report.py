@@ -14,8 +14,11 @@ from humanst.errors import ManifestError
 __all__ = ["run_synth"]
 
 
-def run_synth(manifest_path: Path, out: Path, *, samples: Sequence[str] | None, workers: int) -> int:
-    """Write the synthetic samples of a manifest, print what was written; return the exit code."""
+def run_synth(manifest_path: Path, out: Path | None, *, samples: Sequence[str] | None, workers: int) -> int:
+    """Write the synthetic samples of a manifest, print what was written; return the exit code.
+
+    ``out`` defaults to the manifest's ``data_root`` (relative to the manifest), else ``./raw``.
+    """
     from humanst.manifest import load_manifest
     from humanst.synth import write_synthetic
 
@@ -27,6 +30,8 @@ def run_synth(manifest_path: Path, out: Path, *, samples: Sequence[str] | None, 
     except (ManifestError, KeyError) as exc:
         err_console.print(f"[bold red]error[/] {exc}", highlight=False)
         return 1
+    if out is None:
+        out = manifest_path.parent / manifest.data_root if manifest.data_root else Path("raw")
     todo = len(samples) if samples else len(manifest.samples)
     with Progress(
         TextColumn("[bold]writing raw layouts"),

@@ -20,9 +20,10 @@ def _summary(report: object) -> Table:
     for o in report.outcomes:  # type: ignore[attr-defined]
         style = {"built": "green", "skipped": "cyan", "failed": "bold red"}[o.status]
         dropped = ", ".join(f"{k} {v}" for k, v in o.dropped.items() if v) or "-"
+        source = o.um_per_px_source.split(";")[0]  # the full text is in build_report.md
         table.add_row(
             o.sample_id, o.platform, f"[{style}]{o.status}[/]", str(o.spots_kept), dropped, str(o.genes),
-            f"{o.um_per_px:.4g}" if o.um_per_px else "-", o.um_per_px_source or "-", f"{o.seconds:.1f}",
+            f"{o.um_per_px:.4g}" if o.um_per_px else "-", source or "-", f"{o.seconds:.1f}",
         )  # fmt: skip
     return table
 
@@ -40,8 +41,9 @@ def run_build_command(
     logging.getLogger("humanst").setLevel(logging.WARNING)
     try:
         manifest = load_manifest(manifest_path)
+        root = data_root or manifest_path.parent / (manifest.data_root or ".")
         tasks = make_tasks(
-            manifest, out, data_root=data_root or manifest_path.parent, cache_dir=cache_dir or default_cache_dir(),
+            manifest, out, data_root=root, cache_dir=cache_dir or default_cache_dir(),
             samples=samples, min_counts=min_counts, force=force,
         )  # fmt: skip
     except (ManifestError, KeyError) as exc:

@@ -182,6 +182,10 @@ class AtlasManifest(_Strict):
     gene_sets: list[str] = Field(default_factory=lambda: ["hallmark", "reactome"])
     patch: PatchSpec = Field(default_factory=PatchSpec)
     pseudo_spot_um: float = Field(default=55.0, gt=0, le=1000)
+    data_root: str | None = Field(
+        default=None, min_length=1, description="Folder that relative 'path' sources resolve against, relative to "
+        "the manifest file (default: the manifest's folder); `--data-root` overrides it.",
+    )  # fmt: skip
     samples: list[SampleEntry] = Field(min_length=1)
 
     def sample(self, sample_id: str) -> SampleEntry:
