@@ -156,8 +156,9 @@ def test_two_kills_mid_write_then_resume(raw_samples: dict[str, Any], tmp_path: 
     _check_final(atlas, ids)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("seed", "workers"), [(11, 1), (12, 2)])
+@pytest.mark.parametrize(
+    ("seed", "workers"), [(11, 1), pytest.param(12, 2, marks=pytest.mark.slow)]
+)  # six random kills with one worker run in `make test`; the two-worker variant in `make test-all`
 def test_random_kills_then_resume(raw_samples: dict[str, Any], tmp_path: Path, seed: int, workers: int) -> None:
     rng = random.Random(seed)
     delays_s = [rng.uniform(0.5, TYPICAL_BUILD_S * workers) for _ in range(6)]
