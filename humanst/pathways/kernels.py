@@ -30,9 +30,16 @@ def _fill_table(scale, table):
 
 @numba.njit(cache=True, inline="always")
 def _log_value(count, scale, table):
-    k = int(count)
-    if k == count and 0 <= k < TABLE_SIZE:
-        return table[k]
+    """``log1p(count * scale)``: from the table for small whole counts, else computed.
+
+    The shape of this test matters: written as ``k = int(count); if k == count and 0 <= k < size`` LLVM
+    if-converts it and evaluates ``log1p`` for every non-zero (measured ~19 ns instead of ~3.5 ns per
+    non-zero); comparing first and converting inside keeps the logarithm on the rare branch.
+    """
+    if count < TABLE_SIZE:
+        k = np.int64(count)
+        if k == count:
+            return table[k]
     return np.log1p(count * scale)
 
 
@@ -186,9 +193,9 @@ class ScoreWeights:
         self.by_set = weights.nnz < mean_row_nnz * max(weights.nnz / max(n_genes, 1), 1e-3) * 8
         layout = sparse.csc_matrix(weights) if self.by_set else weights
         self.w_indptr = layout.indptr.astype(np.int64)
-        self.w_idx = layout.indices.astype(np.int64)
+        self.w_idx = layout.indices.astype(np.int32)  # int32 / float32 per-gene arrays: half the cache footprint
         self.w_vals = layout.data.astype(np.float64)
-        self.gene_scale = np.ascontiguousarray(gene_scale, dtype=np.float64)
+        self.gene_scale = np.ascontiguousarray(gene_scale, dtype=np.float32)  # output is float32 anyway
         has_bins = gene_bin is not None and per_bin.shape[0] > 0
         bin_of = np.asarray(gene_bin if has_bins else np.zeros(n_genes), dtype=np.int64)
         self.per_bin = np.ascontiguousarray(per_bin) if has_bins else np.zeros((1, n_sets))
@@ -199,9 +206,9 @@ class ScoreWeights:
         compact = np.full(n_genes, members.size, dtype=np.int64)  # non-members share the spare slot
         compact[members] = np.arange(members.size)
         if self.by_set:
-            self.w_idx = compact[self.w_idx]
+            self.w_idx = compact[self.w_idx].astype(np.int32)
         self.n_compact = int(members.size)
-        self.gene_code = (compact << BIN_BITS) | bin_of
+        self.gene_code = ((compact << BIN_BITS) | bin_of).astype(np.int32)
         self.n_sets = n_sets
 
 

@@ -41,14 +41,17 @@ class GeneIndex:
     @classmethod
     def from_var(cls, var_names: pd.Index, gene_ids: pd.Series | None = None) -> GeneIndex:
         """Build the index from ``var_names`` (symbols) and optional ``var['gene_ids']`` (Ensembl ids)."""
-        keys = [_symbol_key(v) for v in var_names]
-        codes, uniques = pd.factorize(pd.Index(keys))
-        first = pd.Series(list(var_names)).groupby(codes).first()
-        lookup = {key: int(i) for i, key in enumerate(uniques)}
+        names = pd.Index(var_names).astype(str)
+        codes, uniques = pd.factorize(names.str.strip().str.upper())  # _symbol_key, vectorised
+        if uniques.size == names.size:  # the usual case: no duplicated symbol
+            first = names.tolist()
+        else:
+            first = [str(n) for n in pd.Series(names).groupby(codes).first().to_numpy()]
+        lookup = dict(zip(uniques.tolist(), range(uniques.size), strict=True))
         if gene_ids is not None:
             for column, gid in enumerate(gene_ids.astype(str)):
                 lookup.setdefault(_ensembl_key(gid), int(codes[column]))
-        return cls([str(n) for n in first.to_numpy()], codes.astype(np.int64), lookup)
+        return cls(first, codes.astype(np.int64), lookup)
 
 
 @dataclass(frozen=True)
