@@ -60,9 +60,13 @@ def run_build_command(
 
         report = run_build(manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done)
     console.print(_summary(report))
+    dataset = (
+        f"{report.dataset_rows} patch rows in '{out / 'hf'}' (datasets.load_from_disk)"
+        if report.dataset_rows
+        else "no patch dataset (no sample finished)"
+    )
     console.print(
-        f"{report.dataset_rows} patch rows in '{out / 'hf'}' (datasets.load_from_disk); stores in '{out / 'samples'}'; "
-        f"report in '{out / 'build_report.md'}'. {report.seconds:.1f} s.",
+        f"{dataset}; stores in '{out / 'samples'}'; report in '{out / 'build_report.md'}'. {report.seconds:.1f} s.",
         highlight=False,
     )
     if report.failed:
