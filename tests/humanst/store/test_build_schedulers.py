@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from humanst.build.schedule import make_tasks, run_build
 from humanst.manifest import load_manifest
@@ -49,6 +48,7 @@ def test_local_process_pool(built: BuiltAtlas, tmp_path: Path):
 
 def test_dask_local_cluster_through_scheduler_address(built: BuiltAtlas, tmp_path: Path):
     import distributed
+
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:  # fmt: skip
