@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -12,13 +13,23 @@ from humanst._cli_support import console, err_console
 from humanst.build.pipeline import read_record
 from humanst.build.settings import AtlasLayout
 
-__all__ = ["run_validate", "validate_atlas", "validate_store"]
+__all__ = ["StoreCheck", "run_validate", "validate_atlas", "validate_store"]
 
+_NONE = np.zeros(0, dtype=np.int64)
 _OBS = ("spot_id", "sample_id", "patient_id", "x_um", "y_um", "total_counts", "n_genes")
 
 
-def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None) -> tuple[list[str], int, list[str]]:
-    """Check one SpatialData store; return (problems, spots, spot ids)."""
+class StoreCheck(NamedTuple):
+    """What :func:`validate_store` found: problems, and the store's spots for the cross-checks."""
+
+    problems: list[str]
+    n_obs: int
+    spot_ids: list[str]
+    total_counts: np.ndarray
+
+
+def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None) -> StoreCheck:
+    """Check one SpatialData store: elements, format version, input hash, counts, ids, pathway widths."""
     from scipy import sparse
     from spatialdata import read_zarr
 
@@ -31,11 +42,13 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
             warnings.simplefilter("ignore")
             sdata = read_zarr(path)
     except Exception as exc:  # noqa: BLE001  (any failure to open is a finding, reported with its cause)
-        return [f"{where}: does not open with spatialdata.read_zarr ({type(exc).__name__}: {exc})"], 0, []
+        return StoreCheck(
+            [f"{where}: does not open with spatialdata.read_zarr ({type(exc).__name__}: {exc})"], 0, [], _NONE
+        )
     elements = ((IMAGE_KEY, sdata.images), (SHAPES_KEY, sdata.shapes), (TABLE_KEY, sdata.tables))
     problems = [f"{where}: missing element '{key}'" for key, group in elements if key not in group]
     if problems:
-        return problems, 0, []
+        return StoreCheck(problems, 0, [], _NONE)
     table = sdata.tables[TABLE_KEY]
     meta = table.uns.get("humanst", {})
     if int(meta.get("format_version", -1)) != ATLAS_FORMAT_VERSION:
@@ -50,6 +63,9 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
     elif table.X.nnz and table.X.data.min() < 0:
         problems.append(f"{where}: X has negative counts")
     problems += [f"{where}: obs lacks column '{c}'" for c in _OBS if c not in table.obs]
+    totals = np.asarray(table.X.sum(axis=1)).ravel().astype(np.int64)
+    if "total_counts" in table.obs and not np.array_equal(totals, table.obs["total_counts"].to_numpy(np.int64)):
+        problems.append(f"{where}: obs['total_counts'] differs from the row sums of X")
     ids = table.obs[INSTANCE_KEY].astype(str).tolist() if INSTANCE_KEY in table.obs else []
     shapes = sdata.shapes[SHAPES_KEY]
     if sorted(map(str, shapes.index)) != sorted(ids):
@@ -60,10 +76,10 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
             problems.append(
                 f"{where}: obsm['{key}'] has shape {table.obsm[key].shape}, expected ({table.n_obs}, {len(names)})"
             )
-    return problems, table.n_obs, ids
+    return StoreCheck(problems, table.n_obs, ids, totals)
 
 
-def _validate_part(layout: AtlasLayout, sample_id: str, ids: list[str]) -> list[str]:
+def _validate_part(layout: AtlasLayout, sample_id: str, store: StoreCheck) -> list[str]:
     import pyarrow.parquet as pq
 
     from humanst.store.patch_parts import part_paths
@@ -71,9 +87,14 @@ def _validate_part(layout: AtlasLayout, sample_id: str, ids: list[str]) -> list[
     part, genes = part_paths(layout.parts, sample_id)
     if not part.is_file() or not genes.is_file():
         return [f"sample '{sample_id}': patch part '{part}' or its gene list is missing; rebuild the sample"]
-    spot_ids = pq.read_table(part, columns=["spot_id"]).column("spot_id").to_pylist()
-    if spot_ids != ids:
-        return [f"sample '{sample_id}': patch part has {len(spot_ids)} rows for {len(ids)} spots in the store"]
+    rows = pq.read_table(part, columns=["spot_id", "total_counts", "counts"])
+    spot_ids = rows.column("spot_id").to_pylist()
+    if spot_ids != store.spot_ids:
+        return [f"sample '{sample_id}': patch part has {len(spot_ids)} rows for {store.n_obs} spots in the store"]
+    totals = rows.column("total_counts").to_numpy()
+    summed = np.array([sum(c) for c in rows.column("counts").to_pylist()], dtype=np.int64)
+    if not (np.array_equal(totals, store.total_counts) and np.array_equal(summed, store.total_counts)):
+        return [f"sample '{sample_id}': patch part counts differ from the store's counts; rebuild the sample"]
     return []
 
 
@@ -116,11 +137,9 @@ def validate_atlas(atlas: Path) -> tuple[list[str], int]:
             continue
         if record.status == "failed":
             continue
-        found, n_obs, ids = validate_store(
-            layout.store(record.sample_id), record.sample_id, input_hash=record.input_hash
-        )
-        problems += found or _validate_part(layout, record.sample_id, ids)
-        rows[record.sample_id] = n_obs
+        check = validate_store(layout.store(record.sample_id), record.sample_id, input_hash=record.input_hash)
+        problems += check.problems or _validate_part(layout, record.sample_id, check)
+        rows[record.sample_id] = check.n_obs
     if rows:
         problems += _validate_dataset(layout, rows)
     return problems, len(rows)

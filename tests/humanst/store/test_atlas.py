@@ -122,9 +122,11 @@ def test_validate_names_the_broken_sample(built: BuiltAtlas, tmp_path):
     shutil.copytree(built.atlas, copy)
     shutil.rmtree(copy / "samples" / "t-st.zarr" / "tables")
     (copy / "parts" / "t-hd.parquet").unlink()
+    _tamper_counts(copy / "parts" / "t-xenium.parquet")
     problems, _ = validate_atlas(copy)
     assert any("t-st" in p and "table" in p for p in problems)
     assert any("t-hd" in p and "part" in p for p in problems)
+    assert any("t-xenium" in p and "counts differ" in p for p in problems)
     assert not any("t-visium" in p for p in problems)
 
 
@@ -185,3 +187,15 @@ def _read_table(atlas, sample_id):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return read_zarr(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
+
+
+def _tamper_counts(part):
+    """Add one count to the first spot of a part (as a damaged or stale part would)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part)
+    counts = table.column("counts").to_pylist()
+    counts[0][0] += 1
+    index = table.schema.get_field_index("counts")
+    pq.write_table(table.set_column(index, "counts", pa.array(counts, type=pa.list_(pa.int32()))), part)
