@@ -103,6 +103,8 @@ class FileServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, bytes] = {}
+        self.faults: dict[str, list[str]] = {}  # path -> faults for its next GETs: "truncate" or "500"
+        self.ranges: list[tuple[str, str]] = []  # (path, Range header) of every ranged GET
         self.hits: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -135,14 +137,34 @@ class FileServer:
             def _answer(self, *, head: bool) -> None:
                 with server._lock:
                     server.hits[("HEAD" if head else "GET", self.path)] += 1
+                    pending = server.faults.get(self.path, [])
+                    fault = pending.pop(0) if pending and not head else None
                 body = server.routes.get(self.path)
-                status = 200 if body is not None else 404
-                body = body if body is not None else b"not found"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
+                if fault == "500" or body is None:
+                    status, body = (500, b"busy") if fault == "500" else (404, b"not found")
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(b"" if head else body)
+                    return
+                start = 0
+                ranged = self.headers.get("Range")
+                if ranged and ranged.startswith("bytes=") and ranged.endswith("-"):
+                    start = int(ranged[len("bytes=") : -1])
+                    server.ranges.append((self.path, ranged))
+                self.send_response(206 if start else 200)
+                if start:
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.send_header("Content-Length", str(len(body) - start))
                 self.end_headers()
-                if not head:
-                    self.wfile.write(body)
+                if head:
+                    return
+                if fault == "truncate":  # half the bytes, then the connection drops
+                    self.wfile.write(body[start : start + (len(body) - start) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body[start:])
 
         return Handler
 

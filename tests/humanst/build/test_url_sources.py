@@ -110,3 +110,35 @@ def test_wrong_checksum_fails_naming_sample_and_url(
     assert "sha256" in outcome.error
     assert url in outcome.error
     assert not list((tmp_path / "cache").rglob("changed.tar.gz"))  # an unverified download is not kept
+
+
+def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alone(
+    raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
+) -> None:
+    """Demo files over a flaky server: a cut transfer resumes with Range, a 500 is retried, a 404 fails alone."""
+    hest = raw_samples["hest"]
+    files = []
+    for p in sorted(hest.root.rglob("*")):
+        if p.is_file() and p.relative_to(hest.root).parts[0] in ("st", "wsis", "metadata"):
+            files.append(_url_file(file_server, f"/flaky/{p.relative_to(hest.root).as_posix()}", p.read_bytes()))
+    h5ad = next(f for f in files if f["url"].endswith(".h5ad"))
+    tif = next(f for f in files if f["url"].endswith(".tif"))
+    file_server.faults[h5ad["url"].removeprefix(file_server.base)] = ["truncate"]
+    file_server.faults[tif["url"].removeprefix(file_server.base)] = ["500"]
+    missing = {"url": file_server.base + "/flaky/nope.h5ad"}
+    manifest = write_manifest(
+        tmp_path / "flaky.yaml",
+        [sample_dict("flaky-hest", "hest", files), sample_dict("gone-hest", "hest", [missing, *files[1:]])],
+    )
+    report = build_atlas(manifest, tmp_path / "atlas", data_root=tmp_path, cache_dir=tmp_path / "cache")
+    by_id = {o.sample_id: o for o in report.outcomes}
+    assert by_id["flaky-hest"].status == "built", by_id["flaky-hest"].error
+    assert any(path.endswith(".h5ad") and value != "bytes=0-" for path, value in file_server.ranges)
+    assert file_server.hits[("GET", tif["url"].removeprefix(file_server.base))] >= 2
+    assert by_id["gone-hest"].status == "failed"
+    assert "gone-hest" in by_id["gone-hest"].error
+    assert "/flaky/nope.h5ad" in by_id["gone-hest"].error
+    assert "not found" in by_id["gone-hest"].error
+    assert validate_atlas(tmp_path / "atlas")[0] == []
+    local = read_table(tmp_path / "atlas" / "samples" / "flaky-hest.zarr")
+    assert local.n_obs == by_id["flaky-hest"].spots_kept
