@@ -54,11 +54,26 @@ def run_build_command(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
         bar = progress.add_task("samples", total=len(tasks))
+        detail = progress.add_task("", total=None, visible=False)
+        current = {"event": ""}
 
         def done(outcome: object) -> None:
             progress.update(bar, advance=1, description=f"{outcome.sample_id} {outcome.status}")  # type: ignore[attr-defined]
+            progress.update(detail, visible=False, completed=0, total=None)
+            current["event"] = ""
 
-        report = run_build(manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done)
+        def step(event: str, amount: int, total: int | None) -> None:
+            if event.startswith("download"):  # bytes of the file being fetched
+                progress.update(detail, description=event, completed=amount, total=total, visible=True)
+            elif event == "patches":  # patches cut, encoded and written so far
+                if current["event"] != event:
+                    progress.reset(detail, total=None, description="patches", visible=True)
+                progress.update(detail, advance=amount)
+            current["event"] = event
+
+        report = run_build(
+            manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done, progress=step
+        )
     console.print(_summary(report))
     dataset = (
         f"{report.dataset_rows} patch rows in '{out / 'hf'}' (datasets.load_from_disk)"

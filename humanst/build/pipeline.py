@@ -23,7 +23,9 @@ from humanst.errors import HumanstError
 
 __all__ = ["SampleOutcome", "build_sample", "read_record"]
 
-Progress = Callable[[str, int], None]  # (stage, amount)
+# progress(event, done, total): "download <file>" with bytes done/total (None when unknown),
+# "score" and "patches" with the amount just finished (total None).
+Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass
@@ -119,7 +121,7 @@ def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, 
         result.to_obsm(adata)
         coverage[name] = float(np.mean(result.mask))
         if progress is not None:
-            progress("score", 1)
+            progress("score", 1, None)
     outcome.spots_kept, outcome.dropped, outcome.genes = adata.n_obs, qc.dropped, adata.n_vars
     outcome.warnings = [*raw.warnings, *gene_report.warnings]
     if gene_report.n_controls:
@@ -224,7 +226,8 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     from humanst.store.sample_zarr import SampleData, write_sample_store
 
     entry = task.entry
-    inputs = materialise_sample(entry, data_root=task.data_root, cache_dir=task.cache_dir)
+    fetched = (lambda label, done, total: progress(f"download {label}", done, total)) if progress else None
+    inputs = materialise_sample(entry, data_root=task.data_root, cache_dir=task.cache_dir, progress=fetched)
     digest = _task_hash(task, inputs)
     done = None if task.force else _is_done(task, digest)
     if done is not None:
@@ -248,7 +251,7 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     write_sample_store(task.atlas.store(entry.id), sample)
     meta = {"sample_id": entry.id, "patient_id": entry.patient_id, "organ": entry.organ,
             "platform": entry.platform.value, "split": entry.split.value if entry.split else ""}  # fmt: skip
-    step = (lambda n: progress("patches", n)) if progress is not None else None
+    step = (lambda n: progress("patches", n, None)) if progress is not None else None
     info = write_part(
         task.atlas.parts, sample, meta, settings.patch, collections=list(settings.gene_sets), progress=step
     )

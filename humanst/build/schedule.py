@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humanst.build.pipeline import SampleOutcome, build_sample
+from humanst.build.pipeline import Progress, SampleOutcome, build_sample
 from humanst.build.settings import AtlasLayout, BuildSettings, SampleTask
 from humanst.manifest import AtlasManifest
 
@@ -85,10 +85,10 @@ def make_tasks(
     return [SampleTask(e, layout, data_root, cache_dir, settings, force=force) for e in entries]
 
 
-def _run_local(tasks: list[SampleTask], workers: int) -> Iterator[SampleOutcome]:
-    if workers <= 1:
+def _run_local(tasks: list[SampleTask], workers: int, progress: Progress | None) -> Iterator[SampleOutcome]:
+    if workers <= 1:  # in this process: downloads and patches can report progress
         for task in tasks:
-            yield build_sample(task)
+            yield build_sample(task, progress)
         return
     import multiprocessing
 
@@ -119,10 +119,13 @@ def _run_dask(tasks: list[SampleTask], address: str) -> Iterator[SampleOutcome]:
 
 def run_tasks(
     tasks: list[SampleTask], *, workers: int = 1, scheduler: str | None = None,
-    on_done: Callable[[SampleOutcome], None] | None = None,
+    on_done: Callable[[SampleOutcome], None] | None = None, progress: Progress | None = None,
 ) -> list[SampleOutcome]:  # fmt: skip
-    """Run every task (process pool, or Dask when ``scheduler`` is an address); return outcomes in task order."""
-    stream = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, workers)
+    """Run every task (process pool, or Dask when ``scheduler`` is an address); return outcomes in task order.
+
+    ``progress`` receives download and patch progress when the tasks run in this process (one worker).
+    """
+    stream = _run_dask(tasks, scheduler) if scheduler else _run_local(tasks, workers, progress)
     by_id = {}
     for outcome in stream:
         by_id[outcome.sample_id] = outcome
@@ -134,6 +137,7 @@ def run_tasks(
 def run_build(
     manifest: AtlasManifest, manifest_name: str, tasks: list[SampleTask], *, workers: int = 1,
     scheduler: str | None = None, on_done: Callable[[SampleOutcome], None] | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:  # fmt: skip
     """Build every task, assemble the Hugging Face dataset from all finished parts, write the report."""
     from humanst.store.hf_dataset import assemble_dataset
@@ -141,7 +145,7 @@ def run_build(
     start = time.perf_counter()
     atlas = tasks[0].atlas.root if tasks else Path()
     atlas.mkdir(parents=True, exist_ok=True)
-    outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done)
+    outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done, progress=progress)
     report = BuildReport(atlas, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
     report.dataset_rows = assemble_dataset(AtlasLayout(atlas), manifest)
     report.seconds = time.perf_counter() - start

@@ -142,3 +142,27 @@ def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alon
     assert validate_atlas(tmp_path / "atlas")[0] == []
     local = read_table(tmp_path / "atlas" / "samples" / "flaky-hest.zarr")
     assert local.n_obs == by_id["flaky-hest"].spots_kept
+
+
+def test_progress_reports_download_bytes_and_patches(
+    raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
+) -> None:
+    from humanst.build.schedule import make_tasks, run_build
+    from humanst.manifest import load_manifest
+
+    hest = raw_samples["hest"]
+    files = [
+        _url_file(file_server, f"/progress/{p.relative_to(hest.root).as_posix()}", p.read_bytes())
+        for p in sorted(hest.root.rglob("*"))
+        if p.is_file() and p.relative_to(hest.root).parts[0] in ("st", "wsis", "metadata")
+    ]
+    manifest_path = write_manifest(tmp_path / "p.yaml", [sample_dict("progress-hest", "hest", files)])
+    manifest = load_manifest(manifest_path)
+    tasks = make_tasks(manifest, tmp_path / "atlas", data_root=tmp_path, cache_dir=tmp_path / "cache")
+    events: list[tuple[str, int, int | None]] = []
+    report = run_build(manifest, "p", tasks, progress=lambda *e: events.append(e))
+    assert report.outcomes[0].status == "built", report.outcomes[0].error
+    downloads = [e for e in events if e[0].startswith("download")]
+    sizes = {f["size"] for f in files}
+    assert {total for _, done, total in downloads if done == total} == sizes
+    assert sum(n for event, n, _ in events if event == "patches") == report.outcomes[0].spots_kept
