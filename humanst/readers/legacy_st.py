@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from humanst.errors import ReaderError
-from humanst.readers._inputs import as_count_csr, find_file, open_image
+from humanst.readers._images import open_image
+from humanst.readers._inputs import as_count_csr, find_file
 from humanst.readers._registry import register_reader
 from humanst.readers.pixel_size import PixelSize, fit_lattice_um_per_px, with_override
 from humanst.readers.raw import RawSample, ReadSettings

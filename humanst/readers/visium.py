@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from humanst.errors import ReaderError
-from humanst.readers._inputs import as_count_csr, find_file, open_image, package_version, staged
+from humanst.readers._images import open_image
+from humanst.readers._inputs import as_count_csr, find_file, package_version, staged
 from humanst.readers._registry import register_reader
 from humanst.readers.pixel_size import (
     PixelSize,
