@@ -25,6 +25,7 @@ def export_atlas(atlas: Path, to: Path) -> tuple[list[str], list[str], int]:
     Returns (exported sample ids, withheld sample ids, rows). Raises ``FileNotFoundError`` without a dataset.
     """
     from datasets import load_from_disk
+    from datasets.utils.logging import disable_progress_bar
 
     from humanst.store.sample_zarr import replace_atomically
 
@@ -36,6 +37,7 @@ def export_atlas(atlas: Path, to: Path) -> tuple[list[str], list[str], int]:
     records = {s: read_record(layout.record(s)) for s in info["samples"]}
     allowed = [s for s, r in records.items() if r is not None and r.redistributable]
     withheld = [s for s in info["samples"] if s not in allowed]
+    disable_progress_bar()  # the command prints one summary line
     dataset = load_from_disk(str(layout.hf))
     keep = set(allowed)
     subset = dataset.filter(lambda ids: [i in keep for i in ids], input_columns="sample_id", batched=True)
