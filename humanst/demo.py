@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +17,9 @@ _TRUTH_PLATFORMS = ("visium", "hest", "legacy_st")  # spot ids match the truth; 
 
 
 def _atlas_table(atlas: Path, sample_id: str) -> Any:
-    from spatialdata import read_zarr
+    from humanst.store.read import read_sample_store
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return read_zarr(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
+    return read_sample_store(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
 
 
 def _mean_abs_r(scores: np.ndarray, columns: list[int], target: np.ndarray) -> float:

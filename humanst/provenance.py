@@ -13,6 +13,7 @@ __all__ = [
     "ATLAS_FORMAT_VERSION",
     "fingerprint_inputs",
     "input_hash",
+    "package_version",
     "package_versions",
 ]
 
@@ -20,15 +21,17 @@ ATLAS_FORMAT_VERSION = 1  # bump when the store / patch layout changes; readers 
 _PACKAGES = ("humanst", "anndata", "spatialdata", "spatialdata-io", "zarr", "numpy", "scipy", "datasets", "pillow")
 
 
+def package_version(name: str) -> str:
+    """Return the installed version of a distribution (``not installed`` when it is missing)."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def package_versions() -> dict[str, str]:
     """Versions of the packages that shape the outputs (and Python)."""
-    out = {"python": _platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": _platform.python_version(), **{name: package_version(name) for name in _PACKAGES}}
 
 
 def fingerprint_inputs(paths: list[Path]) -> list[dict[str, Any]]:

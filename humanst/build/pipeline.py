@@ -167,7 +167,7 @@ def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], bui
 def _load_image(raw: Any, sample_id: str) -> Any:
     """Decode the H&E now (whole when it fits in memory), so a corrupt file fails here, named."""
     from humanst.errors import ReaderError
-    from humanst.store.patch_parts import IN_MEMORY_BYTES
+    from humanst.store.sample_zarr import IN_MEMORY_BYTES
 
     try:
         image = raw.image.load()

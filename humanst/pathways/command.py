@@ -77,9 +77,8 @@ def _score_atlas(
     """Score the table of every store in ``ATLAS/samples`` and write it back into the store (tables only)."""
     import warnings
 
-    from spatialdata import read_zarr
-
     from humanst.pathways import obsm_key, score
+    from humanst.store.read import read_sample_store
 
     stores = sorted((atlas / "samples").glob("*.zarr"))
     if not stores:
@@ -89,9 +88,7 @@ def _score_atlas(
     for column in ("sample", "collection", "spots", "scored sets", "masked", "s"):
         table.add_column(column, justify="left" if column in {"sample", "collection"} else "right")
     for store in stores:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sdata = read_zarr(store)
+        sdata = read_sample_store(store)
         adata = sdata.tables["table"]
         for name in collections:
             started = time.perf_counter()

@@ -15,7 +15,7 @@ from scipy import sparse
 
 from humanst.errors import ReaderError
 
-__all__ = ["as_count_csr", "find_file", "find_files", "find_optional_file", "package_version", "staged"]
+__all__ = ["as_count_csr", "find_file", "find_files", "find_optional_file", "staged"]
 
 IGNORED_DIRS = frozenset({"truth", "__MACOSX", ".git"})
 
@@ -132,13 +132,3 @@ def as_count_csr(matrix: Any) -> sparse.csr_matrix:
         csr = csr.astype(np.int32)
     csr.sort_indices()
     return csr
-
-
-def package_version(name: str) -> str:
-    """Installed version of a distribution (``unknown`` when not found)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "unknown"

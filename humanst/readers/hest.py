@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from humanst.errors import ReaderError
+from humanst.provenance import package_version
 from humanst.readers._images import open_image
-from humanst.readers._inputs import as_count_csr, find_file, package_version
+from humanst.readers._inputs import as_count_csr, find_file
 from humanst.readers._registry import register_reader
 from humanst.readers.pixel_size import PixelSize, nearest_neighbour_pitch_px, relative_difference, with_override
 from humanst.readers.raw import RawSample, ReadSettings

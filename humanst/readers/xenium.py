@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from humanst.errors import ReaderError
+from humanst.provenance import package_version
 from humanst.readers._images import open_image
-from humanst.readers._inputs import as_count_csr, find_file, find_optional_file, package_version, staged
+from humanst.readers._inputs import as_count_csr, find_file, find_optional_file, staged
 from humanst.readers._registry import register_reader
 from humanst.readers.pixel_size import PixelSize, alignment_um_per_px, apply_affine, with_override
 from humanst.readers.raw import RawSample, ReadSettings

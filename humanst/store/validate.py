@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,16 +30,14 @@ class StoreCheck(NamedTuple):
 def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None) -> StoreCheck:
     """Check one SpatialData store: elements, format version, input hash, counts, ids, pathway widths."""
     from scipy import sparse
-    from spatialdata import read_zarr
 
     from humanst.provenance import ATLAS_FORMAT_VERSION
+    from humanst.store.read import read_sample_store
     from humanst.store.sample_zarr import IMAGE_KEY, INSTANCE_KEY, SHAPES_KEY, TABLE_KEY
 
     where = f"sample '{sample_id}' store '{path}'"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sdata = read_zarr(path)
+        sdata = read_sample_store(path)
     except Exception as exc:  # noqa: BLE001  (any failure to open is a finding, reported with its cause)
         return StoreCheck(
             [f"{where}: does not open with spatialdata.read_zarr ({type(exc).__name__}: {exc})"], 0, [], _NONE
@@ -92,7 +89,10 @@ def _validate_part(layout: AtlasLayout, sample_id: str, store: StoreCheck) -> li
     if spot_ids != store.spot_ids:
         return [f"sample '{sample_id}': patch part has {len(spot_ids)} rows for {store.n_obs} spots in the store"]
     totals = rows.column("total_counts").to_numpy()
-    summed = np.array([sum(c) for c in rows.column("counts").to_pylist()], dtype=np.int64)
+    counts = rows.column("counts").combine_chunks()
+    running = np.concatenate([[0], np.cumsum(counts.values.to_numpy(), dtype=np.int64)])
+    offsets = counts.offsets.to_numpy()
+    summed = running[offsets[1:]] - running[offsets[:-1]]  # per-row sums of the sparse counts
     if not (np.array_equal(totals, store.total_counts) and np.array_equal(summed, store.total_counts)):
         return [f"sample '{sample_id}': patch part counts differ from the store's counts; rebuild the sample"]
     return []
