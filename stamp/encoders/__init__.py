@@ -1,0 +1,18 @@
+"""Encoder registry and factory: pathology foundation models and baselines, built through timm."""
+
+from __future__ import annotations
+
+from stamp.encoders._factory import create_encoder, file_digest
+from stamp.encoders._registry import EncoderSpec, encoder_names, get_encoder_spec, parse_encoder_name, register_encoder
+from stamp.encoders.encoder import Encoder
+
+__all__ = [
+    "Encoder",
+    "EncoderSpec",
+    "create_encoder",
+    "encoder_names",
+    "file_digest",
+    "get_encoder_spec",
+    "parse_encoder_name",
+    "register_encoder",
+]
