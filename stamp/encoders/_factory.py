@@ -24,9 +24,7 @@ def file_digest(path: Path, length: int = 12) -> str:
     return digest.hexdigest()[:length]
 
 
-def create_encoder(
-    name: str, *, weights: Path | None = None, pretrained: bool = True, seed: int = 0
-) -> Encoder:
+def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool = True, seed: int = 0) -> Encoder:
     """Build the encoder ``name`` (registered or ``timm:<arch>``) with its weights.
 
     Parameters
@@ -91,7 +89,7 @@ def _load_file(model: Any, spec: EncoderSpec, path: Path) -> None:
         raise EncoderError(msg)
     try:
         state = load_file(str(path))
-    except Exception as err:  # noqa: BLE001  (safetensors raises its own SafetensorError and OSError)
+    except Exception as err:
         msg = f"encoder {spec.name!r}: cannot read weights file '{path}': {err}"
         raise EncoderError(msg) from err
     if is_transformers_dinov2(state):

@@ -38,7 +38,7 @@ def resnet50() -> EncoderSpec:
 
 @register_encoder
 def vit_tiny_test() -> EncoderSpec:
-    """A two-block ViT at 112 px with random weights: exercises every code path on a CPU in seconds."""
+    """Describe a two-block ViT at 112 px with random weights: every code path on a CPU in seconds."""
     return EncoderSpec(
         name="vit-tiny-test",
         arch="vit_tiny_patch16_224",

@@ -1,0 +1,9 @@
+"""Training data: the atlas patch dataset as tensors, a balanced step-indexed sampler and patch transforms."""
+
+from __future__ import annotations
+
+from stamp.data.atlas_patches import AtlasPatches, PathwayStats, open_atlas_table
+from stamp.data.sampler import BalancedBatchSampler
+from stamp.data.transforms import PatchTransform
+
+__all__ = ["AtlasPatches", "BalancedBatchSampler", "PatchTransform", "PathwayStats", "open_atlas_table"]

@@ -1,0 +1,202 @@
+"""A torch Dataset over the atlas patch dataset (``ATLAS/hf``, memory-mapped arrow): JPEG patches + pathway targets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from stamp.data.transforms import PatchTransform
+from stamp.errors import DataError
+
+__all__ = ["SUPPORTED_ATLAS_FORMAT", "AtlasPatches", "PathwayStats", "open_atlas_table"]
+
+SUPPORTED_ATLAS_FORMAT = 1
+Standardise = Literal["sample", "global"]
+
+
+def open_atlas_table(atlas: Path) -> Any:
+    """Open ``ATLAS/hf`` with ``datasets.load_from_disk`` and return its memory-mapped arrow table."""
+    hf = Path(atlas) / "hf"
+    info_path = hf / "humanst.json"
+    if not info_path.is_file():
+        msg = (
+            f"atlas '{atlas}': no patch dataset at '{hf}' (humanst.json missing). "
+            f"Build it with `humanst build MANIFEST --out {atlas}`."
+        )
+        raise DataError(msg)
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    if info.get("format_version") != SUPPORTED_ATLAS_FORMAT:
+        msg = (
+            f"atlas '{atlas}': patch dataset format {info.get('format_version')!r}, this stamp reads "
+            f"{SUPPORTED_ATLAS_FORMAT}; rebuild the atlas with this version of humanst"
+        )
+        raise DataError(msg)
+    import datasets
+
+    return datasets.load_from_disk(str(hf)).data.table
+
+
+@dataclass(frozen=True)
+class PathwayStats:
+    """Means and standard deviations of pathway scores, per group (sample id, or ``"*"`` for global)."""
+
+    names: list[str]
+    mean: dict[str, list[float]]
+    std: dict[str, list[float]]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (saved as ``pathway_stats.json`` in a run)."""
+        return {"names": self.names, "mean": self.mean, "std": self.std}
+
+
+class AtlasPatches(torch.utils.data.Dataset):
+    """Rows of the atlas patch dataset as ``image``, standardised ``pathways`` and their boolean ``mask``.
+
+    Parameters
+    ----------
+    atlas
+        Atlas folder built by ``humanst build``.
+    transform
+        Patch transform (size and normalisation of the encoder).
+    splits
+        Keep rows of these splits (``None`` = all rows).
+    samples
+        Keep rows of these sample ids (``None`` = all).
+    collections
+        Pathway collections whose scores are concatenated as targets, in order.
+    standardise
+        ``sample``: z-score each pathway within each sample; ``global``: with the statistics of all kept rows.
+    """
+
+    def __init__(
+        self,
+        atlas: Path,
+        transform: PatchTransform,
+        *,
+        splits: Sequence[str] | None = ("train",),
+        samples: Sequence[str] | None = None,
+        collections: Sequence[str] = ("hallmark",),
+        standardise: Standardise = "sample",
+    ) -> None:
+        self.atlas = Path(atlas)
+        self.transform = transform
+        table = open_atlas_table(self.atlas)
+        available = json.loads((self.atlas / "hf" / "pathways.json").read_text(encoding="utf-8"))
+        missing = [c for c in collections if c not in available]
+        if missing:
+            msg = f"atlas '{atlas}': pathway collection(s) {missing} not in the atlas; it has {sorted(available)}"
+            raise DataError(msg)
+        keep = np.ones(table.num_rows, dtype=bool)
+        if splits is not None:
+            keep &= np.isin(table.column("split").to_numpy(zero_copy_only=False), list(splits))
+        if samples is not None:
+            keep &= np.isin(table.column("sample_id").to_numpy(zero_copy_only=False), list(samples))
+        self.rows = np.flatnonzero(keep)
+        if self.rows.size == 0:
+            msg = f"atlas '{atlas}': no rows for splits={splits} samples={samples}"
+            raise DataError(msg)
+        kept = table.select(["sample_id", "spot_id", "patient_id", "organ"]).take(self.rows)
+        self.sample_id = kept.column("sample_id").to_numpy(zero_copy_only=False).astype(str)
+        self.spot_id = kept.column("spot_id").to_numpy(zero_copy_only=False).astype(str)
+        self.patient_id = kept.column("patient_id").to_numpy(zero_copy_only=False).astype(str)
+        self.organ = kept.column("organ").to_numpy(zero_copy_only=False).astype(str)
+        self.pathway_names = [f"{c}:{name}" for c in collections for name in available[c]]
+        scores, masks = [], []
+        for c in collections:
+            cols = table.select([f"pathways_{c}", f"pathway_mask_{c}"]).take(self.rows)
+            width = len(available[c])
+            scores.append(_fixed_list(cols.column(0), width, np.float32))
+            masks.append(_fixed_list(cols.column(1), width, np.bool_))
+        raw = np.concatenate(scores, axis=1) if scores else np.zeros((self.rows.size, 0), np.float32)
+        mask = np.concatenate(masks, axis=1) & np.isfinite(raw)
+        self.stats = _pathway_stats(raw, mask, self.sample_id if standardise == "sample" else None, self.pathway_names)
+        self.targets, self.mask = _standardise(
+            raw, mask, self.sample_id if standardise == "sample" else None, self.stats
+        )
+        self._images = _ImageColumn(table.column("image"))
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __getitem__(self, key: int | tuple[int, int]) -> dict[str, Any]:
+        position, seed = key if isinstance(key, tuple) else (key, 0)
+        return {
+            "image": self.transform(self._images[int(self.rows[position])], seed),
+            "pathways": torch.from_numpy(self.targets[position]),
+            "mask": torch.from_numpy(self.mask[position]),
+            "position": position,
+        }
+
+    def jpeg(self, position: int) -> bytes:
+        """Return the raw JPEG bytes of a kept row."""
+        return self._images[int(self.rows[position])]
+
+
+class _ImageColumn:
+    """Random access to JPEG bytes of a chunked ``image`` struct column without copying it."""
+
+    def __init__(self, column: Any) -> None:
+        self.chunks = [chunk.field("bytes") for chunk in column.chunks]
+        self.starts = np.cumsum([0] + [len(c) for c in self.chunks])
+
+    def __getitem__(self, row: int) -> bytes:
+        chunk = int(np.searchsorted(self.starts, row, side="right") - 1)
+        return self.chunks[chunk][row - int(self.starts[chunk])].as_py()
+
+
+def _fixed_list(column: Any, width: int, dtype: Any) -> np.ndarray:
+    import pyarrow as pa
+
+    flat = pa.chunked_array([c.flatten() for c in column.chunks]) if column.num_chunks else pa.array([])
+    values = flat.to_numpy(zero_copy_only=False).astype(dtype)
+    return values.reshape(-1, width) if width else values.reshape(len(column), 0)
+
+
+def _pathway_stats(raw: np.ndarray, mask: np.ndarray, groups: np.ndarray | None, names: list[str]) -> PathwayStats:
+    keys = np.unique(groups) if groups is not None else np.array(["*"])
+    mean, std = {}, {}
+    for key in keys:
+        sel = groups == key if groups is not None else slice(None)
+        values = np.where(mask[sel], raw[sel], np.nan)
+        with np.errstate(invalid="ignore"), _quiet_nan():
+            m = np.nanmean(values, axis=0)
+            s = np.nanstd(values, axis=0)
+        mean[str(key)] = np.nan_to_num(m).astype(float).tolist()
+        std[str(key)] = np.where(np.isfinite(s) & (s > 1e-8), s, 0.0).astype(float).tolist()
+    return PathwayStats(names=names, mean=mean, std=std)
+
+
+def _standardise(
+    raw: np.ndarray, mask: np.ndarray, groups: np.ndarray | None, stats: PathwayStats
+) -> tuple[np.ndarray, np.ndarray]:
+    out = np.zeros_like(raw, dtype=np.float32)
+    keep = mask.copy()
+    for key in stats.mean:
+        sel = groups == key if groups is not None else np.ones(raw.shape[0], dtype=bool)
+        m = np.asarray(stats.mean[key], dtype=np.float32)
+        s = np.asarray(stats.std[key], dtype=np.float32)
+        valid = s > 0
+        z = (raw[sel] - m) / np.where(valid, s, 1.0)
+        keep[sel] &= valid
+        out[sel] = np.where(keep[sel], z, 0.0)
+    return out, keep
+
+
+class _quiet_nan:
+    """Silence numpy's 'Mean of empty slice' for all-masked pathways."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)

@@ -1,0 +1,62 @@
+"""Patch transforms driven by the encoder spec: JPEG decode, resize, flips / rot90, light colour jitter, normalise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["PatchTransform"]
+
+
+@dataclass(frozen=True)
+class PatchTransform:
+    """Turn JPEG bytes into a normalised ``(3, size, size)`` float tensor; augmentations draw from a given seed.
+
+    Parameters
+    ----------
+    size
+        Output side in pixels (the encoder's ``input_size``).
+    mean, std
+        Normalisation of RGB in [0, 1].
+    augment
+        Random flips and 90-degree rotations (the dihedral group: tissue has no up).
+    jitter
+        Maximum relative change of brightness, contrast and saturation (0 disables).
+    """
+
+    size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    augment: bool = False
+    jitter: float = 0.0
+
+    def __call__(self, jpeg: bytes, seed: int) -> torch.Tensor:
+        """Decode, augment (deterministically for ``seed``) and normalise one patch."""
+        from torchvision.io import decode_jpeg
+
+        image = decode_jpeg(torch.frombuffer(bytearray(jpeg), dtype=torch.uint8))
+        x = image.float().div_(255.0)
+        if x.shape[-1] != self.size or x.shape[-2] != self.size:
+            x = F.interpolate(x[None], size=(self.size, self.size), mode="bilinear", antialias=True)[0]
+        if self.augment or self.jitter > 0:
+            x = self._augment(x, np.random.default_rng(seed))
+        mean = torch.tensor(self.mean).view(3, 1, 1)
+        std = torch.tensor(self.std).view(3, 1, 1)
+        return (x - mean) / std
+
+    def _augment(self, x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+        if self.augment:
+            if rng.random() < 0.5:
+                x = x.flip(-1)
+            x = torch.rot90(x, int(rng.integers(4)), dims=(-2, -1))
+        if self.jitter > 0:
+            b, c, s = rng.uniform(1 - self.jitter, 1 + self.jitter, size=3)
+            x = x * b
+            x = (x - x.mean()) * c + x.mean()
+            grey = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2])[None]
+            x = (x - grey) * s + grey
+            x = x.clamp_(0.0, 1.0)
+        return x

@@ -1,0 +1,89 @@
+"""LoRA through peft: choose the target modules of an encoder from its spec, attach, save and load adapters."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from torch import nn
+
+from stamp.encoders import Encoder
+from stamp.errors import ConfigError, RunError
+
+__all__ = ["LoraSettings", "attach_lora", "load_lora", "lora_target_modules", "peft_model"]
+
+
+class LoraSettings(BaseModel):
+    """LoRA hyper-parameters (DESIGN 3): rank, scaling, dropout, which blocks and which modules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(8, ge=1, description="LoRA rank.")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling numerator (scale = alpha / r).")
+    dropout: float = Field(0.1, ge=0, lt=1, description="Dropout on the LoRA input.")
+    blocks: int | None = Field(None, ge=1, description="Adapt only the last N blocks; null = all blocks.")
+    targets: list[str] | None = Field(
+        None, description="Module-name suffixes inside a block; null = the encoder's defaults (spec.lora_targets)."
+    )
+
+
+def lora_target_modules(encoder: Encoder, settings: LoraSettings) -> list[str]:
+    """Return the full names of the Linear / Conv2d modules that get LoRA, in forward order."""
+    model = encoder.timm_model
+    pattern = re.compile(encoder.spec.block_pattern)
+    names = dict(model.named_modules())
+    blocks = [name for name in names if pattern.match(name)]
+    if not blocks:
+        msg = (
+            f"encoder {encoder.spec.name!r}: no blocks match {encoder.spec.block_pattern!r}; "
+            "set block_pattern in the encoder spec"
+        )
+        raise ConfigError(msg)
+    if settings.blocks is not None:
+        blocks = blocks[-settings.blocks :]
+    suffixes = tuple(settings.targets if settings.targets is not None else encoder.spec.lora_targets)
+    targets = []
+    for block in blocks:
+        for name, module in names.items():
+            if not name.startswith(block + "."):
+                continue
+            inner = name[len(block) + 1 :]
+            if not isinstance(module, nn.Linear | nn.Conv2d):
+                continue
+            if not suffixes or inner in suffixes:
+                targets.append(name)
+    if not targets:
+        msg = f"encoder {encoder.spec.name!r}: none of {list(suffixes)} exist in blocks {blocks[:3]}..."
+        raise ConfigError(msg)
+    return targets
+
+
+def attach_lora(encoder: Encoder, settings: LoraSettings) -> Encoder:
+    """Freeze the encoder and wrap its timm model with peft LoRA on :func:`lora_target_modules`."""
+    from peft import LoraConfig, get_peft_model
+
+    targets = lora_target_modules(encoder, settings)
+    config = LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout, target_modules=targets)
+    encoder.backbone = get_peft_model(encoder.timm_model, config)
+    return encoder
+
+
+def load_lora(encoder: Encoder, adapter_dir: Path) -> Encoder:
+    """Attach a saved adapter (``adapter/`` of a run) to ``encoder`` for inference."""
+    from peft import PeftModel
+
+    if not (Path(adapter_dir) / "adapter_config.json").is_file():
+        msg = f"adapter folder '{adapter_dir}' has no adapter_config.json; pass the run directory of `stamp fit`"
+        raise RunError(msg)
+    encoder.backbone = PeftModel.from_pretrained(encoder.timm_model, str(adapter_dir))
+    return encoder
+
+
+def peft_model(encoder: Encoder) -> Any:
+    """Return the peft wrapper of an encoder carrying LoRA, or raise."""
+    if not hasattr(encoder.backbone, "save_pretrained") or not hasattr(encoder.backbone, "get_base_model"):
+        msg = f"encoder {encoder.spec.name!r} carries no LoRA adapter"
+        raise RunError(msg)
+    return encoder.backbone

@@ -1,0 +1,117 @@
+"""The run directory of ``stamp fit``: write the final artefacts, read them back as an adapted encoder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stamp.errors import RunError
+
+__all__ = ["RUN_FORMAT_VERSION", "RunFiles", "adapter_hash", "load_run_encoder", "read_run_config", "write_run"]
+
+RUN_FORMAT_VERSION = 1
+
+
+class RunFiles:
+    """Names of the files in a run directory (DESIGN 3)."""
+
+    ADAPTER = "adapter"
+    HEADS = "heads.safetensors"
+    CONFIG = "config.yaml"
+    METRICS = "metrics.csv"
+    CARD = "card.md"
+    STATS = "pathway_stats.json"
+    INFO = "run.json"
+    BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
+
+
+def adapter_hash(run: Path, length: int = 12) -> str:
+    """Content hash of a run's adapter and heads: names the aligned encoder in embedding caches and results."""
+    digest = hashlib.sha256()
+    files = [*sorted((Path(run) / RunFiles.ADAPTER).glob("*")), Path(run) / RunFiles.HEADS]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:length]
+
+
+def write_run(run: Path, aligner: Any, config: Any, stats: Any, info: dict[str, Any]) -> None:
+    """Save the adapter (peft, safetensors), heads, pathway statistics, run info and model card."""
+    from safetensors.torch import save_file
+
+    from stamp.model.lora import peft_model
+
+    run = Path(run)
+    peft_model(aligner.encoder).save_pretrained(str(run / RunFiles.ADAPTER), safe_serialization=True)
+    save_file(aligner.head_state(), str(run / RunFiles.HEADS))
+    if aligner.encoder.weights_id == "random":
+        base = {k: v.detach().cpu().contiguous() for k, v in aligner.encoder.timm_model.state_dict().items()}
+        base = {k.replace(".base_layer.", "."): v for k, v in base.items() if "lora_" not in k}
+        save_file(base, str(run / RunFiles.BASE))
+    (run / RunFiles.STATS).write_text(json.dumps(stats.to_json()), encoding="utf-8")
+    info = {"format_version": RUN_FORMAT_VERSION, "finished": datetime.now(UTC).isoformat(), **info}
+    info["adapter_hash"] = adapter_hash(run)
+    (run / RunFiles.INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    (run / RunFiles.CARD).write_text(_card(config, info), encoding="utf-8")
+
+
+def _card(config: Any, info: dict[str, Any]) -> str:
+    from stamp.encoders import get_encoder_spec
+
+    spec = get_encoder_spec(config.encoder)
+    return "\n".join(
+        [
+            f"# STAMP adapter for `{config.encoder}` ({info['adapter_hash']})",
+            "",
+            f"- Base encoder: `{spec.name}` ({spec.hub_id or 'no hub weights'}; weights {info['weights_id']}), "
+            f"licence {spec.license}. The adapter inherits the base model's licence terms.",
+            f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info['n_train_rows']} patches from "
+            f"{info['n_train_samples']} samples), collections {config.data.collections}, "
+            f"{info['n_pathways']} pathways standardised per {config.data.standardise}.",
+            f"- LoRA r={config.lora.r}, alpha={config.lora.alpha}, dropout={config.lora.dropout}, "
+            f"blocks={config.lora.blocks or 'all'}, {info['n_lora_modules']} modules; "
+            f"{info['trainable_params']:,} trainable parameters.",
+            f"- {config.optim.steps} steps x {config.optim.batch_size} patches x {info['world_size']} rank(s); "
+            f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
+            "- Data licences: see the atlas dataset card (`ATLAS/hf/README.md`); non-redistributable samples stay "
+            "local.",
+            "",
+            "Load: `stamp embed --atlas ATLAS --encoder "
+            f"{config.encoder} --adapter RUN --out EMB`, or merge: `stamp export RUN --merge --out DIR`.",
+            "",
+            "Cite: STAMP (2026), and the base model: " + spec.citation,
+            "",
+        ]
+    )
+
+
+def read_run_config(run: Path) -> Any:
+    """Load the resolved ``config.yaml`` of a run."""
+    from stamp.train.config import load_config
+
+    path = Path(run) / RunFiles.CONFIG
+    if not path.is_file():
+        msg = f"'{run}' is not a run directory of `stamp fit` ({RunFiles.CONFIG} missing)"
+        raise RunError(msg)
+    return load_config(path)
+
+
+def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
+    """Build the run's base encoder and attach its adapter (inference mode)."""
+    from stamp.encoders import create_encoder
+    from stamp.model.lora import load_lora
+
+    run = Path(run)
+    if not (run / RunFiles.INFO).is_file():
+        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+        raise RunError(msg)
+    config = read_run_config(run)
+    base = run / RunFiles.BASE
+    weights = weights or (base if base.is_file() else config.weights)
+    encoder = create_encoder(config.encoder, weights=weights, seed=config.seed)
+    encoder = load_lora(encoder, run / RunFiles.ADAPTER)
+    return encoder.eval()

@@ -1,0 +1,35 @@
+"""Finish a run: write adapter, heads, statistics, run info and card once the last step is done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["finish_run"]
+
+
+def finish_run(
+    run: Path, aligner: Any, dataset: Any, config: Any, dist: Any, losses: list[float], wall_s: float
+) -> None:
+    """Write the final artefacts of a run (main process only)."""
+    import numpy as np
+
+    import stamp
+    from stamp.model.lora import lora_target_modules
+    from stamp.run_dir import write_run
+
+    n_lora = sum(1 for name, _ in aligner.encoder.named_modules() if name.endswith("lora_A"))
+    info = {
+        "encoder": config.encoder,
+        "weights_id": aligner.encoder.weights_id,
+        "n_train_rows": len(dataset),
+        "n_train_samples": int(np.unique(dataset.sample_id).size),
+        "n_pathways": len(dataset.pathway_names),
+        "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
+        "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
+        "world_size": dist.world_size,
+        "final_loss": losses[-1] if losses else float("nan"),
+        "wall_s": wall_s,
+        "stamp_version": stamp.__version__,
+    }
+    write_run(run, aligner, config, dataset.stats, info)
