@@ -1,0 +1,235 @@
+"""Run tiers for encoders over tasks: prepare the task once, embed (or read the cache), score, write results.
+
+One result file per (encoder, adapter, task, protocol). A task's data, folds and target blocks (random-set
+controls included) are prepared once and shared by every encoder scored on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from benchmarks import __version__
+from benchmarks.cache import aligned_embeddings, embeddings_hash, read_cache_info
+from benchmarks.errors import BenchmarkError
+from benchmarks.schema import BlockResult, GapResult, Hardware, Metric, Result, TaskRef, finite, write_result
+from benchmarks.splits import Fold, patient_folds, split_hash
+from benchmarks.spot_data import SpotData, atlas_hash, load_spot_data
+from benchmarks.stats import bootstrap_ci
+from benchmarks.tasks import Task, task_hash
+from benchmarks.tiers import get_tier
+from benchmarks.tiers.probe import BlockOutcome, FitTrace, TargetBlock
+
+__all__ = ["EncoderRun", "PreparedTask", "code_version", "evaluate_cache", "prepare_embeddings", "prepare_task"]
+
+Advance = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class EncoderRun:
+    """One leaderboard entry to compute: an encoder (with an adapter or random weights) or a baseline."""
+
+    encoder: str
+    adapter: Path | None = None
+    random_init: bool = False
+    kind: Literal["model", "baseline"] = "model"
+
+
+@dataclass
+class PreparedTask:
+    """A task ready to score: its data, folds, target blocks and the hashes pinning them."""
+
+    task: Task
+    protocol: str
+    data: SpotData
+    folds: list[Fold]
+    blocks: list[TargetBlock]
+    atlas_hash: str
+    split_hash: str
+    task_hash: str
+
+
+def prepare_task(atlas: Path, task: Task, protocol: str = "default") -> PreparedTask:
+    """Load the task's spots, make the patient folds and build the target blocks of ``protocol``."""
+    spec = get_tier(task.tier, protocol)
+    data = load_spot_data(Path(atlas), task)
+    folds = patient_folds(data.patient_ids, task.folds)
+    blocks = spec.targets(data, task)
+    return PreparedTask(
+        task=task,
+        protocol=protocol,
+        data=data,
+        folds=folds,
+        blocks=blocks,
+        atlas_hash=atlas_hash(data.input_hashes),
+        split_hash=split_hash([f"{a}/{b}" for a, b in data.row_keys()], folds),
+        task_hash=task_hash(task),
+    )
+
+
+def code_version() -> str:
+    """``benchmarks`` version plus the git commit of the checkout when there is one."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+g{commit}" if commit else __version__
+
+
+def hardware() -> Hardware:
+    """Describe this machine."""
+    return Hardware(
+        machine=platform.machine(),
+        processor=platform.processor() or platform.machine(),
+        cpu_count=os.cpu_count() or 1,
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+    )
+
+
+def prepare_embeddings(
+    atlas: Path, run: EncoderRun, emb_root: Path, samples: Sequence[str], *, device: str = "auto", batch_size: int = 64
+) -> Path:
+    """Fill the embedding cache for ``run`` (a baseline computed here, an encoder through ``stamp embed``).
+
+    Raises
+    ------
+    BenchmarkError
+        ``stamp.embed`` is not importable (pass ``--embeddings`` to score an existing cache instead).
+    """
+    from benchmarks.baselines import baseline_names, get_baseline
+
+    if run.encoder in baseline_names():
+        return get_baseline(run.encoder).func(Path(atlas), Path(emb_root) / run.encoder, list(samples))
+    try:
+        from stamp.embed import embed_atlas
+    except ImportError as exc:
+        msg = (
+            f"encoder {run.encoder!r}: cannot import stamp.embed ({exc}); install the project with its stamp "
+            "package, or score an existing embedding folder with `stamp-bench run --embeddings EMB/<key>`"
+        )
+        raise BenchmarkError(msg) from exc
+    return Path(
+        embed_atlas(
+            Path(atlas),
+            run.encoder,
+            out=Path(emb_root),
+            adapter=run.adapter,
+            random_init=run.random_init,
+            samples=list(samples),
+            batch_size=batch_size,
+            device=device,
+        )
+    )
+
+
+def _metric(values: dict[str, float], task: Task, salt: int = 0) -> Metric:
+    arr = np.array(list(values.values()), dtype=np.float64)
+    lo, hi = bootstrap_ci(arr, n_boot=task.bootstrap, seed=task.seed + salt)
+    mean = float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
+    return Metric(mean=finite(mean), ci_low=finite(lo), ci_high=finite(hi), n_patients=int(np.isfinite(arr).sum()))
+
+
+def block_result(outcome: BlockOutcome, task: Task) -> BlockResult:
+    """Turn a tier's per-patient outcome into the result model, with bootstrap CIs over patients."""
+    return BlockResult(
+        name=outcome.name,
+        kind=outcome.kind,  # type: ignore[arg-type]
+        control_of=outcome.control_of,
+        n_targets=outcome.n_targets,
+        pearson=_metric(outcome.pooled, task),
+        pearson_slide=_metric(outcome.per_slide, task),
+        per_patient={k: finite(v) for k, v in outcome.pooled.items()},
+        per_patient_slide={k: finite(v) for k, v in outcome.per_slide.items()},
+        per_slide={k: finite(v) for k, v in outcome.slides.items()},
+        per_target={
+            k: finite(float(np.nanmean(v))) if np.isfinite(v).any() else None for k, v in outcome.target_r.items()
+        },
+        alphas=outcome.alphas,
+    )
+
+
+def gap_results(outcomes: Sequence[BlockOutcome], task: Task) -> list[GapResult]:
+    """Pathway minus random-set Pearson per patient for every block with a control, with CIs."""
+    by_name = {o.name: o for o in outcomes}
+    gaps = []
+    for control in outcomes:
+        if not control.control_of or control.control_of not in by_name:
+            continue
+        real = by_name[control.control_of]
+        diff = {p: real.pooled[p] - control.pooled.get(p, float("nan")) for p in real.pooled}
+        gaps.append(
+            GapResult(
+                pathways=real.name,
+                control=control.name,
+                gap=_metric(diff, task),
+                per_patient={k: finite(v) for k, v in diff.items()},
+            )
+        )
+    return gaps
+
+
+def evaluate_cache(
+    prepared: PreparedTask,
+    cache: Path,
+    *,
+    kind: Literal["model", "baseline"],
+    out: Path | None = None,
+    trace: FitTrace | None = None,
+    progress: Advance | None = None,
+    submitted_by: str = "",
+) -> tuple[Result, Path | None]:
+    """Score the embeddings in ``cache`` (one ``stamp embed`` folder) on a prepared task; write if ``out``."""
+    started = time.perf_counter()
+    info = read_cache_info(cache)
+    data = prepared.data
+    x = aligned_embeddings(cache, data.sample_ids, data.spot_ids)
+    spec = get_tier(prepared.task.tier, prepared.protocol)
+    outcomes = spec.evaluate(x, prepared.blocks, prepared.folds, data, prepared.task, trace=trace, progress=progress)
+    samples = sorted(set(data.sample_ids.tolist()))
+    result = Result(
+        kind=kind,
+        encoder=str(info["encoder"]),
+        adapter_hash=str(info.get("adapter_hash", "")),
+        weights=str(info.get("weights", "")),
+        embedding_key=Path(cache).name,
+        embeddings_hash=embeddings_hash(cache, samples),
+        embed_dim=int(x.shape[1]),
+        code_version=code_version(),
+        task=TaskRef(
+            name=prepared.task.name,
+            tier=prepared.task.tier,
+            protocol=prepared.protocol,
+            task_hash=prepared.task_hash,
+            atlas_hash=prepared.atlas_hash,
+            split_hash=prepared.split_hash,
+            n_spots=data.n_spots,
+            n_samples=len(samples),
+            patients=sorted(set(data.patient_ids.tolist())),
+        ),
+        blocks=[block_result(o, prepared.task) for o in outcomes],
+        gaps=gap_results(outcomes, prepared.task),
+        hardware=hardware(),
+        wall_time_s=round(time.perf_counter() - started, 3),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        submitted_by=submitted_by,
+    )
+    path = write_result(result, Path(out)) if out is not None else None
+    return result, path

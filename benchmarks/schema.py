@@ -1,0 +1,182 @@
+"""Result files: pydantic models with ``schema_version``, provenance hashes and metrics with 95% CIs.
+
+One JSON per (encoder, adapter, task, protocol). ``digest`` is the sha256 of the file's canonical JSON
+without it, so a hand-edited number is caught when a result is submitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from benchmarks.errors import ResultError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BlockResult",
+    "GapResult",
+    "Hardware",
+    "Metric",
+    "Result",
+    "TaskRef",
+    "canonical_digest",
+    "read_result",
+    "result_filename",
+    "write_result",
+]
+
+SCHEMA_VERSION = 1
+Float = float | None  # NaN is written as null
+
+
+def finite(value: float) -> Float:
+    """``None`` for NaN/inf, else the float (JSON has no NaN)."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Metric(_Strict):
+    """A mean over patients with its 95% bootstrap interval (patients resampled)."""
+
+    mean: Float
+    ci_low: Float
+    ci_high: Float
+    n_patients: int = Field(ge=0)
+
+
+class BlockResult(_Strict):
+    """Scores of one target block (a pathway collection, its random-set control, or the variable genes)."""
+
+    name: str
+    kind: Literal["pathways", "random", "genes"]
+    control_of: str = ""
+    n_targets: int = Field(ge=0)
+    pearson: Metric  # per patient: mean over targets of r on the patient's spots (slides pooled)
+    pearson_slide: Metric  # per patient: mean over its slides of the mean over targets of r
+    per_patient: dict[str, Float]
+    per_patient_slide: dict[str, Float]
+    per_slide: dict[str, Float]
+    per_target: dict[str, Float]  # mean over test patients
+    alphas: list[float] = Field(default_factory=list)
+
+
+class GapResult(_Strict):
+    """Pathway minus random-set Pearson (the specific molecular signal), per patient, with its CI."""
+
+    pathways: str
+    control: str
+    gap: Metric
+    per_patient: dict[str, Float]
+
+
+class TaskRef(_Strict):
+    """Which task and protocol made the result, and the hashes that pin its inputs."""
+
+    name: str
+    tier: int
+    protocol: str
+    task_hash: str
+    atlas_hash: str
+    split_hash: str
+    n_spots: int
+    n_samples: int
+    patients: list[str]
+
+
+class Hardware(_Strict):
+    """Where the result was computed."""
+
+    machine: str
+    processor: str
+    cpu_count: int
+    python: str
+    platform: str
+
+
+class Result(_Strict):
+    """One encoder (+ adapter) on one task: provenance, per-block metrics with CIs, random-set gaps."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    kind: Literal["model", "baseline"]
+    encoder: str
+    adapter_hash: str = ""
+    weights: str
+    embedding_key: str
+    embeddings_hash: str
+    embed_dim: int
+    code_version: str
+    task: TaskRef
+    blocks: list[BlockResult]
+    gaps: list[GapResult]
+    hardware: Hardware
+    wall_time_s: float
+    created: str
+    submitted_by: str = ""
+    digest: str = ""
+
+    def block(self, name: str) -> BlockResult:
+        """Return the block called ``name``; an unknown name lists the blocks."""
+        for block in self.blocks:
+            if block.name == name:
+                return block
+        msg = f"result of {self.encoder!r} has no block {name!r}; blocks: {[b.name for b in self.blocks]}"
+        raise ResultError(msg)
+
+
+def canonical_digest(result: Result) -> str:
+    """sha256 of the result's canonical JSON with ``digest`` blanked."""
+    doc = result.model_dump(mode="json")
+    doc["digest"] = ""
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def result_filename(embedding_key: str, task: str, protocol: str) -> str:
+    """``<key>__<task>__<protocol>.json`` with anything outside ``[A-Za-z0-9._+-]`` replaced by ``_``."""
+    raw = f"{embedding_key}__{task}__{protocol}"
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", raw).lstrip(".") + ".json"
+
+
+def write_result(result: Result, folder: Path) -> Path:
+    """Seal ``result`` with its digest and write it into ``folder`` (temp file, then rename)."""
+    sealed = result.model_copy(update={"digest": ""})
+    sealed = sealed.model_copy(update={"digest": canonical_digest(sealed)})
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / result_filename(result.embedding_key, result.task.name, result.task.protocol)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(sealed.model_dump_json(indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_result(path: Path, *, check_digest: bool = True) -> Result:
+    """Read and validate a result file (schema, and the digest unless told not to).
+
+    Raises
+    ------
+    ResultError
+        Not JSON, does not match :class:`Result`, or its digest does not match its content.
+    """
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"not a readable JSON results file ({exc})"
+        raise ResultError(msg, path=path) from exc
+    try:
+        result = Result.model_validate(doc)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:10])
+        msg = f"does not match the results schema v{SCHEMA_VERSION} ({problems}); produce it with `stamp-bench run`"
+        raise ResultError(msg, path=path) from exc
+    if check_digest and result.digest != canonical_digest(result):
+        msg = "digest does not match the content (edited after `stamp-bench run`?); rerun the benchmark"
+        raise ResultError(msg, path=path)
+    return result

@@ -1,0 +1,79 @@
+"""Patient-level folds: every spot of a patient sits in exactly one test fold, never in its training set."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmarks.errors import TierError
+from benchmarks.tasks import FoldSpec
+
+__all__ = ["Fold", "inner_splits", "patient_folds", "split_hash"]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One outer fold: spot indices to train on and to test on, and the test patients."""
+
+    name: str
+    train: np.ndarray
+    test: np.ndarray
+    test_patients: tuple[str, ...]
+
+
+def patient_folds(patients: Sequence[str] | np.ndarray, spec: FoldSpec) -> list[Fold]:
+    """Split spots into outer folds by patient (leave-one-patient-out or shuffled patient k-fold).
+
+    Parameters
+    ----------
+    patients
+        The patient id of every spot.
+    spec
+        The task's fold settings.
+
+    Raises
+    ------
+    TierError
+        Fewer than two patients (no patient-level split exists).
+    """
+    patients = np.asarray(patients, dtype=object)
+    unique = sorted(set(patients.tolist()))
+    if len(unique) < 2:
+        msg = f"patient folds need at least 2 patients; found {len(unique)} ({unique}). Add samples of more patients."
+        raise TierError(msg)
+    if spec.kind == "leave_one_patient_out":
+        groups = [[p] for p in unique]
+    else:
+        order = np.random.default_rng(spec.seed).permutation(len(unique))
+        k = min(spec.k, len(unique))
+        groups = [[unique[i] for i in sorted(order[j::k])] for j in range(k)]
+    folds = []
+    for j, group in enumerate(groups):
+        is_test = np.isin(patients, group)
+        folds.append(Fold(f"fold{j}", np.flatnonzero(~is_test), np.flatnonzero(is_test), tuple(group)))
+    return folds
+
+
+def inner_splits(patients: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Patient-grouped inner splits of a training set (for choosing the ridge penalty); empty if < 2 patients."""
+    unique = sorted(set(np.asarray(patients, dtype=object).tolist()))
+    n = min(n_splits, len(unique))
+    if n < 2:
+        return []
+    which = {p: i % n for i, p in enumerate(unique)}
+    labels = np.array([which[p] for p in patients])
+    return [(np.flatnonzero(labels != j), np.flatnonzero(labels == j)) for j in range(n)]
+
+
+def split_hash(spot_ids: Sequence[str], folds: Sequence[Fold]) -> str:
+    """Return the sha256 of the (spot id, test fold) assignment: equal hashes mean identical splits."""
+    fold_of = np.full(len(spot_ids), -1, dtype=np.int64)
+    for j, fold in enumerate(folds):
+        fold_of[fold.test] = j
+    digest = hashlib.sha256()
+    for spot, j in zip(spot_ids, fold_of.tolist(), strict=True):
+        digest.update(f"{spot}\t{j}\n".encode())
+    return digest.hexdigest()

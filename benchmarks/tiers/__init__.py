@@ -1,0 +1,8 @@
+"""Benchmark tiers, one module per protocol, filed in a registry (tier 1: ``spot`` and ``spot_hest``)."""
+
+from __future__ import annotations
+
+from benchmarks.tiers import spot, spot_hest  # noqa: F401  (register the tiers)
+from benchmarks.tiers._registry import TierSpec, get_tier, register_tier, tier_names
+
+__all__ = ["TierSpec", "get_tier", "register_tier", "tier_names"]
