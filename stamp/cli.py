@@ -2,55 +2,182 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from humanst._cli_support import new_app, not_built
+from humanst._cli_support import console, err_console, new_app
 
 app = new_app(
     "stamp",
     "STAMP alignment: LoRA fine-tuning of a timm pathology encoder so patch embeddings align with pathway scores.",
 )
-_PLANNED = "the STAMP alignment issue"
+
+EncoderOpt = Annotated[
+    str | None, typer.Option("--encoder", "-e", help="Registered encoder (see `stamp encoders`) or timm:<arch>.")
+]
+WeightsOpt = Annotated[
+    Path | None, typer.Option("--weights", help="Local .safetensors weights instead of the Hugging Face Hub (offline).")
+]
+
+
+def _guard(action: Callable[[], Any]) -> Any:
+    """Run ``action``; turn stamp's own errors into one red line and exit code 1 (no traceback)."""
+    from humanst.errors import HumanstError
+    from stamp.errors import StampError
+
+    try:
+        return action()
+    except (StampError, HumanstError) as err:
+        err_console.print(f"[bold red]error[/] {err}", highlight=False)
+        raise typer.Exit(1) from err
 
 
 @app.command()
 def encoders() -> None:
-    """List the registered encoders (hub id, embedding dim, input size, licence, gated)."""
-    not_built("stamp encoders", _PLANNED)
+    """List the registered encoders: hub id, embedding dim, input size, pooling, licence, gated."""
+    from rich.table import Table
+
+    from stamp.encoders import encoder_names, get_encoder_spec
+
+    table = Table(title="STAMP encoders (any timm architecture also works as timm:<arch>)")
+    for column in ("name", "hub id", "arch", "dim", "input", "pooling", "licence", "gated"):
+        table.add_column(column)
+    for name in encoder_names():
+        spec = get_encoder_spec(name)
+        table.add_row(
+            spec.name,
+            spec.hub_id or "-",
+            spec.arch,
+            str(spec.embed_dim),
+            str(spec.input_size),
+            spec.pooling,
+            spec.license,
+            "yes" if spec.gated else "no",
+        )
+    console.print(table)
 
 
 @app.command()
 def fit(
-    atlas: Annotated[Path, typer.Option("--atlas", help="Atlas folder built by `humanst build`.")] = Path("atlas"),
-    encoder: Annotated[str, typer.Option("--encoder", help="Registered encoder name or timm:<arch>.")] = "uni",
-    out: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("run"),
+    atlas: Annotated[Path | None, typer.Option("--atlas", "-a", help="Atlas folder built by `humanst build`.")] = None,
+    encoder: EncoderOpt = None,
+    weights: WeightsOpt = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config; flags override it.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory.")] = None,
+    steps: Annotated[int | None, typer.Option(help="Optimiser steps.", min=1)] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Patches per GPU/process and step.", min=2)] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate of the LoRA parameters.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of data order, augmentation and init.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda (torchrun: each rank its local GPU).")] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="Any config key, e.g. --set lora.r=16 --set data.balance=organ.")
+    ] = None,
+    resume: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")
+    ] = False,
 ) -> None:
-    """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores."""
-    not_built("stamp fit", _PLANNED)
+    """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores.
+
+    Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
+    `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
+    """
+    from stamp.train import fit as run_fit
+    from stamp.train import load_config
+
+    def action() -> None:
+        overrides = {
+            "atlas": atlas,
+            "encoder": encoder,
+            "weights": weights,
+            "out": out,
+            "optim.steps": steps,
+            "optim.batch_size": batch_size,
+            "optim.lr": lr,
+            "seed": seed,
+            "device": device,
+        }
+        cfg = load_config(config, overrides, sets)
+        result = run_fit(cfg, resume=resume)
+        console.print(
+            f"run [bold]{result.run}[/]: {result.step} steps, final loss {result.losses[-1]:.4f} "
+            f"({result.wall_s:.0f} s)"
+            if result.losses
+            else f"run {result.run}: nothing left to train"
+        )
+
+    _guard(action)
 
 
 @app.command()
 def embed(
-    atlas: Annotated[Path, typer.Option("--atlas", help="Atlas folder.")] = Path("atlas"),
-    encoder: Annotated[str, typer.Option("--encoder", help="Registered encoder name or timm:<arch>.")] = "uni",
-    out: Annotated[Path, typer.Option("--out", help="Embedding cache folder.")] = Path("emb"),
+    atlas: Annotated[Path, typer.Option("--atlas", "-a", help="Atlas folder.")],
+    encoder: Annotated[str, typer.Option("--encoder", "-e", help="Registered encoder or timm:<arch>.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Embedding cache root (EMB).")] = Path("emb"),
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="Run directory of `stamp fit` (aligned).")] = None,
+    weights: WeightsOpt = None,
+    random_init: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--random-init", help="Random weights (baseline).")
+    ] = False,
+    samples: Annotated[list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Patches per forward pass.", min=1)] = 64,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    num_workers: Annotated[int, typer.Option(help="JPEG-decoding worker processes.", min=0)] = 2,
 ) -> None:
-    """Embed every patch of an atlas with a (possibly adapted) encoder."""
-    not_built("stamp embed", _PLANNED)
+    """Embed every patch of an atlas into EMB/<encoder>[+<adapter-hash>]/<sample>.safetensors (skips unchanged)."""
+    from stamp.embed import embed_atlas
+
+    folder = _guard(
+        lambda: embed_atlas(
+            atlas,
+            encoder,
+            out=out,
+            adapter=adapter,
+            weights=weights,
+            random_init=random_init,
+            samples=samples,
+            batch_size=batch_size,
+            device=device,
+            num_workers=num_workers,
+        )
+    )
+    console.print(f"embeddings in [bold]{folder}[/]")
 
 
 @app.command()
 def export(
     run: Annotated[Path, typer.Argument(help="Run directory of `stamp fit`.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("export"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must not exist or be empty).")] = Path(
+        "export"
+    ),
+    merge: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--merge", help="Fold LoRA into the weights (the only mode).")
+    ] = True,
+    weights: WeightsOpt = None,
 ) -> None:
-    """Export a run as a plain timm encoder with the LoRA merged (safetensors + card)."""
-    not_built("stamp export", _PLANNED)
+    """Export a run as a plain timm encoder (model.safetensors + config.json + card.md) with the LoRA merged."""
+    from stamp.export import export_merged
+
+    if not merge:
+        err_console.print("[bold red]error[/] only --merge exports exist; the adapter itself is RUN/adapter/")
+        raise typer.Exit(2)
+    folder = _guard(lambda: export_merged(run, out, weights=weights))
+    console.print(f"merged encoder in [bold]{folder}[/] (timm.create_model('local-dir:{folder}'))")
 
 
 def main() -> None:
     """Console-script entry point."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.INFO, handlers=[RichHandler(console=err_console, show_path=False)], format="%(message)s"
+    )
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -114,7 +114,7 @@ class AtlasPatches(torch.utils.data.Dataset):
             scores.append(_fixed_list(cols.column(0), width, np.float32))
             masks.append(_fixed_list(cols.column(1), width, np.bool_))
         raw = np.concatenate(scores, axis=1) if scores else np.zeros((self.rows.size, 0), np.float32)
-        mask = np.concatenate(masks, axis=1) & np.isfinite(raw)
+        mask = (np.concatenate(masks, axis=1) if masks else np.zeros(raw.shape, np.bool_)) & np.isfinite(raw)
         self.stats = _pathway_stats(raw, mask, self.sample_id if standardise == "sample" else None, self.pathway_names)
         self.targets, self.mask = _standardise(
             raw, mask, self.sample_id if standardise == "sample" else None, self.stats
