@@ -12,13 +12,22 @@ _BLOCK = re.compile(r"^encoder\.layer\.(\d+)\.(.+)$")
 _RENAMES = {
     "norm1": "norm1",
     "norm2": "norm2",
-    "attention.output.dense": "attn.proj",
+    "attention.output.dense": "attn.proj",  # transformers 4.x names
+    "attention.o_proj": "attn.proj",  # transformers 5.x names
     "layer_scale1.lambda1": "ls1.gamma",
     "layer_scale2.lambda1": "ls2.gamma",
     "mlp.fc1": "mlp.fc1",
     "mlp.fc2": "mlp.fc2",
     "mlp.weights_in": "mlp.fc1",  # SwiGLU variant packs both halves in one projection
     "mlp.weights_out": "mlp.fc2",
+}
+_QKV = {
+    "attention.attention.query": "query",  # transformers 4.x (the layout of checkpoints on the hub)
+    "attention.attention.key": "key",
+    "attention.attention.value": "value",
+    "attention.q_proj": "query",  # transformers 5.x
+    "attention.k_proj": "key",
+    "attention.v_proj": "value",
 }
 _TOP = {
     "embeddings.cls_token": "cls_token",
@@ -53,8 +62,8 @@ def transformers_dinov2_to_timm(state: dict[str, torch.Tensor]) -> dict[str, tor
             continue
         block, rest = match.groups()
         inner, _, param = rest.rpartition(".")
-        if inner.startswith("attention.attention."):
-            qkv.setdefault((block, param), {})[inner.rsplit(".", 1)[1]] = value
+        if inner in _QKV:
+            qkv.setdefault((block, param), {})[_QKV[inner]] = value
             continue
         if rest in _RENAMES:  # layer_scale*.lambda1 has no trailing weight/bias
             out[f"blocks.{block}.{_RENAMES[rest]}"] = value
