@@ -1,6 +1,37 @@
-"""Tiered benchmark and leaderboard for pathology encoders (evaluation floor)."""
+"""Tiered benchmark and leaderboard for pathology encoders (evaluation floor).
+
+Public names resolve lazily (``benchmarks.load_task`` imports :mod:`benchmarks.tasks` on first use), so
+``import benchmarks`` stays light.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0.dev0"
-__all__ = ["__version__"]
+
+_LAZY = {
+    "Task": "benchmarks.tasks",
+    "load_task": "benchmarks.tasks",
+    "shipped_tasks": "benchmarks.tasks",
+    "Result": "benchmarks.schema",
+    "read_result": "benchmarks.schema",
+    "prepare_task": "benchmarks.runner",
+    "evaluate_cache": "benchmarks.runner",
+    "prepare_embeddings": "benchmarks.runner",
+    "EncoderRun": "benchmarks.runner",
+    "compare_results": "benchmarks.compare",
+    "submit": "benchmarks.leaderboard",
+    "build_table": "benchmarks.leaderboard",
+    "render_all": "benchmarks.leaderboard",
+    "get_tier": "benchmarks.tiers",
+}
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    msg = f"module 'benchmarks' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -3,36 +3,175 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from humanst._cli_support import new_app, not_built
+from humanst._cli_support import console, err_console, new_app, not_built
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from benchmarks.schema import Result
 
 app = new_app(
     "stamp-bench",
     "Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
 )
-_PLANNED = "the benchmarks issue"
+_PLANNED = "the tier 2/3 benchmarks issue"
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    """Print an error (no traceback) and return the exit to raise."""
+    err_console.print("[bold red]error:[/] ", end="")
+    err_console.print(str(exc), markup=False, highlight=False)
+    return typer.Exit(1)
+
+
+def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 @app.command()
 def run(
-    atlas: Annotated[Path, typer.Option("--atlas", help="Atlas folder.")] = Path("atlas"),
-    encoder: Annotated[str, typer.Option("--encoder", help="Registered encoder name or timm:<arch>.")] = "uni",
-    out: Annotated[Path, typer.Option("--out", help="Results folder.")] = Path("results"),
+    atlas: Annotated[Path, typer.Option("--atlas", help="Atlas folder made by `humanst build`.")] = Path("atlas"),
+    encoder: Annotated[
+        str, typer.Option("--encoder", help="Encoder name (`stamp encoders`), timm:<arch>, or a baseline.")
+    ] = "vit-tiny-test",
+    adapter: Annotated[
+        Path | None, typer.Option("--adapter", help="A `stamp fit` run folder: score the aligned encoder.")
+    ] = None,
+    random_init: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--random-init", help="Score the encoder with random weights.")
+    ] = False,
+    embeddings: Annotated[
+        Path | None,
+        typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
+    ] = None,
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="Task name (manifests/benchmarks) or YAML path; repeatable.")
+    ] = None,
+    tiers: Annotated[str, typer.Option("--tiers", help="Comma-separated tiers to run (built: 1).")] = "1",
+    protocol: Annotated[
+        str, typer.Option("--protocol", help="Tier-1 protocol: `default`, or `hest` (HEST-Benchmark's).")
+    ] = "default",
+    out: Annotated[Path, typer.Option("--out", help="Results folder (one JSON per entry and task).")] = Path("results"),
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Embedding cache folder (default: OUT/embeddings).")
+    ] = None,
+    baselines: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option("--baselines/--no-baselines", help="Also score the random-weights and colour/texture baselines."),
+    ] = True,
+    device: Annotated[str, typer.Option("--device", help="Embedding device: auto, cpu, cuda.")] = "auto",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Embedding batch size.")] = 64,
 ) -> None:
-    """Run the benchmark tiers for one encoder (optionally with a STAMP adapter)."""
-    not_built("stamp-bench run", _PLANNED)
+    """Run the benchmark tiers for one encoder (optionally with a STAMP adapter) and its two baselines.
+
+    Tier 1 per task: standardise -> PCA(256, fit on train) -> ridge (alpha by inner patient CV), Pearson
+    per target on held-out patients with 95% bootstrap CIs; pathways beside matched random gene sets.
+    """
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.runner import cache_kind, entries_for, evaluate_cache, prepare_embeddings, prepare_task
+    from benchmarks.tasks import load_task
+    from benchmarks.tiers import get_tier
+
+    try:
+        wanted = [int(t) for t in tiers.split(",") if t.strip()]
+        loaded = [load_task(t) for t in (task or ["demo-spot"])]
+        for number in wanted:
+            get_tier(number, protocol)
+        runs = (
+            []
+            if embeddings is not None
+            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines)
+        )
+        cache_root = cache or out / "embeddings"
+        written = []
+        with _progress() as bar:
+            for spec in (t for t in loaded if t.tier in wanted):
+                step = bar.add_task(f"{spec.name}: targets and random-set controls", total=1)
+                prepared = prepare_task(atlas, spec, protocol)
+                bar.update(step, advance=1)
+                samples = sorted(set(prepared.data.sample_ids.tolist()))
+                folders = [(embeddings, cache_kind(embeddings))] if embeddings is not None else []
+                for entry in runs:
+                    step = bar.add_task(f"embed {entry.encoder}{' (random)' if entry.random_init else ''}", total=1)
+                    folder = prepare_embeddings(atlas, entry, cache_root, samples, device=device, batch_size=batch_size)
+                    folders.append((folder, entry.kind))
+                    bar.update(step, advance=1)
+                for folder, kind in folders:
+                    step = bar.add_task(f"{spec.name}: {Path(folder).name}", total=len(prepared.folds))
+                    result, path = evaluate_cache(
+                        prepared, Path(folder), kind=kind, out=out, progress=lambda n, s=step: bar.update(s, advance=n)
+                    )
+                    written.append((result, path))
+    except (BenchmarkError, OSError) as exc:
+        raise _fail(exc) from exc
+    _print_results([r for r, _ in written])
+    for _, path in written:
+        console.print(f"wrote {path}", highlight=False)
+
+
+def _print_results(results: list[Result]) -> None:
+    from rich.table import Table
+
+    from benchmarks.leaderboard.collect import fmt_metric
+
+    names = list(dict.fromkeys(b.name for r in results for b in r.blocks))
+    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% bootstrap CI]")
+    for header in ("entry", "task", *names, *[f"gap {g.pathways}" for g in (results[0].gaps if results else [])]):
+        table.add_column(header)
+    for result in results:
+        blocks = {b.name: fmt_metric(b.pearson) for b in result.blocks}
+        gaps = [fmt_metric(g.gap) for g in result.gaps]
+        table.add_row(result.embedding_key, result.task.name, *[blocks.get(n, "-") for n in names], *gaps)
+    console.print(table)
 
 
 @app.command()
 def compare(
-    results_a: Annotated[Path, typer.Argument(help="Results folder A.")],
-    results_b: Annotated[Path, typer.Argument(help="Results folder B.")],
+    results_a: Annotated[Path, typer.Argument(help="Result file or results folder A (e.g. the base encoder).")],
+    results_b: Annotated[Path, typer.Argument(help="Result file or results folder B (e.g. the aligned encoder).")],
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples over patients.")] = 2000,
 ) -> None:
-    """Compare two result sets side by side with confidence intervals."""
-    not_built("stamp-bench compare", _PLANNED)
+    """Compare two result sets side by side, with a paired bootstrap (over patients) of B - A.
+
+    Folders contribute their model results (baselines skipped); results must share the split hash.
+    """
+    from rich.table import Table
+
+    from benchmarks.compare import compare_results, pick_model_results
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.leaderboard.collect import fmt_metric
+
+    try:
+        a, b = pick_model_results(results_a), pick_model_results(results_b)
+        shared = sorted(set(a) & set(b))
+        if not shared:
+            msg = f"no task in common: A has {sorted(a)}, B has {sorted(b)}"
+            raise BenchmarkError(msg)
+        for key in shared:
+            table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
+            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI]", "p", "patients"):
+                table.add_column(header)
+            for row in compare_results(a[key], b[key], n_boot=n_boot):
+                diff = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
+                table.add_row(
+                    row.target, fmt_metric(row.a), fmt_metric(row.b), diff, f"{row.p:.3f}", str(row.n_patients)
+                )
+            console.print(table)
+    except BenchmarkError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command()
@@ -46,19 +185,68 @@ def report(
 
 @app.command()
 def submit(
-    results: Annotated[Path, typer.Argument(help="Results folder or embeddings for the hidden split.")],
+    path: Annotated[
+        Path, typer.Argument(help="Results JSON / folder, or an embeddings folder (model_card.json + safetensors).")
+    ],
     leaderboard: Annotated[Path, typer.Option("--leaderboard", help="Leaderboard folder.")] = Path("leaderboard"),
+    atlas: Annotated[
+        Path | None, typer.Option("--atlas", help="Leaderboard atlas: scores embeddings, re-verifies hashes.")
+    ] = None,
+    task: Annotated[str, typer.Option("--task", help="Task an embeddings submission is scored on.")] = "demo-spot",
+    protocol: Annotated[str, typer.Option("--protocol", help="Tier-1 protocol for embeddings.")] = "default",
 ) -> None:
-    """Validate a data-only submission and add it to a leaderboard folder."""
-    not_built("stamp-bench submit", _PLANNED)
+    """Validate a data-only submission and add it to a leaderboard folder.
+
+    A results file is checked against its digest and the task (and, with --atlas, atlas and split)
+    hashes recomputed here. Embeddings are checked (names, sizes, no pickles, shapes, finite values)
+    and scored by the evaluator. Nothing from a submission is executed.
+    """
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.leaderboard.submit import submit as do_submit
+
+    try:
+        paths = do_submit(path, leaderboard, atlas=atlas, task=task, protocol=protocol)
+    except BenchmarkError as exc:
+        raise _fail(exc) from exc
+    for written in paths:
+        console.print(f"accepted: {written}", highlight=False)
 
 
 @app.command()
 def leaderboard(
     folder: Annotated[Path, typer.Argument(help="Leaderboard folder of validated result files.")],
+    html: Annotated[
+        Path | None, typer.Option("--html", help="HTML page to write (default FOLDER/leaderboard.html).")
+    ] = None,
 ) -> None:
-    """Render a leaderboard folder as CSV, Markdown and a static HTML page."""
-    not_built("stamp-bench leaderboard", _PLANNED)
+    """Render a leaderboard folder as leaderboard.csv, leaderboard.md and a static sortable HTML page."""
+    from rich.markdown import Markdown
+
+    from benchmarks.leaderboard import build_table, collect_results, render_all, render_markdown
+
+    results, problems = collect_results(folder)
+    for problem in problems:
+        err_console.print(f"skipped: {problem}", markup=False, highlight=False)
+    if not results:
+        err_console.print(f"no valid result files in '{folder}'; add some with `stamp-bench submit`")
+        raise typer.Exit(1)
+    table = build_table(results)
+    paths = render_all(table, folder, html_path=html)
+    console.print(Markdown(render_markdown(table)))
+    for kind, path in paths.items():
+        console.print(f"{kind}: {path}", highlight=False)
+
+
+@app.command()
+def tasks() -> None:
+    """List the shipped benchmark tasks (manifests/benchmarks) and the registered tiers."""
+    from benchmarks.tasks import load_task, shipped_tasks
+    from benchmarks.tiers import tier_names
+
+    for name in shipped_tasks():
+        spec = load_task(name)
+        console.print(f"{name}: tier {spec.tier}, atlas {spec.atlas} - {spec.description}", highlight=False)
+    console.print(f"tiers: {', '.join(tier_names())}", highlight=False)
 
 
 @app.command("fetch-cohort")

@@ -136,6 +136,7 @@ def prepare_embeddings(
             samples=list(samples),
             batch_size=batch_size,
             device=device,
+            progress=False,
         )
     )
 
@@ -233,3 +234,31 @@ def evaluate_cache(
     )
     path = write_result(result, Path(out)) if out is not None else None
     return result, path
+
+
+def cache_kind(cache: Path) -> Literal["model", "baseline"]:
+    """``baseline`` for a random-weights or benchmark-baseline cache folder, else ``model``."""
+    from benchmarks.baselines import baseline_names
+
+    info = read_cache_info(cache)
+    return "baseline" if info.get("weights") == "random" or info.get("encoder") in baseline_names() else "model"
+
+
+def entries_for(
+    encoder: str, *, adapter: Path | None = None, random_init: bool = False, baselines: bool = True
+) -> list[EncoderRun]:
+    """Return the entries one ``stamp-bench run`` computes: the encoder, then (unless disabled) its two baselines.
+
+    The baselines are the same architecture with random weights and the colour/texture statistics; both
+    are cached, so adding them to every run costs one embedding pass the first time only.
+    """
+    from benchmarks.baselines import baseline_names
+
+    if encoder in baseline_names():
+        return [EncoderRun(encoder, kind="baseline")]
+    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind="baseline" if random_init else "model")]
+    if baselines:
+        if not random_init:
+            runs.append(EncoderRun(encoder, random_init=True, kind="baseline"))
+        runs += [EncoderRun(name, kind="baseline") for name in baseline_names()]
+    return runs

@@ -94,7 +94,7 @@ def embed_fold(
 def _ridge_path_mse(
     z: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: np.ndarray, alphas: Sequence[float]
 ) -> np.ndarray:
-    """Validation MSE per (alpha, target) of ridge with intercept, every alpha from one SVD of the fit rows.
+    """Return the validation MSE per (alpha, target) of ridge with intercept, all alphas from one SVD.
 
     The same solution as ``sklearn.linear_model.Ridge(alpha)`` (centred data, unpenalised intercept),
     computed once per split instead of once per alpha.

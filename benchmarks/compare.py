@@ -1,0 +1,106 @@
+"""Compare two result sets side by side: per block, both means with CIs and a paired bootstrap of B - A."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.errors import ResultError
+from benchmarks.schema import Metric, Result, read_result
+from benchmarks.stats import paired_bootstrap
+
+__all__ = ["ComparisonRow", "compare_results", "pick_model_results"]
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One block (or gap) of one task: A and B with CIs, and the paired difference B - A over patients."""
+
+    task: str
+    protocol: str
+    target: str
+    a: Metric
+    b: Metric
+    diff: float
+    ci_low: float
+    ci_high: float
+    p: float
+    n_patients: int
+
+
+def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
+    """Read a result file, or a folder's model (non-baseline) results, keyed by (task, protocol).
+
+    Raises
+    ------
+    ResultError
+        Nothing to compare, or a folder holds several model results for one task (pass files instead).
+    """
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(path.glob("*.json"))
+    results = [read_result(f) for f in files]
+    if path.is_dir():
+        results = [r for r in results if r.kind == "model"]
+    out: dict[tuple[str, str], Result] = {}
+    for result in results:
+        key = (result.task.name, result.task.protocol)
+        if key in out:
+            msg = (
+                f"several model results for task {key[0]!r} ({key[1]}): {out[key].embedding_key}, "
+                f"{result.embedding_key}; pass the two result files to compare instead of folders"
+            )
+            raise ResultError(msg, path=path)
+        out[key] = result
+    if not out:
+        msg = "no model results to compare (baselines are skipped in folders; pass a file to compare one)"
+        raise ResultError(msg, path=path)
+    return out
+
+
+def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) -> list[ComparisonRow]:
+    """Paired bootstrap over the shared patients of every block and gap that both results have.
+
+    Raises
+    ------
+    ResultError
+        The two results were computed on different splits (their split hashes differ).
+    """
+    if a.task.split_hash != b.task.split_hash:
+        msg = (
+            f"{a.embedding_key} and {b.embedding_key} on task {a.task.name!r} used different splits "
+            f"({a.task.split_hash[:12]} vs {b.task.split_hash[:12]}); rerun both on the same atlas and task"
+        )
+        raise ResultError(msg)
+    pairs: list[tuple[str, Metric, Metric, dict[str, float | None], dict[str, float | None]]] = []
+    b_blocks = {x.name: x for x in b.blocks}
+    for block in a.blocks:
+        other = b_blocks.get(block.name)
+        if other is not None:
+            pairs.append((block.name, block.pearson, other.pearson, block.per_patient, other.per_patient))
+    b_gaps = {g.pathways: g for g in b.gaps}
+    for gap in a.gaps:
+        other_gap = b_gaps.get(gap.pathways)
+        if other_gap is not None:
+            name = f"gap {gap.pathways} - {gap.control}"
+            pairs.append((name, gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient))
+    rows = []
+    for name, ma, mb, pa, pb in pairs:
+        patients = sorted(set(pa) & set(pb))
+        va = [float("nan") if pa[p] is None else pa[p] for p in patients]
+        vb = [float("nan") if pb[p] is None else pb[p] for p in patients]
+        test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
+        rows.append(
+            ComparisonRow(
+                a.task.name,
+                a.task.protocol,
+                name,
+                ma,
+                mb,
+                test["diff"],
+                test["ci_low"],
+                test["ci_high"],
+                test["p"],
+                int(test["n"]),
+            )
+        )
+    return rows

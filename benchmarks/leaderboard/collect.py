@@ -1,0 +1,140 @@
+"""Collect a folder of result files into one leaderboard table (every file validated, problems listed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.errors import ResultError
+from benchmarks.schema import Metric, Result, read_result
+
+__all__ = ["Column", "LeaderboardTable", "build_table", "collect_results", "fmt_metric"]
+
+BASELINE_COLOUR = "colour-texture"
+DASH = "\u2013"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: key (URL-safe, for sorting), header text, and whether it holds a number."""
+
+    key: str
+    header: str
+    numeric: bool = False
+    title: str = ""
+
+
+@dataclass
+class LeaderboardTable:
+    """Rows of cells (value for sorting, text shown) under columns, plus notes (e.g. missing baselines)."""
+
+    columns: list[Column]
+    rows: list[dict[str, tuple[float | str | None, str]]]
+    notes: list[str] = field(default_factory=list)
+
+
+def collect_results(folder: Path) -> tuple[list[Result], list[str]]:
+    """Read every ``*.json`` in ``folder``; invalid files are reported, not ranked."""
+    results, problems = [], []
+    for path in sorted(Path(folder).glob("*.json")):
+        try:
+            results.append(read_result(path))
+        except ResultError as exc:
+            problems.append(str(exc))
+    return results, problems
+
+
+def fmt_metric(metric: Metric | None) -> str:
+    """``0.412 [0.363, 0.450]`` (or an en dash when missing)."""
+    if metric is None or metric.mean is None:
+        return DASH
+    if metric.ci_low is None or metric.ci_high is None:
+        return f"{metric.mean:.3f}"
+    return f"{metric.mean:.3f} [{metric.ci_low:.3f}, {metric.ci_high:.3f}]"
+
+
+def _entry(result: Result) -> str:
+    if result.kind == "baseline" or result.embedding_key.endswith("+random"):
+        what = "random weights" if result.embedding_key.endswith("+random") else "colour/texture statistics"
+        return f"baseline: {what}"
+    return "submitted" if result.submitted_by else "model"
+
+
+def _metric_columns(results: list[Result]) -> list[Column]:
+    names: list[str] = []
+    for result in results:
+        for block in result.blocks:
+            if block.name not in names:
+                names.append(block.name)
+    order = {"pathways": 0, "random": 1, "genes": 3}
+    columns = []
+    for name in sorted(names, key=lambda n: (order.get(n.split(":")[0], 9), n)):
+        kind, _, what = name.partition(":")
+        if kind == "pathways":
+            columns.append(Column(f"r_{kind}_{what}", f"{what} pathways r", numeric=True, title="mean over patients"))
+        elif kind == "random":
+            columns.append(Column(f"r_{kind}_{what}", f"{what} random-set r", numeric=True, title="size/expr-matched"))
+            columns.append(Column(f"gap_{what}", f"{what} specific gap", numeric=True, title="pathways - random sets"))
+        else:
+            columns.append(Column(f"r_{kind}_{what}", f"{what} genes r", numeric=True))
+    return columns
+
+
+def build_table(results: list[Result]) -> LeaderboardTable:
+    """One row per result: entry, encoder, adapter, task, protocol, each block's r [CI] and each gap [CI]."""
+    columns = [
+        Column("rank", "#", numeric=True),
+        Column("encoder", "encoder"),
+        Column("adapter", "adapter"),
+        Column("entry", "entry"),
+        Column("task", "task"),
+        Column("protocol", "protocol"),
+        *_metric_columns(results),
+        Column("patients", "patients", numeric=True),
+        Column("created", "created"),
+    ]
+    primary = next((c.key for c in columns if c.numeric and c.key.startswith("r_")), "encoder")
+    rows = []
+    for result in results:
+        row: dict[str, tuple[float | str | None, str]] = {
+            "encoder": (result.encoder, result.encoder),
+            "adapter": (result.adapter_hash, result.adapter_hash or DASH),
+            "entry": (_entry(result), _entry(result)),
+            "task": (result.task.name, result.task.name),
+            "protocol": (result.task.protocol, result.task.protocol),
+            "patients": (len(result.task.patients), str(len(result.task.patients))),
+            "created": (result.created, result.created[:10]),
+        }
+        for block in result.blocks:
+            kind, _, what = block.name.partition(":")
+            row[f"r_{kind}_{what}"] = (block.pearson.mean, fmt_metric(block.pearson))
+        for gap in result.gaps:
+            what = gap.pathways.partition(":")[2]
+            row[f"gap_{what}"] = (gap.gap.mean, fmt_metric(gap.gap))
+        rows.append(row)
+
+    def sort_key(row: dict[str, tuple[float | str | None, str]]) -> float:
+        value = row.get(primary, (None, ""))[0]
+        return -value if isinstance(value, float | int) else float("inf")
+
+    rows.sort(key=sort_key)
+    for i, row in enumerate(rows, start=1):
+        row["rank"] = (i, str(i))
+    return LeaderboardTable(columns, rows, notes=missing_baselines(results))
+
+
+def missing_baselines(results: list[Result]) -> list[str]:
+    """For every task and protocol with a model entry, name the trivial baselines that are absent."""
+    notes = []
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for result in results:
+        groups.setdefault((result.task.name, result.task.protocol), []).append(result)
+    for (task, protocol), group in sorted(groups.items()):
+        keys = {r.embedding_key for r in group}
+        if BASELINE_COLOUR not in keys:
+            notes.append(f"{task} ({protocol}): the colour/texture baseline is missing")
+        for model in (r for r in group if r.kind == "model" and not r.embedding_key.endswith("+random")):
+            arch = model.encoder.replace(":", "-")
+            if f"{arch}+random" not in keys:
+                notes.append(f"{task} ({protocol}): the random-weights baseline of {model.encoder} is missing")
+    return sorted(set(notes))
