@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from benchmarks.errors import TaskError
+from benchmarks.tasks import Task, load_task, shipped_tasks, task_hash
+
+
+@pytest.mark.parametrize("name", shipped_tasks())
+def test_every_shipped_task_loads(name):
+    task = load_task(name)
+    assert isinstance(task, Task)
+    assert task.name == name
+
+
+def test_demo_task_is_leave_one_patient_out_with_pathways_and_genes():
+    task = load_task("demo-spot")
+    assert task.folds.kind == "leave_one_patient_out"
+    assert task.targets.pathways == ["hallmark"]
+    assert task.targets.top_variable_genes == 50
+    assert task.targets.random_sets.enabled
+
+
+def test_a_typo_is_an_error_with_its_location(tmp_path):
+    doc = yaml.safe_load(load_task.__globals__["tasks_dir"]().joinpath("demo-spot.yaml").read_text())
+    doc["targets"]["top_variabel_genes"] = 10
+    doc["folds"]["kind"] = "random_spots"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(TaskError) as info:
+        load_task(path)
+    text = str(info.value)
+    assert "targets.top_variabel_genes" in text
+    assert "folds.kind" in text
+    assert len(info.value.problems) == 2
+
+
+def test_unknown_task_lists_the_shipped_ones():
+    with pytest.raises(TaskError, match="demo-spot"):
+        load_task("no-such-task")
+
+
+def test_task_hash_changes_with_content():
+    task = load_task("demo-spot")
+    other = task.model_copy(update={"bootstrap": 2000})
+    assert task_hash(task) == task_hash(load_task("demo-spot"))
+    assert task_hash(task) != task_hash(other)
