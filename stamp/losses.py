@@ -14,9 +14,14 @@ def gather_with_grad(x: torch.Tensor) -> tuple[torch.Tensor, int]:
 
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return x, 0
+    import warnings
+
     from torch.distributed.nn.functional import all_gather
 
-    return torch.cat(all_gather(x), dim=0), dist.get_rank()
+    with warnings.catch_warnings():  # torch 2.14 marks it deprecated; its replacement is still a private module
+        warnings.simplefilter("ignore", FutureWarning)
+        gathered = all_gather(x)
+    return torch.cat(gathered, dim=0), dist.get_rank()
 
 
 def info_nce(image_z: torch.Tensor, pathway_z: torch.Tensor, logit_scale: torch.Tensor) -> torch.Tensor:

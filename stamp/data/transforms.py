@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-__all__ = ["PatchTransform"]
+__all__ = ["PatchTransform", "decode_resized"]
+
+
+def decode_resized(jpeg: bytes, size: int) -> np.ndarray:
+    """Decode JPEG bytes to ``(size, size, 3)`` uint8 RGB; shrinking uses JPEG's DCT scaling, then an antialiased resize."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as image:
+        if image.size != (size, size):
+            image.draft("RGB", (size, size))  # decode at 1/2, 1/4, 1/8 scale when that is still >= size
+        rgb = image.convert("RGB")
+    if rgb.size != (size, size):
+        rgb = rgb.resize((size, size), Image.Resampling.BILINEAR)
+    return np.array(rgb)  # a writable copy: torch.from_numpy warns on read-only buffers
 
 
 @dataclass(frozen=True)
@@ -35,12 +48,7 @@ class PatchTransform:
 
     def __call__(self, jpeg: bytes, seed: int) -> torch.Tensor:
         """Decode, augment (deterministically for ``seed``) and normalise one patch."""
-        from torchvision.io import decode_jpeg
-
-        image = decode_jpeg(torch.frombuffer(bytearray(jpeg), dtype=torch.uint8))
-        x = image.float().div_(255.0)
-        if x.shape[-1] != self.size or x.shape[-2] != self.size:
-            x = F.interpolate(x[None], size=(self.size, self.size), mode="bilinear", antialias=True)[0]
+        x = torch.from_numpy(decode_resized(jpeg, self.size)).permute(2, 0, 1).float().div_(255.0)
         if self.augment or self.jitter > 0:
             x = self._augment(x, np.random.default_rng(seed))
         mean = torch.tensor(self.mean).view(3, 1, 1)

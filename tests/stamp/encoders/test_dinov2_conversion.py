@@ -14,8 +14,15 @@ def _tiny_dinov2():
     from transformers import Dinov2Config, Dinov2Model
 
     torch.manual_seed(0)
-    config = Dinov2Config(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=256,
-                          image_size=112, patch_size=16, layerscale_value=0.5)
+    config = Dinov2Config(
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=256,
+        image_size=112,
+        patch_size=16,
+        layerscale_value=0.5,
+    )
     model = Dinov2Model(config).eval()
     with torch.no_grad():  # layer scales and biases away from their init so a wrong mapping shows
         for name, param in model.named_parameters():
@@ -50,8 +57,12 @@ def test_transformers_dinov2_weights_give_the_same_tokens_in_timm(tmp_path, nami
     assert "blocks.0.attn.qkv.weight" in converted and converted["blocks.0.attn.qkv.weight"].shape == (192, 64)
     path = tmp_path / "model.safetensors"
     save_file(state, str(path))
-    spec = EncoderSpec(name="tiny-dinov2", arch="vit_tiny_patch16_224", embed_dim=64,
-                       model_kwargs={"img_size": 112, "embed_dim": 64, "depth": 2, "num_heads": 2, "init_values": 1.0})
+    spec = EncoderSpec(
+        name="tiny-dinov2",
+        arch="vit_tiny_patch16_224",
+        embed_dim=64,
+        model_kwargs={"img_size": 112, "embed_dim": 64, "depth": 2, "num_heads": 2, "init_values": 1.0},
+    )
     model = timm.create_model(spec.arch, pretrained=False, num_classes=0, **dict(spec.model_kwargs)).eval()
     _load_file(model, spec, path)
     x = torch.randn(2, 3, 112, 112)

@@ -1,0 +1,110 @@
+"""The issue's CPU test: a short fit on the demo atlas; loss falls; only LoRA + heads train; the run round-trips."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import timm
+import torch
+from safetensors.torch import load_file
+
+from stamp.data import AtlasPatches, PatchTransform
+from stamp.embed import embed_atlas, load_embeddings
+from stamp.export import export_merged
+from stamp.run_dir import RunFiles, load_run_encoder
+
+
+def test_loss_falls(tiny_run):
+    _, result = tiny_run
+    losses = np.array(result.losses)
+    assert len(losses) == 24
+    assert losses[-6:].mean() < losses[:6].mean() - 0.2, losses
+
+
+def test_only_lora_and_heads_are_trainable_and_base_weights_stay(tiny_run):
+    config, result = tiny_run
+    encoder = load_run_encoder(result.run)
+    base = load_file(str(result.run / RunFiles.BASE))
+    merged_names = [n for n, _ in encoder.named_parameters()]
+    assert any("lora_A" in n for n in merged_names)
+    # every non-LoRA tensor of the adapted model equals the saved base weights: training touched only LoRA
+    state = encoder.timm_model.state_dict()
+    for key, value in base.items():
+        live = state.get(
+            key, state.get(key.replace(".weight", ".base_layer.weight").replace(".bias", ".base_layer.bias"))
+        )
+        torch.testing.assert_close(live, value)
+    checkpoint = sorted((result.run / "checkpoints").glob("step-*"))[-1]
+    trained = load_file(str(checkpoint / "trainable.safetensors"))
+    assert all(
+        "lora_" in k or k.startswith(("image_proj", "pathway_encoder", "regressor", "logit_scale")) for k in trained
+    )
+    assert any(k.startswith("encoder.") for k in trained)
+
+
+def test_run_directory_has_the_contract_files(tiny_run):
+    _, result = tiny_run
+    for name in (
+        "adapter/adapter_config.json",
+        "adapter/adapter_model.safetensors",
+        RunFiles.HEADS,
+        RunFiles.CONFIG,
+        RunFiles.METRICS,
+        RunFiles.CARD,
+        RunFiles.STATS,
+        RunFiles.INFO,
+    ):
+        assert (result.run / name).is_file(), name
+    rows = list(csv.DictReader((result.run / RunFiles.METRICS).open()))
+    assert [int(r["step"]) for r in rows] == list(range(2, 25, 2))
+    assert list((result.run / "tensorboard").glob("events.out.tfevents.*"))
+    assert "vit-tiny-test" in (result.run / RunFiles.CARD).read_text()
+
+
+def test_adapter_round_trips_through_embed_and_merged_export(tiny_run, demo_atlas, tmp_path):
+    config, result = tiny_run
+    folder = embed_atlas(demo_atlas, "vit-tiny-test", out=tmp_path / "emb", adapter=result.run, progress=False)
+    assert folder.name.startswith("vit-tiny-test+")
+    cached = load_embeddings(folder / "demo-visium-p1a.safetensors")
+    # the same patches through a freshly loaded adapter give the same embeddings
+    encoder = load_run_encoder(result.run)
+    data = AtlasPatches(
+        demo_atlas,
+        PatchTransform(112, (0.5,) * 3, (0.5,) * 3),
+        splits=None,
+        samples=["demo-visium-p1a"],
+        collections=(),
+    )
+    assert data.spot_id.tolist() == cached.spot_ids
+    images = torch.stack([data[i]["image"] for i in range(10)])
+    with torch.no_grad():
+        again = encoder(images).numpy()
+    np.testing.assert_allclose(again, cached.embeddings[:10], atol=1e-5)
+    # the adapter changed the encoder: base embeddings differ
+    base = embed_atlas(
+        demo_atlas,
+        "vit-tiny-test",
+        out=tmp_path / "emb",
+        weights=result.run / RunFiles.BASE,
+        samples=["demo-visium-p1a"],
+        progress=False,
+    )
+    assert np.abs(load_embeddings(base / "demo-visium-p1a.safetensors").embeddings[:10] - again).max() > 1e-3
+    # merged export loads as a plain timm model and gives the same embeddings
+    out = export_merged(result.run, tmp_path / "export")
+    plain = timm.create_model(f"local-dir:{out}", pretrained=True, num_classes=0).eval()
+    with torch.no_grad():
+        merged = plain.forward_head(plain.forward_features(images), pre_logits=True).numpy()
+    np.testing.assert_allclose(merged, cached.embeddings[:10], atol=1e-4)
+
+
+def test_embedding_cache_skips_unchanged_samples(tiny_run, demo_atlas, tmp_path):
+    _, result = tiny_run
+    folder = embed_atlas(
+        demo_atlas, "vit-tiny-test", out=tmp_path, adapter=result.run, samples=["demo-hd-p4"], progress=False
+    )
+    path = folder / "demo-hd-p4.safetensors"
+    stamp = path.stat().st_mtime_ns
+    embed_atlas(demo_atlas, "vit-tiny-test", out=tmp_path, adapter=result.run, samples=["demo-hd-p4"], progress=False)
+    assert path.stat().st_mtime_ns == stamp
