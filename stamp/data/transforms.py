@@ -12,7 +12,7 @@ __all__ = ["PatchTransform", "decode_resized"]
 
 
 def decode_resized(jpeg: bytes, size: int) -> np.ndarray:
-    """Decode JPEG bytes to ``(size, size, 3)`` uint8 RGB; shrinking uses JPEG's DCT scaling, then an antialiased resize."""
+    """Decode JPEG bytes to ``(size, size, 3)`` uint8 RGB; shrinking uses JPEG DCT scaling, then a smooth resize."""
     from PIL import Image
 
     with Image.open(io.BytesIO(jpeg)) as image:

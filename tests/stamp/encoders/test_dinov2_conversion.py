@@ -54,7 +54,7 @@ def test_transformers_dinov2_weights_give_the_same_tokens_in_timm(tmp_path, nami
         assert "encoder.layer.0.attention.attention.query.weight" in state
     assert is_transformers_dinov2(state)
     converted = transformers_dinov2_to_timm(state)
-    assert "blocks.0.attn.qkv.weight" in converted and converted["blocks.0.attn.qkv.weight"].shape == (192, 64)
+    assert converted["blocks.0.attn.qkv.weight"].shape == (192, 64)
     path = tmp_path / "model.safetensors"
     save_file(state, str(path))
     spec = EncoderSpec(

@@ -25,7 +25,7 @@ def test_local_safetensors_weights_reproduce_the_model(tmp_path):
 def test_weights_of_another_model_are_refused_with_the_keys(tmp_path):
     path = tmp_path / "w.safetensors"
     save_file({"fc.weight": torch.zeros(2, 2)}, str(path))
-    with pytest.raises(EncoderError, match="do not fit .*missing"):
+    with pytest.raises(EncoderError, match=r"do not fit .*missing"):
         create_encoder("vit-tiny-test", weights=path)
 
 

@@ -42,12 +42,13 @@ def test_every_entry_builds_with_its_declared_width_and_lora_targets(name):
     assert width == spec.embed_dim
     targets = lora_target_modules(Encoder(model, spec, "random"), LoraSettings())
     assert targets, name
-    assert spec.license and spec.citation
-    assert len(spec.mean) == 3 and len(spec.std) == 3
+    assert spec.license
+    assert spec.citation
+    assert len(spec.mean) == len(spec.std) == 3
 
 
 def test_unknown_name_lists_the_registered_ones():
-    with pytest.raises(EncoderError, match="registered: .*vit-tiny-test"):
+    with pytest.raises(EncoderError, match=r"registered: .*vit-tiny-test"):
         get_encoder_spec("uni3")
 
 

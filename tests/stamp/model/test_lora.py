@@ -19,7 +19,8 @@ def test_vit_targets_follow_the_spec_and_lora_blocks():
 def test_cnn_gets_conv2d_lora_and_trains():
     encoder = attach_lora(create_encoder("timm:resnet18", pretrained=False), LoraSettings(blocks=1))
     names = [n for n, _ in encoder.named_modules() if n.endswith("lora_A")]
-    assert names and all("layer4.1" in n for n in names)
+    assert names
+    assert all("layer4.1" in n for n in names)
     aligner = StampAligner(encoder, n_pathways=5)
     out = aligner(torch.randn(4, 3, 64, 64), torch.randn(4, 5), torch.ones(4, 5, dtype=torch.bool))
     (

@@ -1,4 +1,4 @@
-"""Run under ``torchrun --nproc_per_node 2``: gathered-negative InfoNCE on rank slices vs one process on the whole batch.
+"""Run under ``torchrun --nproc_per_node 2``: gathered InfoNCE on rank slices vs one process on the whole batch.
 
 Writes ``<out>/rank<R>.json`` with the all-reduced loss, the single-process loss and gradient differences.
 """

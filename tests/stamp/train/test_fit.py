@@ -23,7 +23,7 @@ def test_loss_falls(tiny_run):
 
 
 def test_only_lora_and_heads_are_trainable_and_base_weights_stay(tiny_run):
-    config, result = tiny_run
+    _, result = tiny_run
     encoder = load_run_encoder(result.run)
     base = load_file(str(result.run / RunFiles.BASE))
     merged_names = [n for n, _ in encoder.named_parameters()]
@@ -63,7 +63,7 @@ def test_run_directory_has_the_contract_files(tiny_run):
 
 
 def test_adapter_round_trips_through_embed_and_merged_export(tiny_run, demo_atlas, tmp_path):
-    config, result = tiny_run
+    _, result = tiny_run
     folder = embed_atlas(demo_atlas, "vit-tiny-test", out=tmp_path / "emb", adapter=result.run, progress=False)
     assert folder.name.startswith("vit-tiny-test+")
     cached = load_embeddings(folder / "demo-visium-p1a.safetensors")

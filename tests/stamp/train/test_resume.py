@@ -14,7 +14,8 @@ def test_resume_replays_the_uninterrupted_run(demo_atlas, tmp_path):
     full = fit(tiny_config(demo_atlas, tmp_path / "full", **{"optim.steps": 8, "checkpoint_every": 4}), progress=False)
     config = tiny_config(demo_atlas, tmp_path / "split", **{"optim.steps": 8, "checkpoint_every": 4})
     first = fit(config, stop_after=4, progress=False)
-    assert first.step == 4 and not (tmp_path / "split" / "run.json").exists()
+    assert first.step == 4
+    assert not (tmp_path / "split" / "run.json").exists()
     second = fit(config, resume=True, progress=False)
     assert second.step == 8
     np.testing.assert_allclose(first.losses + second.losses, full.losses, atol=1e-5, rtol=0)
