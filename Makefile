@@ -13,7 +13,7 @@ DEMO_OUT ?= demo_out
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 
-.PHONY: setup demo test test-all perf lint clean
+.PHONY: setup demo test test-all perf lint clean chromium
 
 setup: $(STAMP)
 
@@ -37,20 +37,40 @@ $(STAMP): pyproject.toml $(VENV)/.torch-stamp
 	@$(PIP) install -e ".[dev]" >>$(PIP_LOG) 2>&1 || { tail -n 40 $(PIP_LOG); exit 1; }
 	@touch $@
 
+# The demo: atlas (humanst) -> STAMP fit of vit-tiny-test on the train patients (stamp) -> tier 1 of the base and the
+# aligned encoder on the held-out patients, the two baselines, the comparison and the leaderboard (stamp-bench).
 demo: setup
 	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
+	$(VENV)/bin/stamp fit --atlas $(DEMO_OUT)/atlas --config configs/fit/demo.yaml --out $(DEMO_OUT)/stamp-run --resume
+	$(VENV)/bin/stamp-bench run --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --out $(DEMO_OUT)/bench/base --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench run --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-run --no-baselines --out $(DEMO_OUT)/bench/aligned --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench compare $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned
+	@rm -rf $(DEMO_OUT)/leaderboard && mkdir -p $(DEMO_OUT)/leaderboard
+	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas
+	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas
+	$(VENV)/bin/stamp-bench leaderboard $(DEMO_OUT)/leaderboard --html $(DEMO_OUT)/leaderboard/leaderboard.html
 
-test: setup
+# The leaderboard test renders the HTML in headless Chromium: installed here when missing and root (CI).
+CHROMIUM = $(shell command -v chromium || command -v chromium-browser)
+chromium:
+	@if [ -z "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = "0" ]; then echo "installing chromium (Debian) ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "the leaderboard test needs headless Chromium: sudo apt-get install -y chromium"; fi; fi
+
+test: setup chromium
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test-all: setup
+test-all: setup chromium
 	$(PY) -m pytest -q -p no:cacheprovider -m "slow or not slow"
 
-perf: setup
+perf: demo
 	$(PY) -m pytest -q -p no:cacheprovider benchmarks/perf --benchmark-enable
 	$(PY) -m benchmarks.perf.pathways --spots 20000 --genes 18000 --sets 50
 	$(PY) -m benchmarks.perf.build
+	$(PY) -m benchmarks.perf.loader --atlas $(DEMO_OUT)/atlas
+	$(PY) -m benchmarks.perf.tier1
 
 lint: setup
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests

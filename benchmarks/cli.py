@@ -81,7 +81,14 @@ def run(
     per target on held-out patients with 95% bootstrap CIs; pathways beside matched random gene sets.
     """
     from benchmarks.errors import BenchmarkError
-    from benchmarks.runner import cache_kind, entries_for, evaluate_cache, prepare_embeddings, prepare_task
+    from benchmarks.runner import (
+        cache_kind,
+        check_adapter_held_out,
+        entries_for,
+        evaluate_cache,
+        prepare_embeddings,
+        prepare_task,
+    )
     from benchmarks.tasks import load_task
     from benchmarks.tiers import get_tier
 
@@ -105,6 +112,8 @@ def run(
                 samples = sorted(set(prepared.data.sample_ids.tolist()))
                 folders = [(embeddings, cache_kind(embeddings))] if embeddings is not None else []
                 for entry in runs:
+                    if entry.adapter is not None:
+                        check_adapter_held_out(entry.adapter, prepared)
                     step = bar.add_task(f"embed {entry.encoder}{' (random)' if entry.random_init else ''}", total=1)
                     folder = prepare_embeddings(atlas, entry, cache_root, samples, device=device, batch_size=batch_size)
                     folders.append((folder, entry.kind))

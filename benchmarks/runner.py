@@ -7,6 +7,7 @@ controls included) are prepared once and shared by every encoder scored on it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
@@ -139,6 +140,29 @@ def prepare_embeddings(
             progress=False,
         )
     )
+
+
+def check_adapter_held_out(adapter: Path, prepared: PreparedTask) -> None:
+    """Refuse to evaluate an aligned encoder on patients its adapter was trained on (a leak through the encoder).
+
+    Raises
+    ------
+    BenchmarkError
+        A held-out patient of some fold is among the adapter's training patients (``run.json``).
+    """
+    info_path = Path(adapter) / "run.json"
+    if not info_path.is_file():
+        msg = f"adapter '{adapter}': run.json missing, so its training patients are unknown; finish the run first"
+        raise BenchmarkError(msg)
+    seen = set(json.loads(info_path.read_text(encoding="utf-8")).get("train_patients", []))
+    leaked = sorted({p for fold in prepared.folds for p in fold.test_patients} & seen)
+    if leaked:
+        msg = (
+            f"adapter '{adapter}' was trained on patient(s) {leaked}, which task {prepared.task.name!r} holds out; "
+            "evaluate on patients the adapter never saw (task folds.held_out_patients, or an atlas split it did "
+            "not train on)"
+        )
+        raise BenchmarkError(msg)
 
 
 def _metric(values: dict[str, float], task: Task, salt: int = 0) -> Metric:

@@ -45,7 +45,12 @@ def patient_folds(patients: Sequence[str] | np.ndarray, spec: FoldSpec) -> list[
         msg = f"patient folds need at least 2 patients; found {len(unique)} ({unique}). Add samples of more patients."
         raise TierError(msg)
     if spec.kind == "leave_one_patient_out":
-        groups = [[p] for p in unique]
+        held_out = spec.held_out_patients if spec.held_out_patients is not None else unique
+        missing = sorted(set(held_out) - set(unique))
+        if missing:
+            msg = f"folds.held_out_patients {missing} have no spots in the task; patients present: {unique}"
+            raise TierError(msg)
+        groups = [[p] for p in held_out]
     else:
         order = np.random.default_rng(spec.seed).permutation(len(unique))
         k = min(spec.k, len(unique))

@@ -28,6 +28,11 @@ class FoldSpec(_Strict):
     kind: Literal["leave_one_patient_out", "patient_kfold"] = "leave_one_patient_out"
     k: int = Field(5, ge=2, description="Folds for patient_kfold (patients are shuffled, then dealt out).")
     seed: int = 0
+    held_out_patients: list[str] | None = Field(
+        None,
+        description="leave_one_patient_out only: hold out just these patients, one fold each (e.g. the patients "
+        "an adapter never saw); the probe trains on every other patient.",
+    )
 
 
 class RandomSetSpec(_Strict):

@@ -26,14 +26,6 @@ def demo_manifest_path(repo_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo atlas (10 synthetic samples, 5 patients, fixed splits) built once per session through the real path."""
-    from humanst.build.schedule import make_tasks, run_build
-    from humanst.manifest import load_manifest
-    from humanst.synth_report import run_synth
+    from humanst.demo import build_demo_atlas
 
-    root = tmp_path_factory.mktemp("demo")
-    assert run_synth(demo_manifest_path, root / "raw", samples=None, workers=2) == 0
-    manifest = load_manifest(demo_manifest_path)
-    tasks = make_tasks(manifest, root / "atlas", data_root=root / "raw", cache_dir=root / "cache")
-    report = run_build(manifest, str(demo_manifest_path), tasks, workers=2)
-    assert not report.failed, report.failed
-    return root / "atlas"
+    return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))

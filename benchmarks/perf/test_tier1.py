@@ -1,11 +1,9 @@
-"""pytest-benchmark: tier 1 on cached embeddings of the demo atlas (``make perf``; needs ``make demo`` first).
+"""pytest-benchmark: tier 1 on cached embeddings of the demo atlas (``make perf``).
 
 pytest benchmarks/perf/test_tier1.py --benchmark-enable
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +11,10 @@ from benchmarks.perf.tier1 import write_random_cache
 from benchmarks.runner import evaluate_cache, prepare_task
 from benchmarks.tasks import load_task
 
-ATLAS = Path(__file__).resolve().parents[2] / "demo_out" / "atlas"
-
 
 @pytest.fixture(scope="module")
-def prepared():
-    if not (ATLAS / "records").is_dir():
-        pytest.skip(f"no demo atlas at {ATLAS}; run `make demo` first")
-    return prepare_task(ATLAS, load_task("demo-spot"))
+def prepared(demo_atlas):
+    return prepare_task(demo_atlas, load_task("demo-spot"))
 
 
 @pytest.mark.parametrize("dim", [384, 1536])

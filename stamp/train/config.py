@@ -59,6 +59,7 @@ class TrainConfig(_Strict):
     atlas: Path
     encoder: str = "uni"
     weights: Path | None = Field(None, description="Local safetensors weights instead of the hub.")
+    random_init: bool = Field(default=False, description="Start from random weights (baselines, speed checks).")
     out: Path = Path("run")
     seed: int = 0
     precision: Literal["auto", "bf16", "fp32"] = Field("auto", description="auto = bf16 autocast on CUDA, else fp32.")

@@ -38,7 +38,9 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
     from stamp.encoders import create_encoder
     from stamp.model import StampAligner, attach_lora
 
-    encoder = create_encoder(config.encoder, weights=config.weights, seed=config.seed)
+    encoder = create_encoder(
+        config.encoder, weights=config.weights, pretrained=not config.random_init, seed=config.seed
+    )
     spec = encoder.spec
     transform = PatchTransform(
         spec.input_size, spec.mean, spec.std, augment=config.data.augment, jitter=config.data.jitter
@@ -96,6 +98,7 @@ def fit(
     from torch.nn.parallel import DistributedDataParallel
 
     from stamp.data import BalancedBatchSampler
+    from stamp.errors import RunError
     from stamp.losses import info_nce, masked_mse
     from stamp.run_dir import RunFiles
     from stamp.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
@@ -106,6 +109,20 @@ def fit(
 
     dist = init_distributed(config.device)
     run = Path(config.out)
+    existing = latest_checkpoint(run)
+    if existing is not None and not resume:
+        msg = (
+            f"run directory '{run}' already holds checkpoints (newest: {existing.name}); pass --resume to continue "
+            "it, or choose another --out"
+        )
+        raise RunError(msg)
+    if (
+        existing is not None
+        and int(existing.name.split("-")[1]) >= config.optim.steps
+        and (run / RunFiles.INFO).is_file()
+    ):
+        logger.info("run %s already finished %d steps; nothing to do", run, config.optim.steps)
+        return FitResult(run, config.optim.steps, [], 0.0)
     if dist.is_main:
         run.mkdir(parents=True, exist_ok=True)
         (run / RunFiles.CONFIG).write_text(config.to_yaml(), encoding="utf-8")

@@ -24,6 +24,7 @@ def finish_run(
         "weights_id": aligner.encoder.weights_id,
         "n_train_rows": len(dataset),
         "n_train_samples": int(np.unique(dataset.sample_id).size),
+        "train_patients": sorted(set(dataset.patient_id.tolist())),
         "n_pathways": len(dataset.pathway_names),
         "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
         "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),

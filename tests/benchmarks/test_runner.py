@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks.runner import entries_for
 from benchmarks.schema import read_result
 
@@ -21,7 +23,8 @@ def test_run_writes_the_encoder_and_both_baselines(demo_results):
     assert [b.name for b in model.blocks] == ["pathways:hallmark", "random:hallmark", "genes:top50"]
     assert model.gaps[0].pathways == "pathways:hallmark"
     assert model.gaps[0].control == "random:hallmark"
-    assert model.task.patients == sorted(model.blocks[0].per_patient)
+    assert sorted(model.blocks[0].per_patient) == ["synth-breast:P3", "synth-colon:P5"]  # the held-out patients
+    assert set(model.blocks[0].per_patient) <= set(model.task.patients)
     for block in model.blocks:
         assert block.pearson.mean is not None
         assert block.pearson.ci_low <= block.pearson.mean <= block.pearson.ci_high
@@ -48,3 +51,16 @@ def test_entries_for_adds_the_two_baselines(tmp_path):
     ]
     assert entries[0].adapter == tmp_path
     assert len(entries_for("vit-tiny-test", baselines=False)) == 1
+
+
+def test_an_adapter_is_never_scored_on_its_training_patients(prepared, tmp_path):
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.runner import check_adapter_held_out
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"train_patients": ["synth-breast:P1", "synth-breast:P3"]}))
+    with pytest.raises(BenchmarkError, match=r"trained on patient\(s\) \['synth-breast:P3'\]"):
+        check_adapter_held_out(run, prepared)
+    (run / "run.json").write_text(json.dumps({"train_patients": ["synth-breast:P1", "synth-breast:P2"]}))
+    check_adapter_held_out(run, prepared)

@@ -44,3 +44,12 @@ def test_split_hash_pins_the_assignment():
     kfold = patient_folds(PATIENTS, FoldSpec(kind="patient_kfold", k=2))
     assert split_hash(ids, lopo) == split_hash(ids, patient_folds(PATIENTS, FoldSpec()))
     assert split_hash(ids, lopo) != split_hash(ids, kfold)
+
+
+def test_held_out_patients_make_one_fold_each_and_unknown_ones_are_refused():
+    patients = np.array(["A", "A", "B", "C", "C", "D"], dtype=object)
+    folds = patient_folds(patients, FoldSpec(held_out_patients=["B", "D"]))
+    assert [f.test_patients for f in folds] == [("B",), ("D",)]
+    assert folds[0].train.tolist() == [0, 1, 3, 4, 5]
+    with pytest.raises(TierError, match=r"held_out_patients \['E'\]"):
+        patient_folds(patients, FoldSpec(held_out_patients=["E"]))

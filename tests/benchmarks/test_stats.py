@@ -7,7 +7,7 @@ from scipy.stats import pearsonr
 from benchmarks.splits import patient_folds
 from benchmarks.spot_data import SpotData
 from benchmarks.stats import bootstrap_ci, paired_bootstrap, pearson_columns
-from benchmarks.tasks import load_task
+from benchmarks.tasks import FoldSpec, load_task
 from benchmarks.tiers import get_tier
 from benchmarks.tiers.probe import TargetBlock
 
@@ -61,11 +61,17 @@ def _synthetic(noise_sd: float, seed: int = 0):
     return x.astype(np.float32), data, block
 
 
+def all_patients_task():
+    """The demo task's probe settings with leave-one-patient-out over every patient."""
+    task = load_task("demo-spot")
+    return task.model_copy(update={"folds": FoldSpec()})
+
+
 @pytest.mark.parametrize("noise_sd", [0.5, 1.0, 2.0])
 def test_tier1_pearson_on_targets_plus_noise_is_as_expected(noise_sd):
     """With x = y + e (unit-variance y, noise sd s), the best linear predictor has r = 1 / sqrt(1 + s^2)."""
     x, data, block = _synthetic(noise_sd)
-    task = load_task("demo-spot")
+    task = all_patients_task()
     folds = patient_folds(data.patient_ids, task.folds)
     outcome = get_tier(1).evaluate(x, [block], folds, data, task)[0]
     expected = 1.0 / np.sqrt(1.0 + noise_sd**2)
@@ -81,6 +87,6 @@ def test_tier1_on_pure_noise_is_near_zero():
     x, data, block = _synthetic(1.0)
     rng = np.random.default_rng(5)
     x = rng.normal(size=x.shape).astype(np.float32)
-    task = load_task("demo-spot")
+    task = all_patients_task()
     outcome = get_tier(1).evaluate(x, [block], patient_folds(data.patient_ids, task.folds), data, task)[0]
     assert abs(np.mean(list(outcome.pooled.values()))) < 0.08

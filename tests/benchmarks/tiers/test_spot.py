@@ -68,7 +68,9 @@ def test_informative_embeddings_beat_the_random_sets(prepared, informative_cache
     control = np.mean(list(outcomes["random:hallmark"].pooled.values()))
     assert real > 0.6
     assert real - control > 0.3
-    assert set(outcomes["pathways:hallmark"].pooled) == set(data.patient_ids.tolist())
+    held_out = {p for fold in prepared.folds for p in fold.test_patients}
+    assert held_out == set(prepared.task.folds.held_out_patients)
+    assert set(outcomes["pathways:hallmark"].pooled) == held_out
 
 
 def test_hest_protocol_fixed_ridge_on_fifty_log1p_genes(demo_atlas, demo_task, informative_cache):
