@@ -112,5 +112,5 @@ def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:
         return code
     console.rule("[bold]humanst demo[/]: pathway scores in the atlas")
     _pathway_stage(manifest_path, out / "raw", out / "atlas")
-    console.print("Next stages (STAMP fit, benchmark) join the demo as they are built.", highlight=False)
+    console.print("`make demo` goes on with `stamp fit` and `stamp-bench` (see the Makefile target).", highlight=False)
     return 0

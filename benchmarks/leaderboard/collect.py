@@ -90,7 +90,7 @@ def build_table(results: list[Result]) -> LeaderboardTable:
         Column("task", "task"),
         Column("protocol", "protocol"),
         *_metric_columns(results),
-        Column("patients", "patients", numeric=True),
+        Column("patients", "held-out patients", numeric=True, title="patients scored (held out by the task's folds)"),
         Column("created", "created"),
     ]
     primary = next((c.key for c in columns if c.numeric and c.key.startswith("r_")), "encoder")
@@ -102,7 +102,7 @@ def build_table(results: list[Result]) -> LeaderboardTable:
             "entry": (_entry(result), _entry(result)),
             "task": (result.task.name, result.task.name),
             "protocol": (result.task.protocol, result.task.protocol),
-            "patients": (len(result.task.patients), str(len(result.task.patients))),
+            "patients": (_held_out(result), str(_held_out(result))),
             "created": (result.created, result.created[:10]),
         }
         for block in result.blocks:
@@ -138,3 +138,8 @@ def missing_baselines(results: list[Result]) -> list[str]:
             if f"{arch}+random" not in keys:
                 notes.append(f"{task} ({protocol}): the random-weights baseline of {model.encoder} is missing")
     return sorted(set(notes))
+
+
+def _held_out(result: Result) -> int:
+    """Return how many patients a result scored (its first block's per-patient values)."""
+    return len(result.blocks[0].per_patient) if result.blocks else 0
