@@ -6,8 +6,7 @@ Public names resolve lazily (``benchmarks.load_task`` imports :mod:`benchmarks.t
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from humanst.lazy_exports import lazy_getattr
 
 __version__ = "0.1.0.dev0"
 
@@ -29,9 +28,4 @@ _LAZY = {
 }
 __all__ = ["__version__", *sorted(_LAZY)]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    msg = f"module 'benchmarks' has no attribute {name!r}"
-    raise AttributeError(msg)
+__getattr__ = lazy_getattr("benchmarks", _LAZY)

@@ -96,6 +96,10 @@ def test_import_humanst_is_light():
         "humanst.synth",
         "humanst.synth.formats",
         "stamp",
+        "stamp.encoders",
+        "stamp.model",
+        "stamp.data",
+        "stamp.train",
         "benchmarks",
     ],
 )

@@ -16,13 +16,16 @@ def test_vit_targets_follow_the_spec_and_lora_blocks():
     assert last == ["blocks.1.attn.qkv"]
 
 
-def test_cnn_gets_conv2d_lora_and_trains():
-    encoder = attach_lora(create_encoder("timm:resnet18", pretrained=False), LoraSettings(blocks=1))
+@pytest.mark.parametrize(
+    ("name", "last_block", "size"), [("timm:resnet18", "layer4.1", 64), ("vit-tiny-test", "blocks.1", 112)]
+)
+def test_only_lora_and_heads_get_gradients(name, last_block, size):
+    encoder = attach_lora(create_encoder(name, pretrained=False), LoraSettings(blocks=1))
     names = [n for n, _ in encoder.named_modules() if n.endswith("lora_A")]
     assert names
-    assert all("layer4.1" in n for n in names)
+    assert all(last_block in n for n in names)
     aligner = StampAligner(encoder, n_pathways=5)
-    out = aligner(torch.randn(4, 3, 64, 64), torch.randn(4, 5), torch.ones(4, 5, dtype=torch.bool))
+    out = aligner(torch.randn(4, 3, size, size), torch.randn(4, 5), torch.ones(4, 5, dtype=torch.bool))
     (
         info_nce(out.image_z, out.pathway_z, out.logit_scale)
         + masked_mse(out.prediction, torch.zeros(4, 5), torch.ones(4, 5, dtype=torch.bool))
@@ -30,6 +33,10 @@ def test_cnn_gets_conv2d_lora_and_trains():
     grads = {n for n, p in aligner.named_parameters() if p.grad is not None}
     assert any("lora_A" in n for n in grads)
     assert all("lora_" in n or not n.startswith("encoder.") for n in grads)
+    assert {"logit_scale", "regressor.weight"} <= grads
+    frozen = [n for n, p in aligner.named_parameters() if n.startswith("encoder.") and "lora_" not in n]
+    assert frozen
+    assert all(dict(aligner.named_parameters())[n].grad is None for n in frozen)
 
 
 def test_info_nce_matches_a_direct_computation():
