@@ -106,10 +106,10 @@ def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
     from stamp.model.lora import load_lora
 
     run = Path(run)
+    config = read_run_config(run)
     if not (run / RunFiles.INFO).is_file():
         msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
         raise RunError(msg)
-    config = read_run_config(run)
     base = run / RunFiles.BASE
     weights = weights or (base if base.is_file() else config.weights)
     encoder = create_encoder(config.encoder, weights=weights, seed=config.seed)
