@@ -29,10 +29,19 @@ class RunFiles:
 
 
 def adapter_hash(run: Path, length: int = 12) -> str:
-    """Content hash of a run's adapter and heads: names the aligned encoder in embedding caches and results."""
+    """Content hash of a run's adapter weights, LoRA settings and heads: the aligned encoder's name in caches.
+
+    The adapter config is canonicalised first (peft writes ``target_modules`` from a set, in no fixed order), so
+    the same weights always give the same hash.
+    """
+    run = Path(run)
     digest = hashlib.sha256()
-    files = [*sorted((Path(run) / RunFiles.ADAPTER).glob("*")), Path(run) / RunFiles.HEADS]
-    for path in files:
+    config_path = run / RunFiles.ADAPTER / "adapter_config.json"
+    if config_path.is_file():
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config = {k: sorted(v) if isinstance(v, list) and k == "target_modules" else v for k, v in config.items()}
+        digest.update(json.dumps(config, sort_keys=True).encode())
+    for path in (run / RunFiles.ADAPTER / "adapter_model.safetensors", run / RunFiles.HEADS):
         if path.is_file():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())

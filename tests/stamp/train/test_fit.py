@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import timm
@@ -108,3 +109,26 @@ def test_embedding_cache_skips_unchanged_samples(tiny_run, demo_atlas, tmp_path)
     stamp = path.stat().st_mtime_ns
     embed_atlas(demo_atlas, "vit-tiny-test", out=tmp_path, adapter=result.run, samples=["demo-hd-p4"], progress=False)
     assert path.stat().st_mtime_ns == stamp
+
+
+def test_adapter_hash_follows_weights_not_config_order(tiny_run, tmp_path):
+    import json
+    import shutil
+
+    from stamp.run_dir import adapter_hash
+
+    _, result = tiny_run
+    copy = Path(
+        shutil.copytree(result.run, tmp_path / "copy", ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
+    )
+    config_path = copy / "adapter" / "adapter_config.json"
+    config = json.loads(config_path.read_text())
+    config["target_modules"] = sorted(config["target_modules"], reverse=True)
+    config_path.write_text(json.dumps(config))
+    assert adapter_hash(copy) == adapter_hash(result.run)
+    heads = load_file(str(copy / RunFiles.HEADS))
+    heads["logit_scale"] = heads["logit_scale"] + 1
+    from safetensors.torch import save_file
+
+    save_file(heads, str(copy / RunFiles.HEADS))
+    assert adapter_hash(copy) != adapter_hash(result.run)
