@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +125,7 @@ def _fit_pos_embed(state: dict[str, Any], model: Any) -> None:
 
 
 def _hub_error(spec: EncoderSpec, err: Exception) -> EncoderError:
+    from huggingface_hub import constants
     from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
 
     url = f"https://huggingface.co/{spec.hub_id}"
@@ -136,7 +136,7 @@ def _hub_error(spec: EncoderSpec, err: Exception) -> EncoderError:
         )
     elif isinstance(err, RepositoryNotFoundError):
         text = f"repository {spec.hub_id!r} was not found or is private ({url}); check the name or log in"
-    elif isinstance(err, LocalEntryNotFoundError) or os.environ.get("HF_HUB_OFFLINE") == "1":
+    elif isinstance(err, LocalEntryNotFoundError) or constants.HF_HUB_OFFLINE:
         text = (
             "weights are not in the local Hugging Face cache and the hub cannot be reached (HF_HUB_OFFLINE=1 or "
             "no network); download them once online, or pass --weights FILE.safetensors"
