@@ -1,8 +1,7 @@
-"""Embedding cache: ``EMB/<key>/<sample>.safetensors`` + ``cache.json`` (the contract of ``stamp embed``).
+"""Reading the embedding cache with every check (the format and its writers live in :mod:`stamp.embedding_cache`).
 
-Each sample file holds one float32 tensor ``embeddings`` [N, D] and string metadata (``schema_version``,
-``sample_id``, ``encoder``, ``adapter_hash``, ``weights``, ``content_hash``, ``embed_dim``, ``spot_ids`` as
-a JSON list in row order). Reading checks all of it; safetensors holds raw tensors only (no pickle).
+Reading checks tensor name, dtype, shape, finiteness, spot ids and metadata; safetensors holds raw tensors
+only (no pickle).
 """
 
 from __future__ import annotations
@@ -10,12 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.errors import CacheError
+from stamp.embedding_cache import (
+    EMBED_SCHEMA_VERSION,
+    EmbeddingFile,
+    cache_key,
+    read_metadata,
+    write_cache_info,
+    write_embeddings,
+)
 
 __all__ = [
     "CACHE_SCHEMA_VERSION",
@@ -28,27 +34,8 @@ __all__ = [
     "write_embeddings",
 ]
 
-CACHE_SCHEMA_VERSION = 1
+CACHE_SCHEMA_VERSION = EMBED_SCHEMA_VERSION
 REQUIRED_META = ("schema_version", "sample_id", "encoder", "adapter_hash", "weights", "content_hash", "embed_dim")
-
-
-@dataclass(frozen=True)
-class EmbeddingFile:
-    """One sample's embeddings: spot ids (row order), the [N, D] float32 matrix and the file's metadata."""
-
-    spot_ids: list[str]
-    embeddings: np.ndarray
-    meta: dict[str, str]
-
-
-def cache_key(encoder: str, *, adapter_hash: str = "", random_init: bool = False) -> str:
-    """Folder name of an encoder's cache: ``:`` -> ``-``, then ``+<adapter hash>`` and/or ``+random``."""
-    key = encoder.replace(":", "-")
-    if adapter_hash:
-        key += f"+{adapter_hash}"
-    if random_init:
-        key += "+random"
-    return key
 
 
 def read_embeddings(path: Path, *, expected_dim: int | None = None) -> EmbeddingFile:
@@ -105,48 +92,6 @@ def read_embeddings(path: Path, *, expected_dim: int | None = None) -> Embedding
     return EmbeddingFile([str(s) for s in spot_ids], emb, meta)
 
 
-def write_embeddings(
-    folder: Path, sample_id: str, spot_ids: Sequence[str], embeddings: np.ndarray, meta: dict[str, str]
-) -> Path:
-    """Write one sample's embeddings in the cache format (temp file, then rename)."""
-    from safetensors.numpy import save_file
-
-    emb = np.ascontiguousarray(embeddings, dtype=np.float32)
-    full = {
-        "schema_version": str(CACHE_SCHEMA_VERSION),
-        "sample_id": sample_id,
-        "embed_dim": str(emb.shape[1]),
-        "spot_ids": json.dumps([str(s) for s in spot_ids]),
-        **{k: str(v) for k, v in meta.items()},
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sample_id}.safetensors"
-    tmp = path.with_suffix(".safetensors.tmp")
-    save_file({"embeddings": emb}, str(tmp), metadata=full)
-    tmp.replace(path)
-    return path
-
-
-def write_cache_info(folder: Path, *, encoder: str, adapter_hash: str, weights: str, embed_dim: int) -> Path:
-    """Write ``cache.json`` from the sample files present (their content hashes)."""
-    samples = {}
-    for path in sorted(folder.glob("*.safetensors")):
-        samples[path.stem] = read_embeddings(path).meta["content_hash"]
-    info = {
-        "schema_version": CACHE_SCHEMA_VERSION,
-        "encoder": encoder,
-        "adapter_hash": adapter_hash,
-        "weights": weights,
-        "embed_dim": embed_dim,
-        "samples": samples,
-    }
-    out = folder / "cache.json"
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
-    tmp.replace(out)
-    return out
-
-
 def read_cache_info(folder: Path) -> dict[str, object]:
     """Read ``cache.json`` of an embedding folder.
 
@@ -172,7 +117,7 @@ def embeddings_hash(folder: Path, samples: Sequence[str]) -> str:
     """sha256 over the task samples' content hashes, read from the files themselves."""
     digest = hashlib.sha256()
     for sample in sorted(samples):
-        meta = read_embeddings(Path(folder) / f"{sample}.safetensors").meta
+        meta = read_metadata(Path(folder) / f"{sample}.safetensors")
         digest.update(f"{sample}\t{meta['content_hash']}\n".encode())
     return digest.hexdigest()
 

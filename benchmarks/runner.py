@@ -113,22 +113,16 @@ def prepare_embeddings(
     Raises
     ------
     BenchmarkError
-        ``stamp.embed`` is not importable (pass ``--embeddings`` to score an existing cache instead).
+        The encoder cannot be built or embedded (stamp's error, e.g. a gated model without access).
     """
     from benchmarks.baselines import baseline_names, get_baseline
+    from stamp.embed import embed_atlas
+    from stamp.errors import StampError
 
     if run.encoder in baseline_names():
         return get_baseline(run.encoder).func(Path(atlas), Path(emb_root) / run.encoder, list(samples))
     try:
-        from stamp.embed import embed_atlas
-    except ImportError as exc:
-        msg = (
-            f"encoder {run.encoder!r}: cannot import stamp.embed ({exc}); install the project with its stamp "
-            "package, or score an existing embedding folder with `stamp-bench run --embeddings EMB/<key>`"
-        )
-        raise BenchmarkError(msg) from exc
-    return Path(
-        embed_atlas(
+        folder = embed_atlas(
             Path(atlas),
             run.encoder,
             out=Path(emb_root),
@@ -139,7 +133,9 @@ def prepare_embeddings(
             device=device,
             progress=False,
         )
-    )
+    except StampError as exc:
+        raise BenchmarkError(str(exc)) from exc
+    return Path(folder)
 
 
 def check_adapter_held_out(adapter: Path, prepared: PreparedTask) -> None:
@@ -150,7 +146,9 @@ def check_adapter_held_out(adapter: Path, prepared: PreparedTask) -> None:
     BenchmarkError
         A held-out patient of some fold is among the adapter's training patients (``run.json``).
     """
-    info_path = Path(adapter) / "run.json"
+    from stamp.run_dir import RunFiles
+
+    info_path = Path(adapter) / RunFiles.INFO
     if not info_path.is_file():
         msg = f"adapter '{adapter}': run.json missing, so its training patients are unknown; finish the run first"
         raise BenchmarkError(msg)

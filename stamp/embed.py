@@ -11,47 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from stamp._logging import logger
+from stamp.embedding_cache import (
+    EMBED_SCHEMA_VERSION,
+    EmbeddingFile,
+    cache_key,
+    load_embeddings,
+    read_metadata,
+    write_cache_info,
+    write_embeddings,
+)
 from stamp.errors import DataError, RunError
+from stamp.progress import StepProgress
 
 __all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "cache_key", "embed_atlas", "load_embeddings"]
-
-EMBED_SCHEMA_VERSION = 1
-
-
-@dataclass(frozen=True)
-class EmbeddingFile:
-    """One sample's cached embeddings."""
-
-    spot_ids: list[str]
-    embeddings: np.ndarray
-    meta: dict[str, str]
-
-
-def cache_key(encoder: str, *, adapter_hash: str = "", random_init: bool = False) -> str:
-    """Folder name of an encoder's cache: ``uni``, ``timm-resnet50``, ``uni+3fa2c1d0e9b7``, ``uni+random``."""
-    key = encoder.replace(":", "-").replace("/", "-")
-    if adapter_hash:
-        key += f"+{adapter_hash}"
-    if random_init:
-        key += "+random"
-    return key
-
-
-def load_embeddings(path: Path) -> EmbeddingFile:
-    """Read one ``<sample>.safetensors`` of an embedding cache."""
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="numpy") as handle:
-        meta = dict(handle.metadata() or {})
-        embeddings = handle.get_tensor("embeddings")
-    return EmbeddingFile(spot_ids=json.loads(meta.get("spot_ids", "[]")), embeddings=embeddings, meta=meta)
 
 
 def _content_hash(atlas: Path, sample_id: str, identity: dict[str, Any]) -> str:
@@ -65,8 +43,8 @@ def _existing_hash(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:
-        return load_embeddings(path).meta.get("content_hash")
-    except (OSError, ValueError, json.JSONDecodeError):
+        return read_metadata(path).get("content_hash")
+    except (OSError, ValueError):
         return None
 
 
@@ -121,18 +99,16 @@ def embed_atlas(
         Show a progress bar.
     """
     import torch
-    from safetensors.torch import save_file
 
     from stamp.data import AtlasPatches, PatchTransform
+    from stamp.train.distributed import resolve_device
 
     if adapter is not None and random_init:
         msg = "--adapter and --random-init exclude each other"
         raise RunError(msg)
     model, ahash = _encoder_for(encoder, adapter, weights, random_init=random_init)
     spec = model.spec
-    dev = torch.device(
-        "cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device)
-    )
+    dev = resolve_device(device)
     model.to(dev)
     folder = Path(out) / cache_key(spec.name, adapter_hash=ahash, random_init=random_init)
     folder.mkdir(parents=True, exist_ok=True)
@@ -154,7 +130,10 @@ def embed_atlas(
     todo = [s for s in wanted if _existing_hash(folder / f"{s}.safetensors") != hashes[s]]
     positions = {s: np.flatnonzero(data.sample_id == s) for s in todo}
     autocast = dev.type == "cuda"
-    with _Bar(sum(len(p) for p in positions.values()), enabled=progress) as bar, torch.inference_mode():
+    with (
+        StepProgress("embed patches", sum(len(p) for p in positions.values()), enabled=progress) as bar,
+        torch.inference_mode(),
+    ):
         for sample_id in todo:
             loader = torch.utils.data.DataLoader(
                 torch.utils.data.Subset(data, positions[sample_id].tolist()),
@@ -166,59 +145,23 @@ def embed_atlas(
                 with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=autocast):
                     chunks.append(model(batch["image"].to(dev)).float().cpu())
                 bar.advance(len(batch["image"]))
-            embeddings = torch.cat(chunks).contiguous()
             meta = {
-                "schema_version": str(EMBED_SCHEMA_VERSION),
-                "sample_id": sample_id,
                 "encoder": spec.name,
                 "adapter_hash": ahash,
                 "weights": model.weights_id,
                 "content_hash": hashes[sample_id],
-                "embed_dim": str(embeddings.shape[1]),
-                "spot_ids": json.dumps(data.spot_id[positions[sample_id]].tolist()),
             }
-            target = folder / f"{sample_id}.safetensors"
-            tmp = target.with_name(f".{target.name}.tmp")
-            save_file({"embeddings": embeddings}, str(tmp), metadata=meta)
-            tmp.replace(target)
-    info = {
-        "schema_version": EMBED_SCHEMA_VERSION,
-        "encoder": spec.name,
-        "adapter_hash": ahash,
-        "weights": model.weights_id,
-        "embed_dim": spec.embed_dim,
-        "atlas": str(atlas),
-        "samples": {s: hashes[s] for s in wanted},
-    }
-    previous = folder / "cache.json"
-    if previous.is_file():
-        info["samples"] = {**json.loads(previous.read_text(encoding="utf-8")).get("samples", {}), **info["samples"]}
-    tmp_info = folder / ".cache.json.tmp"
-    tmp_info.write_text(json.dumps(info, indent=2), encoding="utf-8")
-    tmp_info.replace(previous)
+            spot_ids = data.spot_id[positions[sample_id]].tolist()
+            write_embeddings(folder, sample_id, spot_ids, torch.cat(chunks).numpy(), meta)
+    write_cache_info(
+        folder,
+        encoder=spec.name,
+        adapter_hash=ahash,
+        weights=model.weights_id,
+        embed_dim=spec.embed_dim,
+        atlas=str(atlas),
+    )
     logger.info(
         "embedded %d of %d samples into %s (%d up to date)", len(todo), len(wanted), folder, len(wanted) - len(todo)
     )
     return folder
-
-
-class _Bar:
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        self.total, self.enabled, self.progress, self.task = total, enabled and total > 0, None, None
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.progress import Progress
-
-            self.progress = Progress()
-            self.progress.__enter__()
-            self.task = self.progress.add_task("embed patches", total=self.total)
-        return self
-
-    def advance(self, n: int) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, advance=n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(*exc)

@@ -47,7 +47,8 @@ def synthetic(arch: str, steps: int, batch: int, warmup: int, device: torch.devi
     start = 0.0
     for step in range(steps):
         if step == warmup:
-            torch.cuda.synchronize(device) if device.type == "cuda" else None
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
             start = time.perf_counter()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             out = aligner(images, scores, mask)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,8 @@ def _pathway_stats(raw: np.ndarray, mask: np.ndarray, groups: np.ndarray | None,
     for key in keys:
         sel = groups == key if groups is not None else slice(None)
         values = np.where(mask[sel], raw[sel], np.nan)
-        with np.errstate(invalid="ignore"), _quiet_nan():
+        with warnings.catch_warnings():  # all-masked pathways: numpy's "Mean of empty slice"
+            warnings.simplefilter("ignore", RuntimeWarning)
             m = np.nanmean(values, axis=0)
             s = np.nanstd(values, axis=0)
         mean[str(key)] = np.nan_to_num(m).astype(float).tolist()
@@ -186,17 +188,3 @@ def _standardise(
         keep[sel] &= valid
         out[sel] = np.where(keep[sel], z, 0.0)
     return out, keep
-
-
-class _quiet_nan:
-    """Silence numpy's 'Mean of empty slice' for all-masked pathways."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)

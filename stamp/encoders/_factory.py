@@ -42,8 +42,6 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
     EncoderError
         Unknown name, gated or missing hub repository, no network and nothing cached, or weights that do not fit.
     """
-    import torch
-
     spec = get_encoder_spec(name)
     if weights is not None:
         model = _build(spec, seed)
@@ -51,12 +49,11 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
         return Encoder(model, spec, f"file:{file_digest(Path(weights))}")
     if not pretrained or spec.weights_source == "none":
         return Encoder(_build(spec, seed), spec, "random")
-    with torch.device("cpu"):
-        if spec.weights_source == "timm-hub":
-            model = _from_timm_hub(spec)
-        else:
-            model = _build(spec, seed)
-            _load_file(model, spec, _hub_file(spec, "model.safetensors"))
+    if spec.weights_source == "timm-hub":
+        model = _from_timm_hub(spec)
+    else:
+        model = _build(spec, seed)
+        _load_file(model, spec, _hub_file(spec, "model.safetensors"))
     return Encoder(model, spec, f"hub:{spec.hub_id}")
 
 

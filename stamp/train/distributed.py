@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["DistInfo", "init_distributed", "shutdown_distributed"]
+__all__ = ["DistInfo", "init_distributed", "resolve_device", "shutdown_distributed"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,15 @@ class DistInfo:
         return self.rank == 0
 
 
+def resolve_device(device: str = "auto", local_rank: int = 0) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU; a bare ``cuda`` -> this process's local GPU."""
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        device = f"cuda:{local_rank}"
+    return torch.device(device)
+
+
 def init_distributed(device: str = "auto") -> DistInfo:
     """Join the process group when launched by torchrun (NCCL on CUDA, gloo on CPU); single process otherwise."""
     import torch.distributed as dist
@@ -32,11 +41,7 @@ def init_distributed(device: str = "auto") -> DistInfo:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda":
-        device = f"cuda:{local_rank}"
-    dev = torch.device(device)
+    dev = resolve_device(device, local_rank)
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,14 @@ from stamp.train.config import TrainConfig
 __all__ = ["FitResult", "fit", "lr_at"]
 
 
+@dataclass
 class FitResult:
     """What a finished (or interrupted at ``stop_after``) fit reports."""
 
-    def __init__(self, run: Path, step: int, losses: list[float], wall_s: float) -> None:
-        self.run = run
-        self.step = step
-        self.losses = losses
-        self.wall_s = wall_s
+    run: Path
+    step: int
+    losses: list[float]
+    wall_s: float
 
 
 def lr_at(step: int, peak: float, total: int, warmup: int, min_ratio: float) -> float:
@@ -100,11 +101,11 @@ def fit(
     from stamp.data import BalancedBatchSampler
     from stamp.errors import RunError
     from stamp.losses import info_nce, masked_mse
+    from stamp.progress import StepProgress
     from stamp.run_dir import RunFiles
     from stamp.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
     from stamp.train.distributed import init_distributed
     from stamp.train.metrics_log import MetricsLog
-    from stamp.train.progress import TrainProgress
     from stamp.train.summary import finish_run
 
     dist = init_distributed(config.device)
@@ -129,8 +130,8 @@ def fit(
     aligner, dataset = _build(config, dist.device)
     optimizer = _optimizer(aligner, config)
     start = 0
-    if resume and (ckpt := latest_checkpoint(run)) is not None:
-        start = load_checkpoint(ckpt, aligner, optimizer)
+    if resume and existing is not None:
+        start = load_checkpoint(existing, aligner, optimizer)
         logger.info("resumed %s at step %d", run, start)
     model = DistributedDataParallel(aligner) if dist.world_size > 1 else aligner
     sampler = BalancedBatchSampler(
@@ -157,7 +158,7 @@ def fit(
     tick, seen = began, 0
     step = start
     model.train()
-    with TrainProgress(len(sampler), enabled=progress and dist.is_main) as bar:
+    with StepProgress("fit", len(sampler), enabled=progress and dist.is_main, show_loss=True) as bar:
         for step, batch in enumerate(loader, start=start):
             torch.manual_seed(config.seed * 1_000_003 + step * 1009 + dist.rank)  # dropout streams survive resume
             for group in optimizer.param_groups:
@@ -198,7 +199,7 @@ def fit(
                 tick, seen = now, 0
             if dist.is_main and (done % config.checkpoint_every == 0 or done == sampler.num_steps):
                 save_checkpoint(run, done, aligner.trainable_state(), optimizer, keep=config.keep_checkpoints)
-            bar.advance(loss=losses[-1])
+            bar.advance(1, loss=losses[-1])
             step = done
     if metrics is not None:
         metrics.close()
