@@ -145,8 +145,11 @@ def _timm_spec(arch: str) -> EncoderSpec:
             f"; similar: {', '.join(close)}" if close else "; see timm.list_models()"
         )
         raise EncoderError(msg)
+    import torch
+
     cfg = timm.models.get_pretrained_cfg(arch)
-    model = timm.create_model(base, pretrained=False, num_classes=0)
+    with torch.device("meta"):  # the width only: no memory, no init work (a ViT-g would take seconds and GBs)
+        model = timm.create_model(base, pretrained=False, num_classes=0)
     return EncoderSpec(
         name=f"timm:{arch}",
         arch=arch,
