@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["FetchError", "FormatError", "GeneSetError", "HumanstError", "ManifestError", "ReaderError", "SampleError"]
+__all__ = [
+    "AtlasError",
+    "FetchError",
+    "FormatError",
+    "GeneSetError",
+    "HumanstError",
+    "ManifestError",
+    "ReaderError",
+    "RegistryError",
+    "SampleError",
+]
 
 
 class HumanstError(Exception):
@@ -53,3 +63,11 @@ class FormatError(SampleError):
 
 class GeneSetError(HumanstError):
     """A gene-set (GMT) file is malformed or a collection name is unknown."""
+
+
+class AtlasError(HumanstError):
+    """An atlas folder is missing, incomplete, or of another format version."""
+
+
+class RegistryError(HumanstError):
+    """An unknown or duplicate name in one of humanst's registries (platform, method, format)."""
