@@ -31,8 +31,8 @@ from rich.progress import (
 from humanst.errors import HumanstError
 
 __all__ = [
-    "NOT_BUILT_EXIT_CODE",
     "LINE_INTERVAL_S",
+    "NOT_BUILT_EXIT_CODE",
     "HouseProgress",
     "cli_errors",
     "console",

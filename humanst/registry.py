@@ -53,7 +53,7 @@ class Registry(Generic[KeyT, SpecT]):
             raise self._error(msg) from None
 
     def names(self) -> list[KeyT]:
-        """The registered keys, sorted."""
+        """Return the registered keys, sorted."""
         return sorted(self._entries)  # type: ignore[type-var]
 
     def __contains__(self, key: object) -> bool:

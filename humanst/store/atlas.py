@@ -161,24 +161,24 @@ class Atlas:
         return self.root / "build_report.json", self.root / "build_report.md"
 
     def store_path(self, sample_id: str) -> Path:
-        """The SpatialData store of a sample."""
+        """Return the SpatialData store of a sample."""
         return self.samples_dir / f"{sample_id}.zarr"
 
     def table_path(self, sample_id: str) -> Path:
-        """The AnnData table inside a sample's store."""
+        """Return the AnnData table inside a sample's store."""
         return self.store_path(sample_id) / "tables" / TABLE_KEY
 
     def record_path(self, sample_id: str) -> Path:
-        """The build record of a sample."""
+        """Return the build record path of a sample."""
         return self.records_dir / f"{sample_id}.json"
 
     def part_paths(self, sample_id: str) -> tuple[Path, Path]:
-        """The patch part of a sample and its gene list (``<id>.parquet``, ``<id>.genes.txt``)."""
+        """Return the patch part of a sample and its gene list (``<id>.parquet``, ``<id>.genes.txt``)."""
         return self.parts_dir / f"{sample_id}.parquet", self.parts_dir / f"{sample_id}.genes.txt"
 
     # -- reads ------------------------------------------------------------------------------------------------
     def record(self, sample_id: str) -> SampleOutcome | None:
-        """A sample's build record, ``None`` when missing or unreadable."""
+        """Read a sample's build record; ``None`` when missing or unreadable."""
         return read_record(self.record_path(sample_id))
 
     def records(self) -> list[SampleOutcome]:
@@ -187,7 +187,7 @@ class Atlas:
         return [r for p in paths if (r := read_record(p)) is not None]
 
     def record_bytes(self, sample_id: str) -> bytes | None:
-        """The raw bytes of a sample's record (content hashes of derived outputs), ``None`` when missing."""
+        """Return the raw bytes of a sample's record (content hashes of derived outputs), ``None`` when missing."""
         path = self.record_path(sample_id)
         return path.read_bytes() if path.is_file() else None
 
@@ -196,7 +196,7 @@ class Atlas:
         return [r.sample_id for r in self.records() if r.finished]
 
     def info(self) -> dict[str, Any]:
-        """The patch dataset's ``humanst.json``."""
+        """Read the patch dataset's ``humanst.json``."""
         path = self.dataset.info
         try:
             return dict(json.loads(path.read_text(encoding="utf-8")))
@@ -208,15 +208,15 @@ class Atlas:
             raise AtlasError(msg) from exc
 
     def pathway_names(self) -> dict[str, list[str]]:
-        """Collection -> set names of the dataset's ``pathways_<collection>`` columns."""
+        """Return collection -> set names of the dataset's ``pathways_<collection>`` columns."""
         return {str(k): [str(n) for n in v] for k, v in self._json(self.dataset.pathway_names).items()}
 
     def genes(self) -> list[str]:
-        """The gene vocabulary of the dataset's ``gene_idx`` column."""
+        """Return the gene vocabulary of the dataset's ``gene_idx`` column."""
         return self.dataset.genes.read_text(encoding="utf-8").split()
 
     def build_report(self) -> dict[str, Any] | None:
-        """The last build's ``build_report.json``, ``None`` when there is none."""
+        """Read the last build's ``build_report.json``, ``None`` when there is none."""
         path = self.report_paths[0]
         return self._json(path) if path.is_file() else None
 
@@ -236,14 +236,14 @@ class Atlas:
         return ad.read_zarr(self._existing(self.table_path(sample_id), sample_id))
 
     def load_dataset(self) -> Any:
-        """The patch dataset (``datasets.load_from_disk``, memory-mapped), after a version check."""
+        """Load the patch dataset (``datasets.load_from_disk``, memory-mapped), after a version check."""
         import datasets
 
         self.check_version(self.info().get("format_version"), where="patch dataset")
         return datasets.load_from_disk(str(self.hf_dir))
 
     def patch_table(self) -> Any:
-        """The patch dataset's memory-mapped arrow table."""
+        """Return the patch dataset's memory-mapped arrow table."""
         return self.load_dataset().data.table
 
     def _existing(self, path: Path, sample_id: str) -> Path:

@@ -1,4 +1,4 @@
-"""Per-sample build records (``ATLAS/records/<id>.json``): what happened to a sample; the commit marker of its outputs."""
+"""Per-sample build records (``ATLAS/records/<id>.json``): what happened to a sample; its outputs' commit marker."""
 
 from __future__ import annotations
 
