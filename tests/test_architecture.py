@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from humanst.errors import RegistryError
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("humanst", "stamp", "benchmarks")
 FLOOR = {"humanst": 0, "stamp": 1, "benchmarks": 2}
@@ -91,7 +93,7 @@ def test_import_humanst_is_light():
         "humanst.pathways",
         "humanst.fetch",
         "humanst.readers",
-        "humanst.build",
+        "humanst.builder",
         "humanst.store",
         "humanst.synth",
         "humanst.synth.formats",
@@ -115,7 +117,7 @@ def test_every_platform_has_a_synthetic_writer():
     from humanst.synth import format_names, get_format
 
     assert format_names() == sorted(p.value for p in Platform)
-    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+    with pytest.raises(RegistryError, match="known: hest, legacy_st"):
         get_format("merscope")
 
 
@@ -124,5 +126,5 @@ def test_every_platform_has_a_reader():
     from humanst.readers import get_reader, reader_names
 
     assert reader_names() == sorted(p.value for p in Platform)
-    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+    with pytest.raises(RegistryError, match="known: hest, legacy_st"):
         get_reader("merscope")

@@ -48,7 +48,7 @@ def test_every_entry_builds_with_its_declared_width_and_lora_targets(name):
 
 
 def test_unknown_name_lists_the_registered_ones():
-    with pytest.raises(EncoderError, match=r"registered: .*vit-tiny-test"):
+    with pytest.raises(EncoderError, match=r"known: .*vit-tiny-test"):
         get_encoder_spec("uni3")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from humanst.build.pipeline import read_record
+from humanst.store import Atlas, read_record
 from humanst.store.validate import validate_atlas, validate_store
 
 from .conftest import build_atlas, read_table, sample_dict, write_manifest
@@ -56,9 +56,7 @@ def _kill_after(proc: subprocess.Popen[bytes], delay_s: float) -> bool:
 def _part_spot_ids(atlas: Path, sample_id: str) -> list[str] | None:
     import pyarrow.parquet as pq
 
-    from humanst.store.patch_parts import part_paths
-
-    part, genes = part_paths(atlas / "parts", sample_id)
+    part, genes = Atlas(atlas).part_paths(sample_id)
     if not part.is_file() or not genes.is_file():
         return None
     return pq.read_table(part, columns=["spot_id"]).column("spot_id").to_pylist()
