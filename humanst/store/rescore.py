@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from humanst.atomic import atomic_path
+from humanst.atomic import atomic_path, remove_stale_temporaries
 from humanst.errors import AtlasError
 from humanst.store.atlas import TABLE_KEY, Atlas
 
@@ -66,6 +66,7 @@ def rescore_store(
     if not store.is_dir():
         msg = f"atlas '{atlas.root}': sample '{sample_id}' has no store at '{store}'; build the sample first"
         raise AtlasError(msg)
+    remove_stale_temporaries(store)  # what a killed earlier run left beside the store
     results = []
     with atomic_path(store, "rescore") as staged:
         _stage(store, staged)
