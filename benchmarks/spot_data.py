@@ -118,7 +118,7 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         meta = tables[samples[0]].uns["humanst"]["pathways"][key]
         names = [str(n) for n in meta["names"]]
         scores = np.vstack([np.asarray(t.obsm[key], dtype=np.float32) for t in tables.values()])
-        finite = np.isfinite(scores).all(0)
+        finite = np.asarray(np.isfinite(scores).all(axis=0), dtype=bool).tolist()
         pathways[collection] = ([n for n, f in zip(names, finite, strict=True) if f], scores[:, finite])
         dropped[collection] = [n for n, f in zip(names, finite, strict=True) if not f]
         params[collection] = {k: meta[k] for k in ("method", "background", "min_coverage", "standardize", "seed")}

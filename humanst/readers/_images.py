@@ -27,9 +27,8 @@ def _load_tiff(path: Path) -> Any:
     import zarr
 
     store = tifffile.imread(path, aszarr=True, series=0, level=0)
-    array = zarr.open(store, mode="r")
-    if isinstance(array, zarr.Group):  # pyramidal: level 0 is array "0"
-        array = array["0"]
+    opened = zarr.open(store, mode="r")
+    array: Any = opened["0"] if isinstance(opened, zarr.Group) else opened  # pyramidal: level 0 is array "0"
     if array.ndim == 3 and array.shape[-1] in (3, 4) and array.dtype == np.uint8:
         return array if array.shape[-1] == 3 else np.asarray(array)[..., :3]
     return _to_rgb_uint8(np.asarray(array))

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,7 +60,7 @@ IMAGE_PATTERNS = ("*.tif", "*.tiff", "*.btf", "*.jpg", "*.jpeg")
 NOT_FULLRES = ("*cytassist*", "aligned_tissue_image.*", "detected_tissue_image.*", "*fiducials*", "*hires*", "*lowres*")
 
 
-def _read_table(root: Path, image_name: str) -> object:
+def _read_table(root: Path, image_name: str) -> Any:
     import spatialdata_io
 
     with warnings.catch_warnings():

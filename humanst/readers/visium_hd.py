@@ -51,7 +51,7 @@ NOT_FULLRES = ("*cytassist*", "aligned_tissue_image.*", "detected_tissue_image.*
 
 def _bin_folders(inputs: Sequence[Path], sample_id: str) -> dict[int, Path]:
     """Map bin size (um) -> bin folder holding a filtered matrix."""
-    folders = {}
+    folders: dict[int, Path] = {}
     for h5 in find_files(inputs, [Keys.COUNTS_FILE]):
         match = BIN_FOLDER.match(h5.parent.name)
         if match:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from humanst.atomic import atomic_path
 from humanst.store.atlas import IMAGE_KEY, SHAPES_KEY, TABLE_KEY
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from humanst.readers.raw import ImageArray
 
 __all__ = ["SampleData", "fits_in_memory", "in_memory_if_small", "write_sample_store"]
 
@@ -34,9 +39,9 @@ def in_memory_if_small(image: Any) -> Any:
 class SampleData:
     """A harmonised, scored sample ready to be written: the table, spot centres and the H&E."""
 
-    table: Any  # AnnData: X raw counts CSR int32, obs/var/obsm/uns as DESIGN 2.2
+    table: AnnData  # X raw counts CSR int32, obs/var/obsm/uns as DESIGN 2.2
     xy_px: np.ndarray  # (spots, 2) centres (x, y) in H&E pixels
-    image: Any  # (H, W, 3) uint8 array (numpy / zarr / dask)
+    image: ImageArray  # (H, W, 3) uint8 (numpy / zarr / dask)
     um_per_px: float
     footprint_um: float
 
@@ -59,12 +64,15 @@ def _image_element(image: Any, um_per_px: float) -> Any:
     from spatialdata.transformations import Scale
 
     in_memory = not isinstance(image, da.Array) and fits_in_memory(image)
+    array: Any
     if in_memory:  # channels first, contiguous: the pyramid below is computed from it in numpy
         array = np.ascontiguousarray(np.asarray(image)[:, :, :3].transpose(2, 0, 1))
     else:
-        array = image if isinstance(image, da.Array) else da.from_array(image, chunks=(IMAGE_CHUNK, IMAGE_CHUNK, -1))
+        chunked = (IMAGE_CHUNK, IMAGE_CHUNK, -1)
+        array = image if isinstance(image, da.Array) else da.from_array(image, chunks=chunked)  # type: ignore[no-untyped-call]
         array = array[:, :, :3].transpose(2, 0, 1).rechunk((3, IMAGE_CHUNK, IMAGE_CHUNK))
-    levels, side = [], max(array.shape[1:])
+    levels: list[int] = []
+    side = max(array.shape[1:])
     while side > 2 * IMAGE_CHUNK and len(levels) < 6:
         levels.append(2)
         side //= 2
@@ -83,7 +91,7 @@ def _image_element(image: Any, um_per_px: float) -> Any:
             if node.shape != level.shape:
                 msg = f"image pyramid level {index}: expected shape {node.shape}, computed {level.shape}"
                 raise RuntimeError(msg)
-            node.variable.data = da.from_array(level, chunks=chunks)
+            node.variable.data = da.from_array(level, chunks=chunks)  # type: ignore[no-untyped-call]
     return element
 
 
