@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from humanst.errors import ReaderError
 from humanst.readers.raw import ImageRef
+
+if TYPE_CHECKING:
+    from humanst.readers.raw import ImageArray
 
 __all__ = ["open_image"]
 
@@ -22,7 +25,7 @@ def _tiff_level0(path: Path) -> tuple[tuple[int, ...], str]:
         return tuple(int(n) for n in level.shape), str(level.axes)
 
 
-def _load_tiff(path: Path) -> Any:
+def _load_tiff(path: Path) -> ImageArray:
     import tifffile
     import zarr
 

@@ -14,6 +14,7 @@ from humanst.store.atlas import IMAGE_KEY, SHAPES_KEY, TABLE_KEY
 
 if TYPE_CHECKING:
     from anndata import AnnData
+    from xarray import DataTree
 
     from humanst.readers.raw import ImageArray
 
@@ -25,12 +26,12 @@ IMAGE_ZSTD_LEVEL = 1  # ~4.5x faster than zarr's default (level 3) on H&E, for ~
 IN_MEMORY_BYTES = 2 << 30  # images up to this size are decoded whole (pyramid in numpy, patches by slicing)
 
 
-def fits_in_memory(image: Any) -> bool:
+def fits_in_memory(image: ImageArray) -> bool:
     """Whether an image is small enough to decode whole (the one place that decides: store, parts, pipeline)."""
     return int(np.prod(image.shape)) <= IN_MEMORY_BYTES
 
 
-def in_memory_if_small(image: Any) -> Any:
+def in_memory_if_small(image: ImageArray) -> ImageArray:
     """Return ``image`` decoded into a numpy array when it fits in memory, else as given (zarr / dask, streamed)."""
     return np.asarray(image) if fits_in_memory(image) else image
 
@@ -58,7 +59,7 @@ def _half(level: np.ndarray) -> np.ndarray:
     return total.astype(np.uint8)
 
 
-def _image_element(image: Any, um_per_px: float) -> Any:
+def _image_element(image: ImageArray, um_per_px: float) -> DataTree:
     import dask.array as da
     from spatialdata.models import Image2DModel
     from spatialdata.transformations import Scale
@@ -77,7 +78,7 @@ def _image_element(image: Any, um_per_px: float) -> Any:
         levels.append(2)
         side //= 2
     chunks = (3, IMAGE_CHUNK, IMAGE_CHUNK)
-    element = Image2DModel.parse(
+    element: DataTree = Image2DModel.parse(
         array, dims=("c", "y", "x"), c_coords=["r", "g", "b"], scale_factors=levels or None, chunks=chunks,
         transformations={"global": Scale([um_per_px, um_per_px], axes=("y", "x"))},
     )  # fmt: skip
