@@ -16,7 +16,12 @@ from benchmarks.spot_data import SpotData
 from humanst.pathways import GeneSets, load_collection, score
 from humanst.pathways.controls import expression_bins
 
-__all__ = ["log1p_cp10k", "random_gene_sets", "score_random_sets"]
+__all__ = ["control_set_name", "log1p_cp10k", "random_gene_sets", "score_random_sets"]
+
+
+def control_set_name(pathway: str) -> str:
+    """Name of a pathway's matched random set (its target name in the control block)."""
+    return f"random:{pathway}"
 
 
 def log1p_cp10k(data: SpotData) -> np.ndarray:
@@ -62,7 +67,7 @@ def random_gene_sets(collection: str, data: SpotData, *, n_bins: int, seed: int)
             choice = int(rng.choice(pool))
             taken[choice] = True
             picked.append(choice)
-        random_sets[f"random:{name}"] = tuple(data.genes[i] for i in sorted(picked))
+        random_sets[control_set_name(name)] = tuple(data.genes[i] for i in sorted(picked))
     return GeneSets(name=f"random-{collection}", sets=random_sets, source="benchmarks.controls")
 
 

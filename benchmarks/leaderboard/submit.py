@@ -239,7 +239,10 @@ def _submit_embeddings(
         cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
     )
     try:
-        _, out = evaluate_cache(prepared, cache, kind="model", out=leaderboard, submitted_by=card.name)
+        # no per-spot predictions in the leaderboard: they carry the task's measured values (hidden labels)
+        _, out = evaluate_cache(
+            prepared, cache, kind="model", out=leaderboard, submitted_by=card.name, keep_predictions=False
+        )
     except CacheError as exc:
         raise SubmissionError(str(exc), path=folder) from exc
     finally:
@@ -321,7 +324,7 @@ def submit(
             msg = "scoring an embeddings submission needs the atlas: pass --atlas"
             raise SubmissionError(msg, path=path)
         return [_submit_embeddings(path, leaderboard, atlas, task, protocol, limits)]
-    results = check_files(path, limits)
+    results = [p for p in check_files(path, limits) if p.suffix.lower() == ".json"]  # parquet: per-spot predictions
     if not results:
         msg = "empty folder: expected result JSONs or an embeddings submission with model_card.json"
         raise SubmissionError(msg, path=path)

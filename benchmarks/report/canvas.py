@@ -1,0 +1,20 @@
+"""Figures for files: a matplotlib ``Figure`` on its own Agg canvas (no pyplot, no global backend switch)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["agg_figure"]
+
+
+def agg_figure(width_in: float, height_in: float, *, dpi: int = 100) -> Figure:
+    """Make a new figure with constrained layout, drawn by Agg (thread-safe, headless)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
