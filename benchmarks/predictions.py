@@ -104,7 +104,7 @@ class SpotPredictions:
             raise ResultError(msg)
         return self.blocks[name]
 
-    def keys(self) -> list[tuple[str, str]]:
+    def row_keys(self) -> list[tuple[str, str]]:
         """(sample id, spot id) of every row."""
         return list(zip(self.sample_ids.tolist(), self.spot_ids.tolist(), strict=True))
 

@@ -10,11 +10,11 @@ if TYPE_CHECKING:
 __all__ = ["agg_figure"]
 
 
-def agg_figure(width_in: float, height_in: float, *, dpi: int = 100) -> Figure:
-    """Make a new figure with constrained layout, drawn by Agg (thread-safe, headless)."""
+def agg_figure(width_in: float, height_in: float, *, dpi: int = 100, layout: str | None = "constrained") -> Figure:
+    """Make a new figure (constrained layout unless ``layout=None``) drawn by Agg (thread-safe, headless)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi, layout=layout)
     FigureCanvasAgg(fig)
     return fig

@@ -87,8 +87,8 @@ def aligned_rows(a: SpotPredictions, b: SpotPredictions) -> np.ndarray:
     ResultError
         The two files do not hold the same tested spots (another split or task).
     """
-    index = {k: i for i, k in enumerate(b.keys())}
-    keys = a.keys()
+    index = {k: i for i, k in enumerate(b.row_keys())}
+    keys = a.row_keys()
     missing = [k for k in keys if k not in index]
     if missing or len(keys) != len(index):
         msg = (

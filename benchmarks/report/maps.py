@@ -23,9 +23,18 @@ if TYPE_CHECKING:
 
     from humanst.store.atlas import Atlas
 
-__all__ = ["MapGrid", "MapRow", "SampleGeometry", "draw_sample_maps", "read_sample_geometry", "spot_raster"]
+__all__ = [
+    "MapGrid",
+    "MapRow",
+    "SampleGeometry",
+    "cell_spots",
+    "draw_sample_maps",
+    "read_sample_geometry",
+    "spot_raster",
+]
 
-MAX_GRID_SIDE = 320  # cells along the longer side of a map panel
+MAX_GRID_SIDE = 240  # cells along the longer side of a map panel
+PANEL_IN, DPI = 2.1, 100  # a map panel's width (inches) and the figure resolution
 MARGIN = 0.04  # share of the spots' extent added around them
 CMAP = "viridis"
 
@@ -67,6 +76,7 @@ class SampleGeometry:
     radius_px: np.ndarray  # (spots,)
     grid: MapGrid
     he: np.ndarray  # (grid.height, grid.width, 3) uint8
+    cells: np.ndarray  # (grid.height, grid.width) index of the spot painted on each cell, -1 for none
 
     def positions(self, spot_ids: Sequence[str]) -> np.ndarray:
         """Row of every given spot id in this geometry; an unknown id raises ``KeyError`` naming it."""
@@ -100,17 +110,21 @@ def grid_for(xy_px: np.ndarray, radius_px: np.ndarray, image_shape: tuple[int, i
     return MapGrid(float(lo[0]), float(lo[1]), step, width, height)
 
 
-def spot_raster(values: np.ndarray, xy_px: np.ndarray, radius_px: np.ndarray, grid: MapGrid) -> np.ndarray:
-    """Paint each spot's value on the cells whose centre lies within its radius (nearest spot wins); NaN elsewhere."""
+def cell_spots(xy_px: np.ndarray, radius_px: np.ndarray, grid: MapGrid) -> np.ndarray:
+    """Index of the spot painted on each grid cell (the nearest spot whose radius covers the cell centre), else -1."""
     from scipy.spatial import cKDTree
 
-    out = np.full(grid.height * grid.width, np.nan, dtype=np.float64)
     if xy_px.shape[0] == 0:
-        return out.reshape(grid.height, grid.width)
+        return np.full((grid.height, grid.width), -1, dtype=np.int64)
     dist, nearest = cKDTree(xy_px).query(grid.centres(), k=1)
-    hit = dist <= radius_px[np.minimum(nearest, xy_px.shape[0] - 1)]
-    out[hit] = np.asarray(values, dtype=np.float64)[nearest[hit]]
-    return out.reshape(grid.height, grid.width)
+    nearest = np.minimum(nearest, xy_px.shape[0] - 1)
+    return np.where(dist <= radius_px[nearest], nearest, -1).reshape(grid.height, grid.width)
+
+
+def spot_raster(values: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Paint each spot's value on its cells (``cells`` from :func:`cell_spots`); NaN where no spot is."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(cells >= 0, values[np.maximum(cells, 0)], np.nan) if values.size else np.full(cells.shape, np.nan)
 
 
 def _micron_to_pixel(element: Any) -> np.ndarray:
@@ -168,7 +182,8 @@ def read_sample_geometry(atlas: Atlas, sample_id: str) -> SampleGeometry:
     radius = np.where(np.isfinite(radius), radius, np.nanmedian(radius) if np.isfinite(radius).any() else 1.0)
     height, width = _levels(image)[0].shape[-2:]
     grid = grid_for(xy_px, radius, (int(height), int(width)))
-    return SampleGeometry(sample_id, spot_ids, xy_px, radius, grid, _he_on_grid(image, grid))
+    cells = cell_spots(xy_px, radius, grid)
+    return SampleGeometry(sample_id, spot_ids, xy_px, radius, grid, _he_on_grid(image, grid), cells)
 
 
 def _limits(arrays: Sequence[np.ndarray]) -> tuple[float, float]:
@@ -182,39 +197,58 @@ def _limits(arrays: Sequence[np.ndarray]) -> tuple[float, float]:
 
 
 def draw_sample_maps(geometry: SampleGeometry, rows: Sequence[MapRow], *, title: str = "") -> Figure:
-    """One figure per sample: the H&E, then one panel per (label, values) of each row, one colour scale per row.
+    """One figure per sample: the H&E (top left), then per row one panel per (label, values), one colour scale a row.
 
-    ``values`` of a panel follow ``geometry.spot_ids``; NaN spots are left unpainted.
+    ``values`` of a panel follow ``geometry.spot_ids``; NaN spots are left unpainted. Every value panel has the
+    H&E faded beneath the spots. The layout is fixed (no constrained layout: it costs more than the drawing).
     """
     import matplotlib
 
-    n_cols = 1 + max((len(r.panels) for r in rows), default=0)
+    n_rows, n_cols = max(len(rows), 1), 1 + max((len(r.panels) for r in rows), default=0)
     grid = geometry.grid
-    aspect = grid.height / grid.width
-    panel_in = 2.3
-    fig = agg_figure(panel_in * n_cols + 0.6, panel_in * aspect * max(len(rows), 1) + 0.5, dpi=110)
-    axes = fig.subplots(max(len(rows), 1), n_cols, squeeze=False)
+    panel_w = PANEL_IN
+    panel_h = PANEL_IN * grid.height / grid.width
+    left, right, top, bottom = 0.45, 0.75, 0.45 + (0.25 if title else 0.0), 0.1
+    gap_w, gap_h = 0.42, 0.5
+    width = left + right + n_cols * panel_w + (n_cols - 1) * gap_w
+    height = top + bottom + n_rows * panel_h + (n_rows - 1) * gap_h
+    fig = agg_figure(width, height, dpi=DPI, layout=None)
+    axes = fig.subplots(
+        n_rows,
+        n_cols,
+        squeeze=False,
+        subplot_kw={"xticks": [], "yticks": []},
+        gridspec_kw={
+            "left": left / width,
+            "right": 1 - right / width,
+            "top": 1 - top / height,
+            "bottom": bottom / height,
+            "wspace": gap_w / panel_w,
+            "hspace": gap_h / panel_h,
+        },
+    )
     faded = (0.45 * geometry.he.astype(np.float64) + 0.55 * 255).astype(np.uint8)
     cmap = matplotlib.colormaps[CMAP].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    axes[0, 0].imshow(geometry.he, extent=grid.extent, interpolation="nearest")
+    axes[0, 0].set_title("H&E", fontsize=7)
+    for ax in axes[1:, 0]:
+        ax.set_axis_off()
     for r, row in enumerate(rows):
-        rasters = [spot_raster(values, geometry.xy_px, geometry.radius_px, grid) for _, values in row.panels]
         vmin, vmax = _limits([np.asarray(v, dtype=np.float64) for _, v in row.panels])
-        axes[r, 0].imshow(geometry.he, extent=grid.extent, interpolation="nearest")
-        axes[r, 0].set_ylabel(row.title, fontsize=8)
         image = None
-        for c, ((label, _), raster) in enumerate(zip(row.panels, rasters, strict=True), start=1):
+        for c, (label, values) in enumerate(row.panels, start=1):
             ax = axes[r, c]
+            raster = spot_raster(values, geometry.cells)
             ax.imshow(faded, extent=grid.extent, interpolation="nearest")
             image = ax.imshow(raster, extent=grid.extent, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-            ax.set_title(label, fontsize=8)
+            ax.set_title(label, fontsize=7)
+        axes[r, 1].set_ylabel(row.title, fontsize=7)
         if image is not None:
-            fig.colorbar(image, ax=list(axes[r, 1:]), shrink=0.8, pad=0.01).ax.tick_params(labelsize=7)
+            last = axes[r, len(row.panels)]
+            bar = fig.colorbar(image, cax=last.inset_axes((1.04, 0.05, 0.05, 0.9)))
+            bar.ax.tick_params(labelsize=6)
         for c in range(len(row.panels) + 1, n_cols):
             axes[r, c].set_visible(False)
-    axes[0, 0].set_title("H&E", fontsize=8)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=9, y=1 - 0.12 / height)
     return fig

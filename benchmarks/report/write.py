@@ -119,6 +119,7 @@ def _on_geometry(positions: np.ndarray, values: np.ndarray, n: int) -> np.ndarra
 
 
 def _maps(ctx: _Context, group: TaskGroup, block: str, picked: Sequence[tuple[TargetGain, str]], prefix: str) -> list:
+    from benchmarks.report.gain_plot import short_names
     from benchmarks.report.maps import MapRow, draw_sample_maps, read_sample_geometry
 
     a = group.reference
@@ -138,7 +139,8 @@ def _maps(ctx: _Context, group: TaskGroup, block: str, picked: Sequence[tuple[Ta
             continue
         n = geometry.spot_ids.size
         map_rows = []
-        for gain, why in picked:
+        names = short_names([g.target for g, _ in picked])
+        for (gain, why), name in zip(picked, names, strict=True):
             measured, _ = a.predictions.block(block).column(gain.target)
             panels = [("measured", _on_geometry(positions, measured[rows], n))]
             for model in models:
@@ -147,7 +149,7 @@ def _maps(ctx: _Context, group: TaskGroup, block: str, picked: Sequence[tuple[Ta
                 r = float(pearson_columns(truth[order], pred[order])[0])
                 label = f"{model.label}\nr = {r:.2f} on this sample"
                 panels.append((label, _on_geometry(positions, pred[order], n)))
-            map_rows.append(MapRow(f"{gain.target}\n({why}, B - A {gain.gain.diff:+.2f})", panels))
+            map_rows.append(MapRow(f"{name}\n{why}, B - A {gain.gain.diff:+.2f}", panels))
         fig = draw_sample_maps(geometry, map_rows, title=f"{sample}: measured vs predicted ({block})")
         file = _save(ctx, fig, f"{prefix}maps_{sample}")
         caption = (

@@ -11,6 +11,7 @@ from benchmarks.report.maps import (
     MapGrid,
     MapRow,
     SampleGeometry,
+    cell_spots,
     draw_sample_maps,
     grid_for,
     read_sample_geometry,
@@ -27,13 +28,13 @@ def _geometry() -> SampleGeometry:
     grid = grid_for(xy, radius, (220, 260))
     he = np.full((grid.height, grid.width, 3), (230, 180, 200), dtype=np.uint8)
     ids = np.asarray([f"s{i}" for i in range(len(xy))], dtype=object)
-    return SampleGeometry("planted", ids, xy, radius, grid, he)
+    return SampleGeometry("planted", ids, xy, radius, grid, he, cell_spots(xy, radius, grid))
 
 
 def test_raster_paints_each_spot_disc_and_nothing_else():
     geometry = _geometry()
     values = np.arange(geometry.spot_ids.size, dtype=float)
-    raster = spot_raster(values, geometry.xy_px, geometry.radius_px, geometry.grid)
+    raster = spot_raster(values, geometry.cells)
     for i, (x, y) in enumerate(geometry.xy_px):
         row, col = geometry.grid.cell(x, y)
         assert raster[row, col] == values[i]
@@ -84,7 +85,7 @@ def test_maps_of_an_atlas_sample_put_a_planted_spot_at_its_micron_coordinates(de
     um_per_px = float(table.uns["humanst"]["um_per_px"])
     values = np.zeros(geometry.spot_ids.size)
     values[spot] = 5.0
-    raster = spot_raster(values, geometry.xy_px, geometry.radius_px, geometry.grid)
+    raster = spot_raster(values, geometry.cells)
     row, col = geometry.grid.cell(x_um / um_per_px, y_um / um_per_px)
     assert raster[row, col] == 5.0
     assert np.nansum(raster == 5.0) * geometry.grid.step**2 * um_per_px**2 == pytest.approx(np.pi * 27.5**2, rel=0.2)
