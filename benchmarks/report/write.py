@@ -71,20 +71,30 @@ def _save(ctx: _Context, fig: MplFigure, name: str) -> str:
     return file
 
 
-def _check_named(named: Sequence[str], gains: Sequence[TargetGain], block: str) -> None:
-    known = [g.target for g in gains]
+def _check_named(named: Sequence[str], inputs: ReportInputs) -> None:
+    """Refuse a ``--pathway`` that no pathway block of any result predicts, naming close matches."""
+    known = sorted(
+        {
+            t
+            for g in inputs.groups
+            for r in g.results
+            for b in r.result.blocks
+            if b.kind == "pathways"
+            for t in b.per_target
+        }
+    )
     for name in named:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {close}?" if close else f"; known: {known[:5]}..."
-            msg = f"--pathway {name!r} is not a target of block {block!r}{hint}"
+            msg = f"--pathway {name!r} is not a pathway target of the results given{hint}"
             raise BenchmarkError(msg)
 
 
 def _pick(gains: Sequence[TargetGain], named: Sequence[str]) -> list[tuple[TargetGain, str]]:
     """Pick the named targets, then the N_BEST best- and worst-gaining ones (no repeats)."""
     by_name = {g.target: g for g in gains}
-    picked = [(by_name[n], "named") for n in named]
+    picked = [(by_name[n], "named") for n in named if n in by_name]
     finite = [g for g in gains if np.isfinite(g.gain.diff)]
     picked += [(g, "best gain") for g in finite[:N_BEST]]
     picked += [(g, "worst gain") for g in reversed(finite[-N_BEST:])]
@@ -177,8 +187,11 @@ def _task_sections(ctx: _Context, group: TaskGroup, index: int) -> list[Section]
             )
         )
     main.blocks.append(tables.results_table(group, f"results-{index}"))
-    if a is None:
-        ctx.summary.notes.append(f"task {group.task}: no model result, only baselines; nothing to compare")
+    if a is None or not group.compared:
+        what = "only baselines" if a is None else f"one model result ({a.label})"
+        ctx.summary.notes.append(
+            f"task {group.task}: {what}; gains and maps need two model results (e.g. base and aligned folders)"
+        )
         return out
     for j, b in enumerate(group.compared):
         ctx.step(f"compare {b.label} with {a.label}")
@@ -193,7 +206,6 @@ def _task_sections(ctx: _Context, group: TaskGroup, index: int) -> list[Section]
             if block not in b.predictions.blocks:
                 continue
             gains = target_gains(a.predictions, b.predictions, block, n_boot=ctx.n_boot)
-            _check_named(ctx.named, gains, block)
             picked = _pick(gains, ctx.named)
             if j == 0 and k == 0:
                 ctx.summary.lines += _summary_lines(group, a, b, picked)
@@ -316,6 +328,7 @@ def write_report(
     out = Path(out)
     _check_out(out)
     inputs = load_inputs(results, runs)
+    _check_named(pathways, inputs)
     summary = ReportSummary(index=out / INDEX, notes=list(inputs.notes))
     with atomic_path(out) as folder:
         folder.mkdir(parents=True)
