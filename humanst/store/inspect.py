@@ -21,6 +21,8 @@ from humanst.store.records import SampleOutcome
 
 __all__ = ["BuildSummary", "build_summary", "run_info"]
 
+TERMINAL_HIDDEN = ("footprint um", "redistributable", "notes")  # the terminal table; notes follow it as lines
+
 
 def _dropped(record: SampleOutcome) -> str:
     return ", ".join(f"{reason} {n}" for reason, n in record.dropped.items() if n) or "-"
@@ -105,10 +107,16 @@ def run_info(atlas: Path) -> int:
         err_console.print(str(exc), markup=False, highlight=False)
         return 1
     table = Table(title=f"atlas '{atlas}'", title_justify="left")
-    for i, column in enumerate(summary.COLUMNS):
-        table.add_column(column, justify="right" if i in summary.NUMERIC else "left")
-    for row in summary.rows():
-        table.add_row(*(escape(cell) for cell in row))
+    shown = [i for i, c in enumerate(summary.COLUMNS) if c not in TERMINAL_HIDDEN]
+    for i in shown:
+        table.add_column(summary.COLUMNS[i], justify="right" if i in summary.NUMERIC else "left")
+    rows = summary.rows()
+    for row in rows:
+        table.add_row(*(escape(row[i]) for i in shown))
     console.print(table)
+    notes = summary.COLUMNS.index("notes")
+    for row in rows:
+        if row[notes] != "-":
+            console.print(f"{row[0]}: {row[notes]}", markup=False, highlight=False)
     console.print(summary.totals_line(), highlight=False)
     return 0
