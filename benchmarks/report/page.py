@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 __all__ = ["Block", "Figure", "Pre", "Section", "Table", "Text", "render_page"]
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#222;
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1400px;color:#222;
 line-height:1.4;padding:0 1rem}h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
 h3{font-size:1rem;margin-top:1.4rem}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{padding:.25rem .55rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}figure{margin:1rem 0}
 figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
 pre{background:#f7f7f7;padding:.6rem;font-size:.8rem;overflow-x:auto}.note{color:#a40}.muted{color:#666}
-nav a{margin-right:1rem}
+nav a{margin-right:1rem}.wide{overflow-x:auto}
 """
 
 
@@ -87,7 +87,10 @@ def _render_table(table: Table) -> str:
         )
         body.append(f"<tr>{cells}</tr>")
     caption = f"<caption>{_e(table.caption)}</caption>" if table.caption else ""
-    return f'<table id="{_e(table.id)}">{caption}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    table_html = (
+        f'<table id="{_e(table.id)}">{caption}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
+    return f'<div class="wide">{table_html}</div>'
 
 
 def _render_block(block: Block) -> str:

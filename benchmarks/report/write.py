@@ -22,7 +22,7 @@ from benchmarks.errors import BenchmarkError
 from benchmarks.report import sections as tables
 from benchmarks.report.gains import TargetGain, aligned_rows, target_gains
 from benchmarks.report.inputs import LoadedResult, ReportInputs, TaskGroup, load_inputs
-from benchmarks.report.page import Figure, Pre, Section, Text, render_page
+from benchmarks.report.page import Block, Figure, Pre, Section, Text, render_page
 from benchmarks.stats import pearson_columns
 from humanst.atomic import atomic_path
 from humanst.errors import HumanstError
@@ -58,6 +58,7 @@ class _Context:
     n_boot: int
     step: Step
     summary: ReportSummary
+    headline: list[Block] = field(default_factory=list)  # the page's summary: first A-vs-B pair, mapped targets
 
 
 def _safe(name: str) -> str:
@@ -164,7 +165,8 @@ def _maps(ctx: _Context, group: TaskGroup, block: str, picked: Sequence[tuple[Ta
         file = _save(ctx, fig, f"{prefix}maps_{sample}")
         caption = (
             f"{sample} ({len(rows)} held-out spots): left the H&E; then per row one target's measured activity and "
-            "each encoder's out-of-fold prediction on the spot footprints, one colour scale per row."
+            "each encoder's out-of-fold prediction on the spot footprints, one colour scale per row (ridge predictions "
+            "are shrunk towards the mean, so they look flatter than the measured map; r on this sample in each title)."
         )
         blocks_out.append(Figure(file, f"spatial maps of {sample}", caption))
     return blocks_out
@@ -208,7 +210,12 @@ def _task_sections(ctx: _Context, group: TaskGroup, index: int) -> list[Section]
             gains = target_gains(a.predictions, b.predictions, block, n_boot=ctx.n_boot)
             picked = _pick(gains, ctx.named)
             if j == 0 and k == 0:
-                ctx.summary.lines += _summary_lines(group, a, b, picked)
+                lines = _summary_lines(group, a, b, picked)
+                ctx.summary.lines += lines
+                ctx.headline += [
+                    Text(f"{lines[0]}. Mapped targets ({block}): the named ones, the {N_BEST} best and worst gains."),
+                    tables.highlight_table(picked, f"summary-{index}"),
+                ]
             fig = draw_gains(gains, a_label=a.label, b_label=b.label, highlight=ctx.named, title=block)
             file = _save(ctx, fig, f"{prefix}gains_{j}_{block}")
             caption = (
@@ -216,10 +223,14 @@ def _task_sections(ctx: _Context, group: TaskGroup, index: int) -> list[Section]
                 "same for its size- and expression-matched random gene set (open, grey). A gain the random set "
                 "shares is not specific to the pathway. Named targets in red."
             )
+            if not (j == 0 and k == 0):  # the first pair's mapped targets head the page (Summary)
+                sub.blocks += [
+                    Text(f"Mapped targets ({block}): the named ones, the {N_BEST} best and the {N_BEST} worst gains."),
+                    tables.highlight_table(picked, f"highlight-{index}-{j}-{k}"),
+                ]
             sub.blocks += [
-                Text(f"Mapped targets ({block}): the named ones, the {N_BEST} best and the {N_BEST} worst gains."),
-                tables.highlight_table(picked, f"highlight-{index}-{j}-{k}"),
                 Figure(file, f"per-target gains {block}", caption),
+                Text(f"Every target of {block}, largest gain first:"),
                 tables.gains_table(gains, f"gains-{index}-{j}-{k}"),
             ]
             if j == 0:
@@ -362,6 +373,8 @@ def write_report(
             ),
             *EXPLAIN,
         ]
+        if ctx.headline:
+            sections.insert(0, Section("Summary", ctx.headline, anchor="summary"))
         page = render_page("stamp-bench report", intro, sections, generator=f"stamp-bench report {__version__}")
         (folder / INDEX).write_text(page, encoding="utf-8")
     return summary

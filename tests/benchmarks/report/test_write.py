@@ -128,7 +128,7 @@ def test_chromium_loads_every_image_and_every_table_has_its_rows(
     n_pathways = len(prepared.data.pathways["hallmark"][0])
     assert tables["results-0"] == n_results == 4
     assert tables["compare-0-0"] == 4  # pathways, random sets, genes, and the pathway - random gap
-    assert 3 <= tables["highlight-0-0-0"] <= 5  # the named pathway, the 2 best and 2 worst gains (when distinct)
+    assert 3 <= tables["summary-0"] <= 5  # the named pathway, the 2 best and 2 worst gains (when distinct)
     assert tables["gains-0-0-0"] == n_pathways
     assert tables["result-cards"] == n_results
     assert tables["build"] == len(Atlas.open(demo_atlas).records())
