@@ -56,7 +56,7 @@ def draw_gains(
             label.set_color(HIGHLIGHT_COLOUR)
             label.set_fontweight("bold")
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel(f"Pearson r: {b_label} - {a_label} (mean over held-out patients, 95% CI)", fontsize=8)
+    ax.set_xlabel("B - A Pearson r, mean over held-out patients (95% paired-bootstrap CI)", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(
@@ -68,6 +68,5 @@ def draw_gains(
         loc="lower right",
         frameon=False,
     )
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.set_title(f"{title}: B = {b_label}, A = {a_label}" if title else f"B = {b_label}, A = {a_label}", fontsize=8)
     return fig
