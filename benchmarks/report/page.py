@@ -42,6 +42,7 @@ class Table:
     rows: Sequence[Sequence[str]]
     numeric: frozenset[int] = frozenset()
     caption: str = ""
+    fold: str = ""  # when set, the table sits folded under this summary line (<details>)
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,12 @@ def _render_table(table: Table) -> str:
         )
         body.append(f"<tr>{cells}</tr>")
     caption = f"<caption>{_e(table.caption)}</caption>" if table.caption else ""
-    table_html = (
-        f'<table id="{_e(table.id)}">{caption}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-    )
-    return f'<div class="wide">{table_html}</div>'
+    rows = "".join(body)
+    table_html = f'<div class="wide"><table id="{_e(table.id)}">{caption}<thead><tr>{head}</tr></thead>'
+    table_html += f"<tbody>{rows}</tbody></table></div>"
+    if table.fold:
+        return f"<details><summary>{_e(table.fold)}</summary>{table_html}</details>"
+    return table_html
 
 
 def _render_block(block: Block) -> str:

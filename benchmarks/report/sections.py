@@ -91,9 +91,10 @@ def _gain_row(gain: TargetGain) -> list[str]:
 GAIN_HEADERS = ("A r [95% CI]", "B r [95% CI]", "B - A [95% CI]", "random set B - A [95% CI]", "specific", "patients")
 
 
-def gains_table(gains: Sequence[TargetGain], table_id: str) -> Table:
+def gains_table(gains: Sequence[TargetGain], table_id: str, *, fold: str = "") -> Table:
     """Every target, sorted by gain: A, B, B - A and the matched random set's B - A."""
-    return Table(table_id, ["target", *GAIN_HEADERS], [_gain_row(g) for g in gains], numeric=frozenset(range(1, 7)))
+    rows = [_gain_row(g) for g in gains]
+    return Table(table_id, ["target", *GAIN_HEADERS], rows, numeric=frozenset(range(1, 7)), fold=fold)
 
 
 def highlight_table(picked: Sequence[tuple[TargetGain, str]], table_id: str) -> Table:

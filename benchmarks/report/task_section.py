@@ -160,8 +160,9 @@ def task_sections(ctx: ReportContext, group: TaskGroup, index: int) -> list[Sect
                 ]
             sub.blocks += [
                 Figure(file, f"per-target gains {block}", caption),
-                Text(f"Every target of {block}, largest gain first:"),
-                tables.gains_table(gains, f"gains-{index}-{j}-{k}"),
+                tables.gains_table(
+                    gains, f"gains-{index}-{j}-{k}", fold=f"every target of {block} ({len(gains)}), largest gain first"
+                ),
             ]
             if j == 0:
                 maps = _maps(ctx, group, block, picked, f"{prefix}{k}_")

@@ -15,7 +15,12 @@ def test_every_string_is_escaped():
         [
             Section(
                 evil,
-                [Table("t", [evil], [[evil]]), Figure('a" onerror="x.png', evil, evil), Pre(evil, evil)],
+                [
+                    Table("t", [evil], [[evil]]),
+                    Table("f", [evil], [[evil]], fold=evil),
+                    Figure('a" onerror="x.png', evil, evil),
+                    Pre(evil, evil),
+                ],
                 anchor='"x',
             )
         ],
@@ -23,5 +28,8 @@ def test_every_string_is_escaped():
     )
     assert "<script" not in page
     assert 'onerror="x' not in page
-    assert page.count("&lt;script&gt;") >= 7
+    assert page.count("&lt;script&gt;") >= 10
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    folded = f'<details><summary>{escaped}</summary><div class="wide"><table id="f">'
+    assert folded in page
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
