@@ -202,10 +202,13 @@ def report(
 ) -> None:
     """Write a static HTML report (OUT/index.html + PNGs): results, per-pathway gains, spatial maps, training.
 
-    A is the first model result without an adapter (the base encoder), B every other model result (aligned).
-    Per pathway: B - A Pearson over held-out patients with a paired-bootstrap CI beside its matched random
-    set's; maps of measured vs predicted activity on each held-out sample's H&E (with --atlas); training
-    curves and run cards (with --run); the atlas build summary (with --atlas). No script, no network.
+    A is the first model result without an adapter (the base encoder); B is every other model result.
+
+    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI) beside its matched random set's.
+
+    With --atlas: maps of measured vs predicted activity on each held-out sample's H&E, and the build summary.
+
+    With --run: training curves (metrics.csv) and the run card. The page has no script and no external asset.
     """
     from benchmarks.report.command import run_report
 
