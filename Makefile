@@ -9,6 +9,8 @@ PIP := $(PY) -m pip
 TORCH_PIN ?= torch==2.14.1 torchvision==0.29.1
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= demo_out
+# The demo's sub-visual programme (humanst.synth.expression PROGRAMMES): always mapped and summarised by the report.
+DEMO_SUBVISUAL := HALLMARK_OXIDATIVE_PHOSPHORYLATION
 
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
@@ -49,6 +51,8 @@ demo: setup
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas
 	$(VENV)/bin/stamp-bench leaderboard $(DEMO_OUT)/leaderboard --html $(DEMO_OUT)/leaderboard/leaderboard.html
+	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
+		--atlas $(DEMO_OUT)/atlas --run $(DEMO_OUT)/stamp-run --pathway $(DEMO_SUBVISUAL)
 
 # The leaderboard test renders the HTML in headless Chromium: installed here when missing and root (CI).
 CHROMIUM = $(shell command -v chromium || command -v chromium-browser)

@@ -20,7 +20,12 @@ from humanst.pathways.controls import expression_bins
 if TYPE_CHECKING:
     from humanst.pathways.context import Background
 
-__all__ = ["log1p_cp10k", "random_gene_sets", "score_random_sets"]
+__all__ = ["control_set_name", "log1p_cp10k", "random_gene_sets", "score_random_sets"]
+
+
+def control_set_name(pathway: str) -> str:
+    """Name of a pathway's matched random set (its target name in the control block)."""
+    return f"random:{pathway}"
 
 
 def log1p_cp10k(data: SpotData) -> np.ndarray:
@@ -66,7 +71,7 @@ def random_gene_sets(collection: str, data: SpotData, *, n_bins: int, seed: int)
             choice = int(rng.choice(pool))
             taken[choice] = True
             picked.append(choice)
-        random_sets[f"random:{name}"] = tuple(data.genes[i] for i in sorted(picked))
+        random_sets[control_set_name(name)] = tuple(data.genes[i] for i in sorted(picked))
     return GeneSets(name=f"random-{collection}", sets=random_sets, source="benchmarks.controls")
 
 

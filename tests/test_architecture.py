@@ -103,6 +103,7 @@ def test_import_humanst_is_light():
         "stamp.data",
         "stamp.train",
         "benchmarks",
+        "benchmarks.report",
     ],
 )
 def test_public_names_resolve(module):

@@ -239,9 +239,10 @@ def _submit_embeddings(
         cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
     )
     try:
+        # no per-spot predictions in the leaderboard: they carry the task's measured values (hidden labels)
         ((_, out),) = run_benchmark(
             atlas, [prepared], caches=[(cache, "model")], out=leaderboard, cache_root=staging,
-            submitted_by=card.name, show_progress=False,
+            submitted_by=card.name, show_progress=False, keep_predictions=False,
         )  # fmt: skip
     except CacheError as exc:
         raise SubmissionError(str(exc), path=folder) from exc
@@ -324,7 +325,7 @@ def submit(
             msg = "scoring an embeddings submission needs the atlas: pass --atlas"
             raise SubmissionError(msg, path=path)
         return [_submit_embeddings(path, leaderboard, atlas, task, protocol, limits)]
-    results = check_files(path, limits)
+    results = [p for p in check_files(path, limits) if p.suffix.lower() == ".json"]  # parquet: per-spot predictions
     if not results:
         msg = "empty folder: expected result JSONs or an embeddings submission with model_card.json"
         raise SubmissionError(msg, path=path)

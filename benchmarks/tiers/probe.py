@@ -66,6 +66,8 @@ class BlockOutcome:
     slides: dict[str, float] = field(default_factory=dict)  # sample -> mean r over targets
     target_r: dict[str, list[float]] = field(default_factory=dict)  # target -> r per test patient
     alphas: list[float] = field(default_factory=list)
+    # out-of-fold predictions, one entry per fold: (fold name, test rows, target columns, predictions rows x columns)
+    oof: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
 
 
 def top_variable(values: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:

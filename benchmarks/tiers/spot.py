@@ -85,6 +85,7 @@ def evaluate_blocks(
             pred = fit(z[fold.train], y[fold.train], data.patient_ids[fold.train], z[fold.test])
             outcome = outcomes[block.name]
             outcome.n_targets = max(outcome.n_targets, len(cols))
+            outcome.oof.append((fold.name, fold.test, cols, pred))
             names = [block.names[c] for c in cols]
             score_block(outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test])
         if progress is not None:
