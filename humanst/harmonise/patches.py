@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PatchSpec", "iter_patches"]
+__all__ = ["PatchSpec", "iter_patches", "resample_filter"]
 
 WHITE = 255
 
@@ -25,6 +25,13 @@ class PatchSpec:
     def field_um(self) -> float:
         """Side of the patch in microns."""
         return self.size_px * self.um_per_px
+
+
+def resample_filter(source_px: float, out_px: float) -> Any:
+    """PIL filter of every resampling to the atlas grid: box (area average) to shrink, bilinear to enlarge."""
+    from PIL import Image
+
+    return Image.Resampling.BOX if source_px >= out_px else Image.Resampling.BILINEAR
 
 
 def _crop(image: Any, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, bool]:
@@ -51,7 +58,7 @@ def iter_patches(
     from PIL import Image
 
     side = spec.field_um / source_um_per_px  # window side in source pixels
-    resample = Image.Resampling.BOX if side >= spec.size_px else Image.Resampling.BILINEAR
+    resample = resample_filter(side, spec.size_px)
     half = side / 2.0
     for x, y in np.asarray(xy_px, dtype=np.float64):
         x0, y0 = math.floor(x - half), math.floor(y - half)
