@@ -217,7 +217,7 @@ def embed_slides(
     _run_jobs(jobs, _Embedder(model, dist_info.device), store, result, run)
     result.seconds = time.perf_counter() - started
     result = _finish(
-        result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, adapter_hash=ahash
+        result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, ahash=ahash
     )
     if dist_info.world_size > 1:
         shutdown_distributed()
