@@ -170,7 +170,7 @@ def embed_slides_command(
     num_workers: Annotated[int, typer.Option(help="Tile-reading worker processes.", min=0)] = 2,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda (torchrun: each rank its local GPU).")] = "auto",
 ) -> None:
-    """Embed the tissue tiles of whole-slide images into FEATS/<encoder>[+<adapter-hash>]/ (one file per slide).
+    """Embed the tissue tiles of whole-slide images into FEATS/224px-0.5um/<encoder>[+<adapter-hash>]/, per slide.
 
     Each slide gets h5_files/<slide>.h5 (Trident / Patho-Bench layout: features, coords in level-0 pixels),
     <slide>.safetensors (features, coords in pixels and microns, provenance) and previews/<slide>.png (thumbnail,

@@ -14,6 +14,7 @@ from stamp.slides.features import (
     SlideFeatureFolder,
     SlideFeatures,
     load_slide_features,
+    slide_feature_folder,
     write_slide_features,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "embed_slides",
     "load_slide_features",
     "rank_shard",
+    "slide_feature_folder",
     "write_slide_features",
 ]

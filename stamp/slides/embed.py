@@ -33,6 +33,7 @@ from stamp.slides.features import (
     SLIDE_FEATURES_VERSION,
     SlideFeatureFolder,
     SlideFeatures,
+    slide_feature_folder,
     write_slide_features,
 )
 from stamp.slides.tile_stream import SlideJob, SlideTileStream
@@ -152,7 +153,7 @@ def embed_slides(
     encoder
         Registered encoder name or ``timm:<arch>``.
     out
-        Feature root (``FEATS``); the slides go to ``FEATS/<encoder>[+<adapter-hash>|+random]/``.
+        Feature root (``FEATS``); the slides go to ``FEATS/<size>px-<mpp>um/<encoder>[+<adapter-hash>|+random]/``.
     adapter
         Run directory of ``stamp fit``: embed with the aligned encoder.
     weights
@@ -176,7 +177,8 @@ def embed_slides(
     paths = find_slides(slides)
     model, ahash = build_encoder(encoder, adapter, weights, random_init=random_init)
     spec = model.spec
-    folder = Path(out) / cache_key(spec.name, adapter_hash=ahash, random_init=random_init)
+    key = cache_key(spec.name, adapter_hash=ahash, random_init=random_init)
+    folder = slide_feature_folder(out, size_px=tiling.size_px, um_per_px=tiling.um_per_px, key=key)
     store = SlideFeatureFolder(folder)
     identity = {
         "format": SLIDE_FEATURES_VERSION,
@@ -216,9 +218,7 @@ def embed_slides(
     )
     _run_jobs(jobs, _Embedder(model, dist_info.device), store, result, run)
     result.seconds = time.perf_counter() - started
-    result = _finish(
-        result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, ahash=ahash
-    )
+    result = _finish(result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, ahash=ahash)
     if dist_info.world_size > 1:
         shutdown_distributed()
     return result

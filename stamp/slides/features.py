@@ -1,7 +1,8 @@
 """Per-slide feature files: one Trident / Patho-Bench ``.h5`` and one safetensors file per slide, and their reader.
 
-Layout of a feature folder ``FEATS/<key>/`` (``<key>`` as in the embedding cache: ``uni``, ``uni+<adapter-hash>``,
-``vit-tiny-test+random``):
+Layout of a feature folder ``FEATS/<tiles>/<key>/``: ``<tiles>`` names the tile grid (``224px-0.5um``: tile side in
+pixels and microns per pixel, so grids never overwrite each other), ``<key>`` the encoder as in the embedding cache
+(``uni``, ``uni+<adapter-hash>``, ``vit-tiny-test+random``):
 
 - ``h5_files/<slide>.h5``: the layout of Trident and CLAM that Patho-Bench reads. Dataset ``features`` (N, D)
   float32; dataset ``coords`` (N, 2) int64, level-0 pixel ``(x, y)`` of each tile's top-left corner, with the
@@ -36,6 +37,7 @@ __all__ = [
     "SlideFeatureFolder",
     "SlideFeatures",
     "load_slide_features",
+    "slide_feature_folder",
     "write_slide_features",
 ]
 
@@ -86,6 +88,11 @@ class SlideFeatures:
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
+
+
+def slide_feature_folder(out: Path, *, size_px: int, um_per_px: float, key: str) -> Path:
+    """Return ``out/<size_px>px-<um_per_px>um/<key>``, the folder of one encoder's features on one tile grid."""
+    return Path(out) / f"{size_px}px-{um_per_px:g}um" / key
 
 
 def _magnification(um_per_px: float) -> int:
