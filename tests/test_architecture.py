@@ -95,11 +95,13 @@ def test_import_humanst_is_light():
         "humanst.store",
         "humanst.synth",
         "humanst.synth.formats",
+        "humanst.slides",
         "stamp",
         "stamp.encoders",
         "stamp.model",
         "stamp.data",
         "stamp.train",
+        "stamp.slides",
         "benchmarks",
     ],
 )

@@ -76,14 +76,14 @@ def test_tiles_show_the_tissue_at_their_coordinates(plans, synthetic_slides):
                 np.abs(tiles[i].astype(int) - image[y : y + 224, x : x + 224]).mean()
                 for i, (x, y) in enumerate(zip(x0, y0, strict=True))
             ]
-        )  # noqa: E501
+        )
         shifted = np.array(
             [
                 np.abs(tiles[i].astype(int) - image[y : y + 224, x + 112 : x + 336]).mean()
                 for i, (x, y) in enumerate(zip(x0, y0, strict=True))
                 if x + 336 <= image.shape[1]
             ]
-        )  # noqa: E501
+        )
         assert np.median(here) < 4.0, key  # JPEG and resampling only
         assert np.median(shifted) > 3 * np.median(here), key
 

@@ -35,8 +35,9 @@ def test_adapter_features_equal_stamp_embed_and_differ_from_base(demo_atlas, tin
     from stamp.embed import embed_atlas, load_embeddings
 
     run = tiny_run[0].out
-    sample = "demo-visium-1" if (demo_atlas / "records" / "demo-visium-1.json").is_file() else None
-    sample = sample or sorted(p.stem for p in (demo_atlas / "records").glob("*.json"))[0]
+    from humanst.store.atlas import Atlas
+
+    sample = Atlas.open(demo_atlas).built_samples()[0]
     cache = embed_atlas(demo_atlas, "vit-tiny-test", adapter=run, samples=[sample], out=tmp_path / "emb",
                         device="cpu", progress=False)  # fmt: skip
     reference = load_embeddings(cache / f"{sample}.safetensors")
