@@ -12,7 +12,7 @@ import numpy as np
 from humanst.errors import SlideError
 from humanst.registry import Registry
 
-__all__ = ["BACKENDS", "SlideBackend", "SlideHandle", "backend_names", "register_backend"]
+__all__ = ["BACKENDS", "ReducedLevel", "SlideBackend", "SlideHandle", "backend_names", "register_backend"]
 
 
 class SlideHandle(Protocol):
@@ -50,6 +50,9 @@ class SlideBackend:
         File suffixes it reads (lower case, with the dot), used to find slides in folders.
     description
         One line for ``--help`` and error messages.
+    reduced_levels
+        ``reduced_levels(path, level_dimensions)`` returns the levels it can decode at 1/2, 1/4, 1/8 scale
+        directly (``{level: reader}``, see :mod:`humanst.slides.jpeg_tiles`); ``None`` when it cannot.
     """
 
     name: str
@@ -58,6 +61,19 @@ class SlideBackend:
     errors: tuple[type[BaseException], ...]
     extensions: tuple[str, ...]
     description: str
+    reduced_levels: Callable[[Path, tuple[tuple[int, int], ...]], dict[int, ReducedLevel]] | None = None
+
+
+class ReducedLevel(Protocol):
+    """A level that decodes regions at ``1 / factor`` scale (``factor`` in 1, 2, 4, 8) without full decoding."""
+
+    def read(self, x0: int, y0: int, width: int, height: int, factor: int) -> np.ndarray:
+        """Return level pixels ``[x0, x0 + width) x [y0, y0 + height)`` at ``1 / factor`` scale."""
+        ...
+
+    def close(self) -> None:
+        """Release the file."""
+        ...
 
 
 BACKENDS: Registry[str, SlideBackend] = Registry(

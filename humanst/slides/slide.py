@@ -8,7 +8,7 @@ from types import TracebackType
 import numpy as np
 
 from humanst.errors import SlideError
-from humanst.slides._registry import BACKENDS, SlideBackend, SlideHandle
+from humanst.slides._registry import BACKENDS, ReducedLevel, SlideBackend, SlideHandle
 from humanst.slides.pixel_size import PixelSize, resolve_pixel_size
 
 __all__ = ["AUTO_BACKEND", "Slide", "choose_backend", "open_slide", "slide_id_of"]
@@ -60,6 +60,7 @@ class Slide:
         self.slide_id = slide_id_of(self.path)
         self.backend = backend
         self._handle = handle
+        self._reduced: dict[int, ReducedLevel] | None = None
         self.pixel_size = pixel_size
         self.vendor = handle.vendor
         self.level_dimensions = handle.level_dimensions
@@ -103,6 +104,37 @@ class Slide:
             msg = f"reading {size[0]}x{size[1]} px at {location} (level {level}) failed ({err}); {_FIX_CORRUPT}"
             raise SlideError(msg, path=self.path) from err
 
+    def reduce_factors(self, level: int) -> tuple[int, ...]:
+        """Scale factors at which ``level`` can be decoded directly (1 always; 2, 4, 8 for JPEG-tiled levels)."""
+        if self._reduced is None:
+            opener = self.backend.reduced_levels
+            self._reduced = opener(self.path, self.level_dimensions) if opener is not None else {}
+        return (1, 2, 4, 8) if level in self._reduced else (1,)
+
+    def read_level_reduced(self, level: int, x0: int, y0: int, size: tuple[int, int], factor: int) -> np.ndarray:
+        """Return ``size = (w, h)`` level pixels from level pixel ``(x0, y0)`` at ``1 / factor`` scale (RGB uint8).
+
+        ``x0`` and ``y0`` must be multiples of ``factor``. Levels in :meth:`reduce_factors` decode at the reduced
+        scale directly; others are read whole and averaged ``factor x factor`` (PIL ``reduce``).
+
+        Raises
+        ------
+        SlideError
+            When the data cannot be decoded (truncated or corrupt file).
+        """
+        if factor == 1 or factor not in self.reduce_factors(level):
+            from PIL import Image
+
+            down = self.level_downsamples[level]
+            region = self.read_region((round(x0 * down), round(y0 * down)), level, size)
+            return region if factor == 1 else np.asarray(Image.fromarray(region).reduce(factor))
+        reduced = self._reduced or {}
+        try:
+            return reduced[level].read(x0, y0, int(size[0]), int(size[1]), factor)
+        except (*self.backend.errors, OSError) as err:
+            msg = f"decoding {size[0]}x{size[1]} px at ({x0}, {y0}) of level {level} failed ({err}); {_FIX_CORRUPT}"
+            raise SlideError(msg, path=self.path) from err
+
     def read_scaled(self, um_per_px: float, *, strip_pixels: int = 2**25) -> np.ndarray:
         """Return the whole slide resampled to ``um_per_px`` (box filter), read in strips of the best level."""
         from PIL import Image
@@ -130,6 +162,8 @@ class Slide:
 
     def close(self) -> None:
         """Release the file."""
+        for level in (self._reduced or {}).values():
+            level.close()
         self._handle.close()
 
     def __enter__(self) -> Slide:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from humanst.slides._registry import SlideBackend, register_backend
+from humanst.slides.jpeg_tiles import open_jpeg_levels
 
 # tifffile series kinds that tiffslide reads as a slide (NDPI, SCN, Philips... are left to OpenSlide).
 _SERIES_KINDS = frozenset({"svs", "ome", "generic", "shaped", "uniform", "subifd"})
@@ -81,5 +82,6 @@ register_backend(
         errors=_errors(),
         extensions=(".svs", ".tif", ".tiff", ".ome.tif", ".ome.tiff", ".btf"),
         description="tiffslide 3 (tifffile + imagecodecs): Aperio SVS, generic/SubIFD/OME-TIFF pyramids, plain TIFF",
+        reduced_levels=open_jpeg_levels,
     )
 )
