@@ -2,9 +2,9 @@
 
     python -m benchmarks.perf.slides [--size-mm 3 2.5] [--workdir /tmp/humanst-perf-slides] [--repeats 2]
 
-Synthetic sections (``humanst.synth.slides``) are written as an SVS-like file at 0.25 um/px (JPEG tiles, levels at
-1/4 and 1/16: no level at 0.5, as in real 40x scans), a generic pyramidal TIFF at 0.25 um/px (levels halving) and
-one at 0.5 um/px. For each slide, the tiles are 224 px at 0.5 um/px (112 um) with enough tissue:
+Synthetic sections (``humanst.synth.slides``) are written as SVS-like files at 0.25 and 0.263 um/px (JPEG tiles,
+levels at 1/4 and 1/16: no level at 0.5, as in real 40x scans), a generic pyramidal TIFF at 0.25 um/px (levels
+halving) and one at 0.5 um/px. For each slide, the tiles are 224 px at 0.5 um/px (112 um) with enough tissue:
 
 1. ``humanst.slides`` (ours), end to end from the file: open, thumbnail + tissue detection + micron grid, then
    blocks of 4 x 4 tiles read from the best pyramid level with the backend ``auto`` picks (or OpenSlide, second
@@ -34,12 +34,15 @@ TILING = TilingSettings()
 OUT_PX = TILING.size_px
 SLIDES = (  # name, um/px, layout
     ("svs-0.25", 0.25, "svs"),
+    ("svs-0.263", 0.263, "svs"),  # a common 40x scanner pixel: 1.9 level-0 px per tile px, no whole factor
     ("pyramidal-0.25", 0.25, "pyramidal-tiff"),
     ("pyramidal-0.5", 0.5, "pyramidal-tiff"),
 )
 
 
-def make_slides(workdir: Path, size_mm: tuple[float, float], seed: int = 7) -> dict[str, Path]:
+def make_slides(
+    workdir: Path, size_mm: tuple[float, float], seed: int = 7, names: tuple[str, ...] | None = None
+) -> dict[str, Path]:
     """Write (once; reused when present) the benchmark slides; the section is rendered at 1 um/px and enlarged."""
     from PIL import Image
 
@@ -48,14 +51,15 @@ def make_slides(workdir: Path, size_mm: tuple[float, float], seed: int = 7) -> d
 
     workdir.mkdir(parents=True, exist_ok=True)
     tag = f"{size_mm[0]:g}x{size_mm[1]:g}mm-s{seed}"
-    paths = {name: workdir / f"{name}-{tag}{SLIDE_LAYOUTS.get(layout).suffix}" for name, _, layout in SLIDES}
+    chosen = [slide for slide in SLIDES if names is None or slide[0] in names]
+    paths = {name: workdir / f"{name}-{tag}{SLIDE_LAYOUTS.get(layout).suffix}" for name, _, layout in chosen}
     if all(p.is_file() for p in paths.values()):
         return paths
     tissue = make_tissue(size_mm[0] * 1000, size_mm[1] * 1000, seed=seed)
     base = render_slide(tissue, 1.0)
-    for name, um, layout in SLIDES:
-        factor = round(1.0 / um)
-        image = np.asarray(Image.fromarray(base).resize((base.shape[1] * factor, base.shape[0] * factor)))
+    for name, um, layout in chosen:
+        size = (round(base.shape[1] / um), round(base.shape[0] / um))
+        image = np.asarray(Image.fromarray(base).resize(size, Image.Resampling.BICUBIC))
         write_slide(paths[name], image, um_per_px=um, layout=layout)
     return paths
 
@@ -113,14 +117,15 @@ def run(paths: dict[str, Path], repeats: int) -> pd.DataFrame:
         methods = {
             "humanst.slides (auto backend)": lambda p=path: ours(p, "auto"),
             "humanst.slides (openslide backend)": lambda p=path: ours(p, "openslide"),
-            "plain loop: openslide read_region per tile, level 0, resize": lambda p=path, c=coords, s=side: (
-                plain_loop(p, c, s)
+            "plain loop: openslide read_region per tile, level 0, resize": lambda p=path, c=coords, s=side: plain_loop(
+                p, c, s
             ),
         }
         for method, action in methods.items():
             tiles, cpu_s, wall_s = timed(action, repeats)
             rows.append((name, method, tiles, cpu_s, wall_s, tiles / cpu_s, tiles / wall_s))
-    table = pd.DataFrame(rows, columns=["slide", "method", "tiles", "cpu_s", "wall_s", "tiles_per_cpu_s", "tiles_per_s"])
+    columns = ["slide", "method", "tiles", "cpu_s", "wall_s", "tiles_per_cpu_s", "tiles_per_s"]
+    table = pd.DataFrame(rows, columns=columns)
     loop = table[table["method"].str.startswith("plain loop")].set_index("slide")["tiles_per_cpu_s"]
     table["x_vs_loop_per_core"] = table["tiles_per_cpu_s"] / table["slide"].map(loop)
     return table
