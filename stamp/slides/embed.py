@@ -248,7 +248,9 @@ def _run_jobs(
         preview_dir=store.folder / PREVIEW_FOLDER,
         chunk_tiles=run.batch_size,
     )
-    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=min(run.num_workers, len(jobs)))
+    workers = min(run.num_workers, len(jobs))
+    pin = embedder.device.type == "cuda"
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=workers, pin_memory=pin)
     open_slides: dict[int, dict[str, Any]] = {}
     t0 = time.perf_counter()
     with progress(TextColumn("{task.fields[rate]}"), enabled=run.show_progress) as bar:
