@@ -15,6 +15,9 @@ halving) and one at 0.5 um/px. For each slide, the tiles are 224 px at 0.5 um/px
 
 Tiles per second are per CPU second of the process (``time.process_time``, every thread counted), i.e. per core;
 wall-clock rates are shown too. Each method runs ``--repeats`` times after one warm-up; the best run is kept.
+
+``--embed ENCODER ...`` adds end-to-end ``embed_slides`` rates (reading workers + model, random weights, wall
+clock) on ``--device``, e.g. ``--embed vit-tiny-test timm:vit_large_patch16_224 --device cuda`` on a GPU.
 """
 
 from __future__ import annotations
@@ -131,12 +134,31 @@ def run(paths: dict[str, Path], repeats: int) -> pd.DataFrame:
     return table
 
 
+def embed_rates(paths: dict[str, Path], encoders: list[str], device: str, workers: int, batch: int) -> pd.DataFrame:
+    """Wall-clock tiles/s of ``stamp embed-slides`` over all benchmark slides, per encoder (random weights)."""
+    import tempfile
+
+    from stamp.slides import embed_slides
+
+    rows = []
+    for encoder in encoders:
+        with tempfile.TemporaryDirectory() as out:
+            result = embed_slides(list(paths.values()), encoder, out=Path(out), random_init=True, batch_size=batch,
+                                  num_workers=workers, device=device, show_progress=False)  # fmt: skip
+        rows.append((encoder, device, workers, batch, result.tiles, result.seconds, result.tiles_per_s))
+    return pd.DataFrame(rows, columns=["encoder", "device", "workers", "batch", "tiles", "wall_s", "tiles_per_s"])
+
+
 def main() -> None:
     """Write the slides if needed, time the methods, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mm", type=float, nargs=2, default=(3.0, 2.5), metavar=("WIDTH", "HEIGHT"))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/humanst-perf-slides"))
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--embed", nargs="*", default=[], metavar="ENCODER", help="also time embed_slides end to end")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=256)
     args = parser.parse_args()
     torch.set_num_threads(1)
     paths = make_slides(args.workdir, tuple(args.size_mm))
@@ -144,6 +166,10 @@ def main() -> None:
     print(f"tiles: {OUT_PX} px at {TILING.um_per_px} um/px ({TILING.tile_um:g} um), min tissue {TILING.min_tissue}; "
           f"section {args.size_mm[0]:g} x {args.size_mm[1]:g} mm; torch threads 1")  # fmt: skip
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if args.embed:
+        rates = embed_rates(paths, args.embed, args.device, args.workers, args.batch_size)
+        print("\nstamp embed-slides end to end (all slides above, random weights, wall clock incl. model load):")
+        print(rates.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
 
 
 if __name__ == "__main__":
