@@ -26,6 +26,8 @@ def run_embed_slides(
     """Run the embedding with the CLI's flags; print a summary; return 1 when any slide failed, else 0."""
     tiling = TilingSettings(size_px=tile_px, um_per_px=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed)
     result = embed_slides(slides, encoder, out=out, tiling=tiling, **options)  # type: ignore[arg-type]
+    if result.rank > 0:  # under torchrun rank 0 reports for all
+        return 1 if result.failed else 0
     console.print(
         f"{len(result.embedded)} slide(s) embedded, {len(result.skipped)} up to date, {len(result.failed)} failed; "
         f"{result.tiles} tiles in {result.seconds:.1f} s ({result.tiles_per_s:.0f} tiles/s) -> [bold]{result.folder}[/]"

@@ -43,7 +43,10 @@ __all__ = ["SlideEmbedResult", "embed_slides", "rank_shard"]
 
 @dataclass
 class SlideEmbedResult:
-    """What a run did: the feature folder, slides embedded / skipped / failed (with the reason), tiles, seconds."""
+    """What a run did: the feature folder, slides embedded / skipped / failed (with the reason), tiles, seconds.
+
+    Under ``torchrun`` rank 0 holds the outcome of every rank; another rank (``rank > 0``) only its own.
+    """
 
     folder: Path
     embedded: list[str] = field(default_factory=list)
@@ -51,6 +54,7 @@ class SlideEmbedResult:
     failed: dict[str, str] = field(default_factory=dict)
     tiles: int = 0
     seconds: float = 0.0
+    rank: int = 0
 
     @property
     def tiles_per_s(self) -> float:
@@ -196,7 +200,7 @@ def embed_slides(
         folder.mkdir(parents=True, exist_ok=True)
         _clean_stale_temps(folder)
     _barrier(dist_info.world_size)
-    result = SlideEmbedResult(folder)
+    result = SlideEmbedResult(folder, rank=dist_info.rank)
     jobs = []
     for path in rank_shard(paths, dist_info.rank, dist_info.world_size):
         current, sha256 = _is_current(store, path, settings_hash)
