@@ -7,11 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from humanst._cli_support import console, err_console, new_app, not_built
+from humanst.console import cli_errors, console, err_console, new_app, not_built
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from benchmarks.schema import Result
 
 app = new_app(
@@ -19,26 +17,6 @@ app = new_app(
     "Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
 )
 _PLANNED = "the tier 2/3 benchmarks issue"
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    """Print an error (no traceback) and return the exit to raise."""
-    err_console.print("[bold red]error:[/] ", end="")
-    err_console.print(str(exc), markup=False, highlight=False)
-    return typer.Exit(1)
-
-
-def _progress() -> Progress:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 @app.command()
@@ -81,18 +59,11 @@ def run(
     per target on held-out patients with 95% bootstrap CIs; pathways beside matched random gene sets.
     """
     from benchmarks.errors import BenchmarkError
-    from benchmarks.runner import (
-        cache_kind,
-        check_adapter_held_out,
-        entries_for,
-        evaluate_cache,
-        prepare_embeddings,
-        prepare_task,
-    )
+    from benchmarks.runner import cache_kind, entries_for, run_benchmark
     from benchmarks.tasks import load_task
     from benchmarks.tiers import get_tier
 
-    try:
+    with cli_errors(BenchmarkError, OSError):
         wanted = [int(t) for t in tiers.split(",") if t.strip()]
         loaded = [load_task(t) for t in (task or ["demo-spot"])]
         for number in wanted:
@@ -102,30 +73,11 @@ def run(
             if embeddings is not None
             else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines)
         )
-        cache_root = cache or out / "embeddings"
-        written = []
-        with _progress() as bar:
-            for spec in (t for t in loaded if t.tier in wanted):
-                step = bar.add_task(f"{spec.name}: targets and random-set controls", total=1)
-                prepared = prepare_task(atlas, spec, protocol)
-                bar.update(step, advance=1)
-                samples = sorted(set(prepared.data.sample_ids.tolist()))
-                folders = [(embeddings, cache_kind(embeddings))] if embeddings is not None else []
-                for entry in runs:
-                    if entry.adapter is not None:
-                        check_adapter_held_out(entry.adapter, prepared)
-                    step = bar.add_task(f"embed {entry.encoder}{' (random)' if entry.random_init else ''}", total=1)
-                    folder = prepare_embeddings(atlas, entry, cache_root, samples, device=device, batch_size=batch_size)
-                    folders.append((folder, entry.kind))
-                    bar.update(step, advance=1)
-                for folder, kind in folders:
-                    step = bar.add_task(f"{spec.name}: {Path(folder).name}", total=len(prepared.folds))
-                    result, path = evaluate_cache(
-                        prepared, Path(folder), kind=kind, out=out, progress=lambda n, s=step: bar.update(s, advance=n)
-                    )
-                    written.append((result, path))
-    except (BenchmarkError, OSError) as exc:
-        raise _fail(exc) from exc
+        written = run_benchmark(
+            atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,
+            caches=[(embeddings, cache_kind(embeddings))] if embeddings is not None else [],
+            out=out, cache_root=cache or out / "embeddings", device=device, batch_size=batch_size,
+        )  # fmt: skip
     _print_results([r for r, _ in written])
     for _, path in written:
         console.print(f"wrote {path}", highlight=False)
@@ -163,7 +115,7 @@ def compare(
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.collect import fmt_metric
 
-    try:
+    with cli_errors(BenchmarkError):
         a, b = pick_model_results(results_a), pick_model_results(results_b)
         shared = sorted(set(a) & set(b))
         if not shared:
@@ -179,8 +131,6 @@ def compare(
                     row.target, fmt_metric(row.a), fmt_metric(row.b), diff, f"{row.p:.3f}", str(row.n_patients)
                 )
             console.print(table)
-    except BenchmarkError as exc:
-        raise _fail(exc) from exc
 
 
 @app.command()
@@ -213,10 +163,8 @@ def submit(
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.submit import submit as do_submit
 
-    try:
+    with cli_errors(BenchmarkError):
         paths = do_submit(path, leaderboard, atlas=atlas, task=task, protocol=protocol)
-    except BenchmarkError as exc:
-        raise _fail(exc) from exc
     for written in paths:
         console.print(f"accepted: {written}", highlight=False)
 

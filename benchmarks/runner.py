@@ -31,7 +31,15 @@ from benchmarks.tasks import Task, task_hash
 from benchmarks.tiers import get_tier
 from benchmarks.tiers.probe import BlockOutcome, FitTrace, TargetBlock
 
-__all__ = ["EncoderRun", "PreparedTask", "code_version", "evaluate_cache", "prepare_embeddings", "prepare_task"]
+__all__ = [
+    "EncoderRun",
+    "PreparedTask",
+    "code_version",
+    "evaluate_cache",
+    "prepare_embeddings",
+    "prepare_task",
+    "run_benchmark",
+]
 
 Advance = Callable[[int], None]
 
@@ -284,3 +292,44 @@ def entries_for(
             runs.append(EncoderRun(encoder, random_init=True, kind="baseline"))
         runs += [EncoderRun(name, kind="baseline") for name in baseline_names()]
     return runs
+
+
+def run_benchmark(
+    atlas: Path, tasks: Sequence[Task | PreparedTask], *, protocol: str = "default", runs: Sequence[EncoderRun] = (),
+    caches: Sequence[tuple[Path, Literal["model", "baseline"]]] = (), out: Path | None, cache_root: Path,
+    device: str = "auto", batch_size: int = 64, submitted_by: str = "", show_progress: bool = True,
+) -> list[tuple[Result, Path | None]]:  # fmt: skip
+    """Score every entry on every task: ``runs`` are embedded here (or read from the cache), ``caches`` as given.
+
+    Each task is prepared once (data, folds, target blocks with their random-set controls) and shared by every
+    entry; an adapter is refused on a task that holds out any of its training patients. Returns one
+    (result, written path) per (entry, task); results are written under ``out`` when it is given.
+    """
+    from humanst.console import progress
+
+    written: list[tuple[Result, Path | None]] = []
+    with progress(enabled=show_progress) as bar:
+        for task in tasks:
+            if isinstance(task, PreparedTask):
+                prepared = task
+            else:
+                step = bar.add_task(f"{task.name}: targets and random-set controls", total=1)
+                prepared = prepare_task(atlas, task, protocol)
+                bar.advance(step)
+            samples = sorted(set(prepared.data.sample_ids.tolist()))
+            folders = list(caches)
+            for entry in runs:
+                if entry.adapter is not None:
+                    check_adapter_held_out(entry.adapter, prepared)
+                step = bar.add_task(f"embed {entry.encoder}{' (random)' if entry.random_init else ''}", total=1)
+                folder = prepare_embeddings(atlas, entry, cache_root, samples, device=device, batch_size=batch_size)
+                folders.append((folder, entry.kind))
+                bar.advance(step)
+            for folder, kind in folders:
+                step = bar.add_task(f"{prepared.task.name}: {Path(folder).name}", total=len(prepared.folds))
+                result, path = evaluate_cache(
+                    prepared, Path(folder), kind=kind, out=out, submitted_by=submitted_by,
+                    progress=lambda n, s=step: bar.advance(s, n),  # type: ignore[misc]
+                )  # fmt: skip
+                written.append((result, path))
+    return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ import scipy.sparse as sp
 
 from benchmarks.errors import TaskError
 from benchmarks.tasks import Task
+from humanst.errors import AtlasError
+from humanst.store import Atlas, pathway_column
 
 __all__ = ["SpotData", "atlas_hash", "load_spot_data", "read_table"]
 
@@ -42,22 +43,20 @@ class SpotData:
         return list(zip(self.sample_ids.tolist(), self.spot_ids.tolist(), strict=True))
 
 
-def read_table(atlas: Path, sample_id: str) -> Any:
+def read_table(atlas: Atlas, sample_id: str) -> Any:
     """Read one sample store's table (AnnData: raw counts, obs, pathway scores); images are not opened."""
-    import anndata as ad
-
-    path = atlas / "samples" / f"{sample_id}.zarr" / "tables" / "table"
-    if not path.exists():
-        raise TaskError(atlas, [(f"samples.{sample_id}", f"no store table at {path}; build the sample first")])
-    return ad.read_zarr(path)
-
-
-def _input_hash(atlas: Path, sample_id: str) -> str:
-    record = atlas / "records" / f"{sample_id}.json"
     try:
-        return str(json.loads(record.read_text(encoding="utf-8"))["input_hash"])
-    except (OSError, KeyError, json.JSONDecodeError) as exc:
-        raise TaskError(atlas, [(f"samples.{sample_id}", f"no readable build record at {record}: {exc}")]) from exc
+        return atlas.read_table(sample_id)
+    except AtlasError as exc:
+        raise TaskError(atlas.root, [(f"samples.{sample_id}", str(exc))]) from exc
+
+
+def _input_hash(atlas: Atlas, sample_id: str) -> str:
+    record = atlas.record(sample_id)
+    if record is None or not record.input_hash:
+        where = atlas.record_path(sample_id)
+        raise TaskError(atlas.root, [(f"samples.{sample_id}", f"no readable build record at {where}")])
+    return record.input_hash
 
 
 def atlas_hash(input_hashes: dict[str, str]) -> str:
@@ -66,17 +65,17 @@ def atlas_hash(input_hashes: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def task_samples(atlas: Path, task: Task) -> list[str]:
+def task_samples(atlas: Atlas, task: Task) -> list[str]:
     """Return the task's sample ids; ``all`` means every built sample of the atlas (sorted)."""
-    built = sorted(p.stem for p in (atlas / "records").glob("*.json"))
+    built = atlas.built_samples()
     if task.samples == "all":
         if not built:
-            raise TaskError(atlas, [("samples", "the atlas has no built samples (no records/*.json)")])
+            raise TaskError(atlas.root, [("samples", "the atlas has no built samples (no build records)")])
         return built
     missing = [s for s in task.samples if s not in built]
     if missing:
-        problems = [(f"samples.{s}", f"not built in atlas '{atlas}'") for s in missing]
-        raise TaskError(atlas, problems)
+        problems = [(f"samples.{s}", f"not built in atlas '{atlas.root}'") for s in missing]
+        raise TaskError(atlas.root, problems)
     return list(task.samples)
 
 
@@ -88,22 +87,25 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
     TaskError
         A sample is not built, a pathway collection was not scored, or no gene is shared.
     """
-    atlas = Path(atlas)
-    samples = task_samples(atlas, task)
-    tables = {s: read_table(atlas, s) for s in samples}
+    try:
+        opened = Atlas.open(atlas)
+    except AtlasError as exc:
+        raise TaskError(Path(atlas), [("atlas", str(exc))]) from exc
+    samples = task_samples(opened, task)
+    tables = {s: read_table(opened, s) for s in samples}
     shared = set(tables[samples[0]].var_names)
     for table in tables.values():
         shared &= set(table.var_names)
     genes = [g for g in tables[samples[0]].var_names if g in shared]
     if not genes:
-        raise TaskError(atlas, [("samples", "the task's samples share no gene; choose samples of one panel")])
+        raise TaskError(opened.root, [("samples", "the task's samples share no gene; choose samples of one panel")])
     problems = []
     for collection in task.targets.pathways:
-        missing = [s for s, t in tables.items() if f"pathways_{collection}" not in t.obsm]
+        missing = [s for s, t in tables.items() if pathway_column(collection) not in t.obsm]
         if missing:
             problems.append((f"targets.pathways.{collection}", f"not scored in samples {missing}"))
     if problems:
-        raise TaskError(atlas, problems)
+        raise TaskError(opened.root, problems)
     counts, sample_ids, spot_ids, patients = [], [], [], []
     for s, table in tables.items():
         counts.append(sp.csr_matrix(table[:, genes].X))
@@ -112,7 +114,7 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         patients += table.obs["patient_id"].astype(str).tolist()
     pathways, params, dropped = {}, {}, {}
     for collection in task.targets.pathways:
-        key = f"pathways_{collection}"
+        key = pathway_column(collection)
         meta = tables[samples[0]].uns["humanst"]["pathways"][key]
         names = [str(n) for n in meta["names"]]
         scores = np.vstack([np.asarray(t.obsm[key], dtype=np.float32) for t in tables.values()])
@@ -129,6 +131,6 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         pathways=pathways,
         score_params=params,
         tables=tables,
-        input_hashes={s: _input_hash(atlas, s) for s in samples},
+        input_hashes={s: _input_hash(opened, s) for s in samples},
         dropped_sets=dropped,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -21,15 +22,33 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "remove_path",
+    "remove_stale_temporaries",
     "replace_atomically",
     "temp_sibling",
 ]
 
 
 def temp_sibling(path: Path, tag: str = "tmp") -> Path:
-    """Return a unique hidden name beside ``path`` for this process (for write-then-rename)."""
+    """Return a unique hidden name beside ``path`` for this process (for write-then-rename).
+
+    ``S1.zarr`` -> ``.S1.<tag>-<pid>-<hex>.zarr``: the suffix is kept, so format-sniffing writers still work.
+    """
     path = Path(path)
-    return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    return path.with_name(f".{path.stem}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
+
+
+def _temporaries_of(final: Path) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(final.stem)}\.[a-z]+-\d+-[0-9a-f]{{8}}{re.escape(final.suffix)}")
+
+
+def remove_stale_temporaries(final: Path) -> None:
+    """Delete what killed writers left beside ``final`` (``temp_sibling`` names of any tag and process)."""
+    final = Path(final)
+    pattern = _temporaries_of(final)
+    if final.parent.is_dir():
+        for stale in final.parent.iterdir():
+            if pattern.fullmatch(stale.name):
+                remove_path(stale)
 
 
 def remove_path(path: Path) -> None:

@@ -78,6 +78,8 @@ class HouseProgress(Progress):
         if not self._lines_on or task_id in self._finished:
             return
         task = self._tasks[task_id]
+        if not task.visible or not task.description:
+            return
         now = time.monotonic()
         done = task.total is not None and task.completed >= task.total
         last = self._last_line.setdefault(task_id, now)

@@ -15,6 +15,7 @@ __all__ = [
     "RegistryError",
     "SampleError",
     "SlideError",
+    "UnknownSampleError",
 ]
 
 
@@ -76,3 +77,7 @@ class AtlasError(HumanstError):
 
 class RegistryError(HumanstError):
     """An unknown or duplicate name in one of humanst's registries (platform, method, format)."""
+
+
+class UnknownSampleError(HumanstError):
+    """A sample id that the manifest or atlas does not hold; the message lists the valid ids."""

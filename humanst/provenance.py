@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "ATLAS_FORMAT_VERSION",
     "fingerprint_inputs",
     "input_hash",
     "package_version",
     "package_versions",
 ]
 
-ATLAS_FORMAT_VERSION = 1  # bump when the store / patch layout changes; readers check it
 _PACKAGES = ("humanst", "anndata", "spatialdata", "spatialdata-io", "zarr", "numpy", "scipy", "datasets", "pillow")
 
 

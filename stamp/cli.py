@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from humanst._cli_support import console, err_console, new_app
+from humanst.console import cli_errors, console, err_console, new_app
 
 app = new_app(
     "stamp",
@@ -24,15 +24,12 @@ WeightsOpt = Annotated[
 
 
 def _guard(action: Callable[[], Any]) -> Any:
-    """Run ``action``; turn stamp's own errors into one red line and exit code 1 (no traceback)."""
+    """Run ``action``; turn stamp's and humanst's own errors into one red line and exit code 1 (no traceback)."""
     from humanst.errors import HumanstError
     from stamp.errors import StampError
 
-    try:
+    with cli_errors(StampError, HumanstError):
         return action()
-    except (StampError, HumanstError) as err:
-        err_console.print(f"[bold red]error[/] {err}", highlight=False)
-        raise typer.Exit(1) from err
 
 
 @app.command()

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from humanst.store import Atlas
 from stamp._logging import logger
 from stamp.embedding_cache import (
     EMBED_SCHEMA_VERSION,
@@ -32,10 +33,9 @@ from stamp.progress import StepProgress
 __all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "build_encoder", "cache_key", "embed_atlas", "load_embeddings"]
 
 
-def _content_hash(atlas: Path, sample_id: str, identity: dict[str, Any]) -> str:
-    record = Path(atlas) / "records" / f"{sample_id}.json"
+def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    digest.update(record.read_bytes() if record.is_file() else sample_id.encode())
+    digest.update(atlas.record_bytes(sample_id) or sample_id.encode())
     return digest.hexdigest()[:16]
 
 
@@ -127,7 +127,7 @@ def embed_atlas(
         "v": EMBED_SCHEMA_VERSION,
         "pooling": spec.pooling,
     }
-    hashes = {s: _content_hash(atlas, s, identity) for s in wanted}
+    hashes = {s: _content_hash(Atlas(atlas), s, identity) for s in wanted}
     todo = [s for s in wanted if _existing_hash(folder / f"{s}.safetensors") != hashes[s]]
     positions = {s: np.flatnonzero(data.sample_id == s) for s in todo}
     autocast = dev.type == "cuda"

@@ -27,7 +27,7 @@ def demo_manifest_path(repo_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo atlas (10 synthetic samples, 5 patients, fixed splits) built once per session through the real path."""
-    from humanst.demo import build_demo_atlas
+    from humanst.builder import build_demo_atlas
 
     return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))
 

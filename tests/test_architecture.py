@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from humanst.errors import RegistryError
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("humanst", "stamp", "benchmarks")
 FLOOR = {"humanst": 0, "stamp": 1, "benchmarks": 2}
@@ -91,7 +93,7 @@ def test_import_humanst_is_light():
         "humanst.pathways",
         "humanst.fetch",
         "humanst.readers",
-        "humanst.build",
+        "humanst.builder",
         "humanst.store",
         "humanst.synth",
         "humanst.synth.formats",
@@ -117,7 +119,7 @@ def test_every_platform_has_a_synthetic_writer():
     from humanst.synth import format_names, get_format
 
     assert format_names() == sorted(p.value for p in Platform)
-    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+    with pytest.raises(RegistryError, match="known: hest, legacy_st"):
         get_format("merscope")
 
 
@@ -126,5 +128,140 @@ def test_every_platform_has_a_reader():
     from humanst.readers import get_reader, reader_names
 
     assert reader_names() == sorted(p.value for p in Platform)
-    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+    with pytest.raises(RegistryError, match="known: hest, legacy_st"):
         get_reader("merscope")
+
+
+# --- one owner for the atlas's names (humanst.store.atlas), no import cycles, one registry --------------------
+
+ATLAS_OWNER = ROOT / "humanst" / "store" / "atlas.py"
+ATLAS_FOLDERS = {"hf", "records", "samples", "parts", "tables"}  # spelled after a '/' they build an atlas path
+ATLAS_FILES = {"humanst.json", "pathways.json", "genes.txt", "build_report.json", "build_report.md", ".build.lock"}
+ATLAS_COLUMN_PREFIXES = ("pathways_", "pathway_mask_")
+# Other layouts that happen to reuse a word: the download cache keeps huggingface_hub's files under CACHE/hf.
+NOT_ATLAS_PATHS = {ROOT / "humanst" / "fetch" / "cache.py"}
+
+
+def _atlas_spellings(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            right = node.right
+            if isinstance(right, ast.Constant) and right.value in ATLAS_FOLDERS | ATLAS_FILES:
+                found.append(f"{node.lineno}: / {right.value!r}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in ATLAS_FILES:
+            found.append(f"{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.JoinedStr):
+            head = node.values[0] if node.values else None
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            if isinstance(head, ast.Constant) and str(head.value).startswith(ATLAS_COLUMN_PREFIXES):
+                found.append(f"{node.lineno}: f-string {head.value!r}...")
+            elif text.endswith((".zarr", ".genes.txt")):
+                found.append(f"{node.lineno}: f-string ending {text[-10:]!r}")
+    return found
+
+
+def test_no_module_but_the_atlas_spells_the_atlas_layout():
+    owners = {ATLAS_OWNER, ROOT / "humanst" / "pathways" / "results.py"}  # results.py owns the obsm key name
+    bad = []
+    for package in PACKAGES:
+        for path in _modules(package):
+            if path in owners or path in NOT_ATLAS_PATHS:
+                continue
+            bad += [f"{path.relative_to(ROOT)}:{hit}" for hit in _atlas_spellings(path)]
+    assert not bad, "atlas paths and names belong to humanst.store.atlas (use Atlas):\n" + "\n".join(bad)
+
+
+def test_the_atlas_spelling_check_can_fail(tmp_path: Path):
+    sample = tmp_path / "reader.py"
+    sample.write_text('p = atlas / "hf" / "humanst.json"\nk = f"pathways_{c}"\ns = f"{sample}.zarr"\n')
+    assert {hit.split(":")[0] for hit in _atlas_spellings(sample)} == {"1", "2", "3"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> modules it imports anywhere (module level, inside functions, type-checking blocks), as farm-studio.
+
+    A registry that imports its entries inside a function while they import it is a cycle here too.
+    """
+    modules = {_module_name(p): p for package in PACKAGES for p in _modules(package)}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, base] if base else parent)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            graph[name] |= {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    cycles = _cycles(_import_graph())
+    assert not cycles, "modules that import each other at import time:\n" + "\n".join(map(str, cycles))
+
+
+def test_the_cycle_check_can_fail():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_registry_is_the_one_registry():
+    bad = []
+    for package in PACKAGES:
+        for path in _modules(package):
+            text = path.read_text()
+            if path.name == "_registry.py" and "Registry(" not in text:
+                bad.append(f"{path.relative_to(ROOT)}: a registry module that does not use humanst.registry.Registry")
+            for node in ast.parse(text).body:
+                value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+                targets = getattr(node, "targets", [getattr(node, "target", None)])
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if isinstance(value, ast.Dict) and any("REGISTRY" in n.upper() for n in names):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: a hand-made registry dict {names}")
+    assert not bad, "\n".join(bad)

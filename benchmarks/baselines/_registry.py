@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.errors import BenchmarkError
+from humanst.registry import Registry
 
-__all__ = ["BaselineSpec", "baseline_names", "get_baseline", "register_baseline"]
+__all__ = ["BASELINES", "BaselineSpec", "baseline_names", "get_baseline", "register_baseline"]
 
 # (atlas, out folder of the cache key, samples) -> cache folder
 BaselineFunc = Callable[[Path, Path, Sequence[str]], Path]
@@ -23,17 +24,14 @@ class BaselineSpec:
     func: BaselineFunc
 
 
-_REGISTRY: dict[str, BaselineSpec] = {}
+BASELINES: Registry[str, BaselineSpec] = Registry("baseline", error=BenchmarkError)
 
 
 def register_baseline(name: str, description: str) -> Callable[[BaselineFunc], BaselineFunc]:
     """Register a baseline writer under ``name``; a duplicate name raises."""
 
     def wrap(func: BaselineFunc) -> BaselineFunc:
-        if name in _REGISTRY:
-            msg = f"baseline {name!r} is already registered; pick another name"
-            raise BenchmarkError(msg)
-        _REGISTRY[name] = BaselineSpec(name, description, func)
+        BASELINES.add(name, BaselineSpec(name, description, func))
         return func
 
     return wrap
@@ -41,13 +39,9 @@ def register_baseline(name: str, description: str) -> Callable[[BaselineFunc], B
 
 def get_baseline(name: str) -> BaselineSpec:
     """Return a registered baseline; an unknown name lists the valid ones."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        msg = f"unknown baseline {name!r}; registered: {', '.join(sorted(_REGISTRY))}"
-        raise BenchmarkError(msg) from None
+    return BASELINES.get(name)
 
 
 def baseline_names() -> list[str]:
     """Names of the registered baselines."""
-    return sorted(_REGISTRY)
+    return BASELINES.names()

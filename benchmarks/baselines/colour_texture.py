@@ -18,6 +18,7 @@ import numpy as np
 
 from benchmarks.baselines._registry import register_baseline
 from benchmarks.cache import write_cache_info, write_embeddings
+from humanst.store import Atlas
 
 __all__ = ["FEATURE_VERSION", "NAME", "patch_features"]
 
@@ -67,7 +68,7 @@ def patch_features(rgb: np.ndarray) -> np.ndarray:
 def _sample_patches(atlas: Path, samples: Sequence[str]) -> dict[str, tuple[list[str], list[bytes]]]:
     import datasets
 
-    ds = datasets.load_from_disk(str(atlas / "hf")).select_columns(["sample_id", "spot_id", "image"])
+    ds = Atlas.open(atlas, need_dataset=True).load_dataset().select_columns(["sample_id", "spot_id", "image"])
     ds = ds.cast_column("image", datasets.Image(decode=False))
     wanted = set(samples)
     out: dict[str, tuple[list[str], list[bytes]]] = {s: ([], []) for s in samples}
@@ -81,7 +82,7 @@ def _sample_patches(atlas: Path, samples: Sequence[str]) -> dict[str, tuple[list
 
 @register_baseline(NAME, "stain (H, E, RGB) histograms + gradient, Laplacian and co-occurrence texture of the patch")
 def write_colour_texture(atlas: Path, out: Path, samples: Sequence[str]) -> Path:
-    """Compute the features of every patch of ``samples`` from ``ATLAS/hf`` into the cache folder ``out``.
+    """Compute the features of every patch of ``samples`` (the atlas patch dataset) into the cache folder ``out``.
 
     A sample whose patches are unchanged (same content hash) is not recomputed.
     """

@@ -175,8 +175,8 @@ def _submit_result(path: Path, leaderboard: Path, atlas: Path | None, limits: Su
 def _submit_embeddings(
     folder: Path, leaderboard: Path, atlas: Path, task_name: str, protocol: str, limits: SubmissionLimits
 ) -> Path:
-    from benchmarks.cache import read_embeddings, write_cache_info, write_embeddings
-    from benchmarks.runner import evaluate_cache, prepare_task
+    from benchmarks.cache import CACHE_SCHEMA_VERSION, read_embeddings, write_cache_info, write_embeddings
+    from benchmarks.runner import prepare_task, run_benchmark
     from benchmarks.tasks import load_task
 
     files = {p.name: p for p in check_files(folder, limits)}
@@ -213,7 +213,7 @@ def _submit_embeddings(
             msg = "safetensors metadata must hold 'spot_ids' (JSON list, one per row)"
             raise SubmissionError(msg, path=path)
         full_meta = {
-            "schema_version": "1",
+            "schema_version": str(CACHE_SCHEMA_VERSION),
             "sample_id": sample,
             "encoder": f"submitted:{card.name}",
             "adapter_hash": "",
@@ -239,12 +239,15 @@ def _submit_embeddings(
         cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
     )
     try:
-        _, out = evaluate_cache(prepared, cache, kind="model", out=leaderboard, submitted_by=card.name)
+        ((_, out),) = run_benchmark(
+            atlas, [prepared], caches=[(cache, "model")], out=leaderboard, cache_root=staging,
+            submitted_by=card.name, show_progress=False,
+        )  # fmt: skip
     except CacheError as exc:
         raise SubmissionError(str(exc), path=folder) from exc
     finally:
         shutil.rmtree(leaderboard / ".staging", ignore_errors=True)
-    if out is None:  # evaluate_cache writes whenever out is given
+    if out is None:  # results are written whenever out is given
         msg = "the evaluator wrote no result file"
         raise SubmissionError(msg, path=folder)
     return out

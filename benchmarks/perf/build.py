@@ -4,8 +4,8 @@
 
 Both rows run in the same process, on the same machine, on the same spots and the same H&E image:
 
-1. ``humanst build_sample (end to end)`` is :func:`humanst.build.pipeline.build_sample` on a
-   :class:`~humanst.build.settings.SampleTask` from :func:`humanst.build.schedule.make_tasks` (the demo
+1. ``humanst build_sample (end to end)`` is :func:`humanst.builder.pipeline.build_sample` on a
+   :class:`~humanst.builder.settings.SampleTask` from :func:`humanst.builder.schedule.make_tasks` (the demo
    manifest's settings: gene sets hallmark + reactome, 224 px patches at 0.5 um/px): read the Space Ranger
    outs folder, harmonise genes, QC, pathway scores, write the SpatialData store, write the parquet part of
    JPEG patches. The stage rows below it split that very run: each stage function the pipeline calls is
@@ -63,7 +63,7 @@ SAMPLE_ID = "bench-visium"
 class BenchSample:
     """A written synthetic Visium sample and the build task that reads it."""
 
-    task: Any  # humanst.build.settings.SampleTask
+    task: Any  # humanst.builder.settings.SampleTask
     n_spots_raw: int
     size_um: float
     um_per_px: float
@@ -73,9 +73,9 @@ def make_sample(workdir: Path, *, size_um: float, um_per_px: float = 1.0, seed: 
     """Write a ``size_um`` x ``size_um`` synthetic Visium sample under ``workdir/raw`` (reused if already there).
 
     The entry is the demo manifest's first Visium entry with a bigger capture area; the task comes from
-    :func:`~humanst.build.schedule.make_tasks` with the demo manifest's settings, atlas ``workdir/atlas``.
+    :func:`~humanst.builder.schedule.make_tasks` with the demo manifest's settings, atlas ``workdir/atlas``.
     """
-    from humanst.build.schedule import make_tasks
+    from humanst.builder.schedule import make_tasks
     from humanst.manifest import load_manifest
     from humanst.synth import write_sample
 
@@ -136,7 +136,7 @@ class StageTimer:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """Wrap the stage functions where ``humanst.build.pipeline`` looks them up (it imports at call time)."""
+        """Wrap the stage functions where ``humanst.builder.pipeline`` looks them up (it imports at call time)."""
         import humanst.fetch
         import humanst.harmonise.genes
         import humanst.harmonise.qc
@@ -180,7 +180,7 @@ class StageTimer:
 
 def run_humanst(task: Any, *, threads: int = 1) -> tuple[Any, float, float, StageTimer]:
     """Build ``task`` with ``build_sample``; return the outcome, wall and CPU seconds, and the stage times."""
-    from humanst.build.pipeline import build_sample
+    from humanst.builder.pipeline import build_sample
 
     shutil.rmtree(task.atlas.root, ignore_errors=True)
     timer = StageTimer()
@@ -200,13 +200,12 @@ def _kept_spots(task: Any) -> tuple[np.ndarray, np.ndarray, Any]:
 
     from humanst.fetch import materialise_sample
     from humanst.readers import ReadSettings, get_reader
-    from humanst.store.patch_parts import part_paths
 
     entry, settings = task.entry, task.settings
     inputs = materialise_sample(entry, data_root=task.data_root, cache_dir=task.cache_dir)
     read = ReadSettings(settings.pseudo_spot_um, entry.um_per_px, entry.um_per_px_source)
     raw = get_reader(entry.platform.value).func(entry, inputs, read)
-    part, _ = part_paths(task.atlas.parts, entry.id)
+    part, _ = task.atlas.part_paths(entry.id)
     kept = pq.read_table(part, columns=["spot_id"]).column("spot_id").to_numpy(zero_copy_only=False).astype(str)
     index = pd.Index(raw.counts.obs_names.astype(str)).get_indexer(kept)
     return kept, np.asarray(raw.xy_px, dtype=np.float64)[index], raw
@@ -242,9 +241,7 @@ def part_patches(task: Any) -> np.ndarray:
     import pyarrow.parquet as pq
     from PIL import Image
 
-    from humanst.store.patch_parts import part_paths
-
-    part, _ = part_paths(task.atlas.parts, task.entry.id)
+    part, _ = task.atlas.part_paths(task.entry.id)
     images = pq.read_table(part, columns=["image"]).column("image").to_pylist()
     return np.stack([np.asarray(Image.open(io.BytesIO(row["bytes"])).convert("RGB")) for row in images])
 
@@ -280,7 +277,7 @@ def _render(table: pd.DataFrame) -> str:
 
 
 def _profile(task: Any, threads: int, top: int) -> str:
-    from humanst.build.pipeline import build_sample
+    from humanst.builder.pipeline import build_sample
 
     shutil.rmtree(task.atlas.root, ignore_errors=True)
     profiler = cProfile.Profile()
@@ -313,7 +310,11 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     h5_path = workdir / f"{SAMPLE_ID}.h5"
     base = run_baseline(task, h5_path)
     table = _table(outcome.spots_kept, wall, cpu, timer, base)
-    store_mb, part_mb, h5_mb = disk_mb(task.atlas.store(SAMPLE_ID)), disk_mb(task.atlas.parts), disk_mb(h5_path)
+    store_mb, part_mb, h5_mb = (
+        disk_mb(task.atlas.store_path(SAMPLE_ID)),
+        disk_mb(task.atlas.parts_dir),
+        disk_mb(h5_path),
+    )
     side_px = round(args.size_um / args.um_per_px)
     print(f"synthetic Visium {args.size_um:g} um square at {args.um_per_px:g} um/px ({side_px} px side), "
           f"{sample.n_spots_raw} spots read, {outcome.spots_kept} kept, {outcome.genes} genes; "

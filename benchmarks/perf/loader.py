@@ -43,7 +43,7 @@ def stamp_dataset(atlas: Path, sample: str | None) -> Any:
 def spatialdata_dataset(atlas: Path, sample: str) -> Any:
     from spatialdata.dataloader import ImageTilesDataset
 
-    from humanst.store.read import read_sample_store
+    from humanst.store import Atlas
 
     mean = torch.tensor(MEAN).view(3, 1, 1)
     std = torch.tensor(STD).view(3, 1, 1)
@@ -52,7 +52,7 @@ def spatialdata_dataset(atlas: Path, sample: str) -> Any:
         image = torch.from_numpy(np.asarray(tile.images["he"].values, dtype=np.float32) / 255.0)
         return (image - mean) / std
 
-    sdata = read_sample_store(atlas / "samples" / f"{sample}.zarr")
+    sdata = Atlas(atlas).read_store(sample)
     return ImageTilesDataset(
         sdata,
         regions_to_images={"spots": "he"},
@@ -111,7 +111,9 @@ def main() -> None:
     parser.add_argument("--sample", default="demo-visium-p1a")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    if not (args.atlas / "hf").is_dir():
+    from humanst.store import Atlas
+
+    if not Atlas(args.atlas).hf_dir.is_dir():
         msg = f"no atlas at {args.atlas}: run `make demo` first (or pass --atlas)"
         raise SystemExit(msg)
     torch.set_num_threads(1)

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from benchmarks.tiers import spot, spot_hest  # noqa: F401  (register the tiers)
-from benchmarks.tiers._registry import TierSpec, get_tier, register_tier, tier_names
+from benchmarks.tiers._registry import TIERS, TierSpec, get_tier, register_tier, tier_names
 
-__all__ = ["TierSpec", "get_tier", "register_tier", "tier_names"]
+__all__ = ["TIERS", "TierSpec", "get_tier", "register_tier", "tier_names"]

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.errors import TierError
+from humanst.registry import Registry
 
-__all__ = ["TierSpec", "get_tier", "register_tier", "tier_names"]
+__all__ = ["TIERS", "TierSpec", "get_tier", "register_tier", "tier_names"]
 
 PLANNED = {2: "slide (ABMIL on slide-level status)", 3: "patient (survival, treatment response)"}
 
@@ -30,7 +31,7 @@ class TierSpec:
     evaluate: Callable[..., Any]
 
 
-_REGISTRY: dict[tuple[int, str], TierSpec] = {}
+TIERS: Registry[tuple[int, str], TierSpec] = Registry("tier (number, protocol)", error=TierError)
 
 
 def register_tier(
@@ -39,11 +40,7 @@ def register_tier(
     """Register the decorated evaluation function as tier ``tier`` under ``protocol``; a duplicate raises."""
 
     def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-        key = (tier, protocol)
-        if key in _REGISTRY:
-            msg = f"tier {tier} protocol {protocol!r} is already registered ({_REGISTRY[key].evaluate.__qualname__})"
-            raise TierError(msg)
-        _REGISTRY[key] = TierSpec(tier, protocol, name, description, reference, targets, func)
+        TIERS.add((tier, protocol), TierSpec(tier, protocol, name, description, reference, targets, func))
         return func
 
     return wrap
@@ -51,16 +48,12 @@ def register_tier(
 
 def get_tier(tier: int, protocol: str = "default") -> TierSpec:
     """Return a registered tier; an unbuilt tier or an unknown protocol says what exists."""
-    try:
-        return _REGISTRY[(tier, protocol)]
-    except KeyError:
-        if tier in PLANNED:
-            msg = f"tier {tier} ({PLANNED[tier]}) is not built yet; built tiers: {tier_names()}"
-        else:
-            msg = f"no tier {tier} with protocol {protocol!r}; registered: {tier_names()}"
-        raise TierError(msg) from None
+    if (tier, protocol) not in TIERS and tier in PLANNED:
+        msg = f"tier {tier} ({PLANNED[tier]}) is not built yet; built tiers: {tier_names()}"
+        raise TierError(msg)
+    return TIERS.get((tier, protocol))
 
 
 def tier_names() -> list[str]:
     """``<tier>:<protocol>`` of every registered tier."""
-    return [f"{t}:{p}" for t, p in sorted(_REGISTRY)]
+    return [f"{t}:{p}" for t, p in TIERS.names()]

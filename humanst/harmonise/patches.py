@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from humanst.manifest.models import PatchSpec
+
 __all__ = ["PatchSpec", "iter_patches", "resample_filter"]
 
 WHITE = 255
-
-
-@dataclass(frozen=True)
-class PatchSpec:
-    """Output patches: ``size_px`` square at ``um_per_px`` (field of view ``size_px * um_per_px`` microns)."""
-
-    size_px: int = 224
-    um_per_px: float = 0.5
-
-    @property
-    def field_um(self) -> float:
-        """Side of the patch in microns."""
-        return self.size_px * self.um_per_px
 
 
 def resample_filter(source_px: float, out_px: float) -> Any:

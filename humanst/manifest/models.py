@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from humanst.errors import UnknownSampleError
+
 __all__ = [
     "AtlasManifest",
     "FileSpec",
@@ -168,10 +170,15 @@ class SampleEntry(_Strict):
 
 
 class PatchSpec(_Strict):
-    """Size and resolution of the image patch cut around every spot."""
+    """Size and resolution of the image patch cut around every spot (``size_px`` square at ``um_per_px``)."""
 
     size_px: int = Field(default=224, ge=16, le=4096)
     um_per_px: float = Field(default=0.5, gt=0, le=10)
+
+    @property
+    def field_um(self) -> float:
+        """Side of the patch in microns."""
+        return self.size_px * self.um_per_px
 
 
 class AtlasManifest(_Strict):
@@ -195,4 +202,4 @@ class AtlasManifest(_Strict):
                 return entry
         valid = ", ".join(e.id for e in self.samples)
         msg = f"no sample {sample_id!r} in manifest {self.name!r}; valid ids: {valid}"
-        raise KeyError(msg)
+        raise UnknownSampleError(msg)

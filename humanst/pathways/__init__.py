@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from humanst.pathways import mean_z, ssgsea, ulm  # noqa: F401  (register the methods)
-from humanst.pathways._registry import MethodSpec, get_method, method_names, register_method
+from humanst.pathways._registry import METHODS, MethodSpec, get_method, method_names, register_method
 from humanst.pathways.genesets import SHIPPED_COLLECTIONS, CollectionInfo, GeneSets, load_collection, load_gmt
 from humanst.pathways.matching import GeneIndex, MatchedSets, match_gene_sets
 from humanst.pathways.results import PathwayScores, obsm_key
 from humanst.pathways.scoring import score
 
 __all__ = [
+    "METHODS",
     "SHIPPED_COLLECTIONS",
     "CollectionInfo",
     "GeneIndex",

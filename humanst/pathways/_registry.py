@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from humanst.errors import RegistryError
+from humanst.registry import Registry
+
 if TYPE_CHECKING:
     from humanst.pathways.context import ScoringContext
 
-__all__ = ["MethodSpec", "get_method", "method_names", "register_method"]
+__all__ = ["METHODS", "MethodSpec", "get_method", "method_names", "register_method"]
 
 ScoreFunction = Callable[["ScoringContext"], None]
 
@@ -26,7 +29,7 @@ class MethodSpec:
     supports_background: bool = False  # honours background="matched" | "all" | "none"
 
 
-_REGISTRY: dict[str, MethodSpec] = {}
+METHODS: Registry[str, MethodSpec] = Registry("pathway scoring method", error=RegistryError)
 
 
 def register_method(
@@ -35,10 +38,7 @@ def register_method(
     """Register ``func(context)`` as the scoring method ``name``; it writes scores with ``context.emit``."""
 
     def decorator(func: ScoreFunction) -> ScoreFunction:
-        if name in _REGISTRY:
-            msg = f"a pathway scoring method named {name!r} is already registered"
-            raise ValueError(msg)
-        _REGISTRY[name] = MethodSpec(name, func, description, reference, requires, supports_background)
+        METHODS.add(name, MethodSpec(name, func, description, reference, requires, supports_background))
         return func
 
     return decorator
@@ -46,13 +46,9 @@ def register_method(
 
 def get_method(name: str) -> MethodSpec:
     """Return the spec of method ``name``; an unknown name lists the registered ones."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        msg = f"unknown pathway scoring method {name!r}; registered: {', '.join(sorted(_REGISTRY))}"
-        raise KeyError(msg) from None
+    return METHODS.get(name)
 
 
 def method_names() -> list[str]:
     """List the registered method names, sorted."""
-    return sorted(_REGISTRY)
+    return METHODS.names()

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from humanst.readers._registry import ReaderSpec, get_reader, reader_names, register_reader
+from humanst.readers import hest, legacy_st, visium, visium_hd, xenium  # noqa: F401  (register the readers)
+from humanst.readers._registry import READERS, ReaderSpec, get_reader, reader_names, register_reader
 from humanst.readers.raw import ImageRef, RawSample, ReadSettings
 
-__all__ = ["ImageRef", "RawSample", "ReadSettings", "ReaderSpec", "get_reader", "reader_names", "register_reader"]
+__all__ = [
+    "READERS",
+    "ImageRef",
+    "RawSample",
+    "ReadSettings",
+    "ReaderSpec",
+    "get_reader",
+    "reader_names",
+    "register_reader",
+]

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from humanst.errors import RegistryError
+from humanst.registry import Registry
+
 if TYPE_CHECKING:
     from humanst.manifest import SampleEntry
     from humanst.readers.raw import RawSample, ReadSettings
 
-__all__ = ["ReaderSpec", "get_reader", "reader_names", "register_reader"]
+__all__ = ["READERS", "ReaderSpec", "get_reader", "reader_names", "register_reader"]
 
 ReaderFunction = Callable[["SampleEntry", Sequence[Path], "ReadSettings"], "RawSample"]
 
@@ -26,7 +29,7 @@ class ReaderSpec:
     description: str
 
 
-_REGISTRY: dict[str, ReaderSpec] = {}
+READERS: Registry[str, ReaderSpec] = Registry("platform reader", error=RegistryError)
 
 
 def register_reader(
@@ -39,10 +42,7 @@ def register_reader(
     """
 
     def decorator(func: ReaderFunction) -> ReaderFunction:
-        if platform in _REGISTRY:
-            msg = f"a reader for platform {platform!r} is already registered"
-            raise ValueError(msg)
-        _REGISTRY[platform] = ReaderSpec(platform, func, footprint_um, description)
+        READERS.add(platform, ReaderSpec(platform, func, footprint_um, description))
         return func
 
     return decorator
@@ -50,19 +50,9 @@ def register_reader(
 
 def get_reader(platform: str) -> ReaderSpec:
     """Return the reader of ``platform``; an unknown platform lists the registered ones."""
-    _load_builtin()
-    try:
-        return _REGISTRY[platform]
-    except KeyError:
-        msg = f"no reader for platform {platform!r}; registered: {', '.join(sorted(_REGISTRY))}"
-        raise KeyError(msg) from None
+    return READERS.get(platform)
 
 
 def reader_names() -> list[str]:
     """List the platforms that have a reader, sorted."""
-    _load_builtin()
-    return sorted(_REGISTRY)
-
-
-def _load_builtin() -> None:
-    from humanst.readers import hest, legacy_st, visium, visium_hd, xenium  # noqa: F401  (registers them)
+    return READERS.names()

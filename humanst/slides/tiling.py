@@ -12,10 +12,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from humanst.manifest.models import PatchSpec
 from humanst.slides.pixel_size import PixelSize
 from humanst.slides.tissue import TissueMask, TissueSettings
 
 __all__ = ["TilePlan", "TilingSettings", "plan_tiles"]
+
+_ATLAS_PATCH = PatchSpec()  # the default tile is the atlas patch (224 px at 0.5 um/px)
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,8 @@ class TilingSettings:
         Tissue detection settings.
     """
 
-    size_px: int = 224
-    um_per_px: float = 0.5
+    size_px: int = _ATLAS_PATCH.size_px
+    um_per_px: float = _ATLAS_PATCH.um_per_px
     min_tissue: float = 0.25
     max_tiles: int | None = None
     seed: int = 0

@@ -25,7 +25,17 @@ from typing import Any
 from humanst.errors import AtlasError
 from humanst.store.records import SampleOutcome, read_record
 
-__all__ = ["ATLAS_FORMAT_VERSION", "Atlas", "DatasetFiles", "mask_column", "pathway_column"]
+__all__ = [
+    "ATLAS_FORMAT_VERSION",
+    "IMAGE_KEY",
+    "SHAPES_KEY",
+    "TABLE_KEY",
+    "Atlas",
+    "DatasetFiles",
+    "mask_column",
+    "pathway_column",
+    "read_sample_store",
+]
 
 ATLAS_FORMAT_VERSION = 1  # bump when the store, part or dataset layout changes; Atlas.open checks it
 
@@ -37,6 +47,15 @@ def pathway_column(collection: str) -> str:
     from humanst.pathways.results import obsm_key
 
     return obsm_key(collection)
+
+
+def read_sample_store(path: Path) -> Any:
+    """Open a SpatialData store with ``spatialdata.read_zarr``, without its informational warnings."""
+    from spatialdata import read_zarr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_zarr(path)
 
 
 def mask_column(collection: str) -> str:
@@ -222,12 +241,7 @@ class Atlas:
 
     def read_store(self, sample_id: str) -> Any:
         """Open a sample's SpatialData store (``spatialdata.read_zarr``, without its informational warnings)."""
-        from spatialdata import read_zarr
-
-        path = self._existing(self.store_path(sample_id), sample_id)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return read_zarr(path)
+        return read_sample_store(self._existing(self.store_path(sample_id), sample_id))
 
     def read_table(self, sample_id: str) -> Any:
         """Read only a sample's table (AnnData: raw counts, obs, pathway scores); the image is not opened."""

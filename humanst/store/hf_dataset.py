@@ -2,8 +2,8 @@
 
 ``datasets.load_from_disk(ATLAS/hf)`` loads it (arrow shards of at most ~500 MB); ``genes.txt`` is the
 gene vocabulary of ``gene_idx``; ``pathways.json`` names the entries of every ``pathways_<collection>``
-list; ``README.md`` is the dataset card with every sample's licence and citation. Reassembly is skipped
-when no part changed.
+list; ``README.md`` is the dataset card with every sample's licence and citation (names owned by
+:class:`~humanst.store.atlas.DatasetFiles`). Reassembly is skipped when no part changed.
 """
 
 from __future__ import annotations
@@ -17,23 +17,22 @@ from typing import Any
 
 import numpy as np
 
-from humanst.build.pipeline import read_record
-from humanst.build.settings import AtlasLayout
+from humanst.atomic import atomic_path
 from humanst.manifest import AtlasManifest
-from humanst.store.patch_parts import part_paths
+from humanst.store.atlas import ATLAS_FORMAT_VERSION, Atlas, DatasetFiles, mask_column, pathway_column
 
 __all__ = ["MAX_SHARD_SIZE", "assemble_dataset", "dataset_card", "finished_samples"]
 
 MAX_SHARD_SIZE = "500MB"
 
 
-def finished_samples(layout: AtlasLayout, manifest: AtlasManifest) -> list[str]:
+def finished_samples(atlas: Atlas, manifest: AtlasManifest) -> list[str]:
     """Ids of manifest samples with a successful record, a store and a part, in manifest order."""
     done = []
     for entry in manifest.samples:
-        record = read_record(layout.record(entry.id))
-        part, genes = part_paths(layout.parts, entry.id)
-        if record and record.status in ("built", "skipped") and part.is_file() and genes.is_file():
+        record = atlas.record(entry.id)
+        part, genes = atlas.part_paths(entry.id)
+        if record and record.finished and part.is_file() and genes.is_file():
             done.append(entry.id)
     return done
 
@@ -45,17 +44,17 @@ def _features(collections: list[str]) -> Any:
     spec |= {"platform": Value("string"), "split": Value("string"), "x_um": Value("float32")}
     spec |= {"y_um": Value("float32"), "total_counts": Value("int64"), "image": Image(), "patch_padded": Value("bool")}
     for name in collections:
-        spec[f"pathways_{name}"] = Sequence(Value("float32"))
-        spec[f"pathway_mask_{name}"] = Sequence(Value("bool"))
+        spec[pathway_column(name)] = Sequence(Value("float32"))
+        spec[mask_column(name)] = Sequence(Value("bool"))
     spec |= {"gene_idx": Sequence(Value("int32")), "counts": Sequence(Value("int32"))}
     return Features(spec)
 
 
-def _rows(layout: AtlasLayout, sample_ids: list[str], vocabulary: dict[str, int]) -> Iterator[dict[str, Any]]:
+def _rows(atlas: Atlas, sample_ids: list[str], vocabulary: dict[str, int]) -> Iterator[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     for sample_id in sample_ids:
-        part, genes_file = part_paths(layout.parts, sample_id)
+        part, genes_file = atlas.part_paths(sample_id)
         genes = genes_file.read_text(encoding="utf-8").split()
         mapping = np.array([vocabulary[g] for g in genes], dtype=np.int32)
         for batch in pq.ParquetFile(part).iter_batches(batch_size=256):
@@ -90,16 +89,16 @@ def dataset_card(manifest: AtlasManifest, sample_ids: list[str], n_rows: int, co
     return "\n".join(lines) + "\n"
 
 
-def _digest(layout: AtlasLayout, sample_ids: list[str]) -> str:
+def _digest(atlas: Atlas, sample_ids: list[str]) -> str:
     parts = []
     for sample_id in sample_ids:
-        for path in part_paths(layout.parts, sample_id):
+        for path in atlas.part_paths(sample_id):
             stat = path.stat()
             parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def assemble_dataset(layout: AtlasLayout, manifest: AtlasManifest, *, sample_ids: list[str] | None = None) -> int:
+def assemble_dataset(atlas: Atlas, manifest: AtlasManifest, *, sample_ids: list[str] | None = None) -> int:
     """(Re)build ``ATLAS/hf`` from the finished parts; return its number of rows (0 when there is none)."""
     from datasets import Dataset
     from datasets.utils.logging import disable_progress_bar
@@ -107,39 +106,36 @@ def assemble_dataset(layout: AtlasLayout, manifest: AtlasManifest, *, sample_ids
     disable_progress_bar()  # our own progress bar reports the build; datasets' bars would interleave
 
     from humanst.pathways import load_collection
-    from humanst.store.sample_zarr import replace_atomically
 
-    ids = finished_samples(layout, manifest) if sample_ids is None else sample_ids
+    ids = finished_samples(atlas, manifest) if sample_ids is None else sample_ids
     if not ids:
         return 0
-    digest = _digest(layout, ids)
-    info_path = layout.hf / "humanst.json"
-    if info_path.is_file():
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-        if info.get("parts_digest") == digest:
+    digest = _digest(atlas, ids)
+    if atlas.dataset.info.is_file():
+        info = atlas.info()
+        if info.get("parts_digest") == digest and info.get("format_version") == ATLAS_FORMAT_VERSION:
             return int(info["rows"])
     collections = list(manifest.gene_sets)
-    vocabulary_list = sorted({g for s in ids for g in part_paths(layout.parts, s)[1].read_text("utf-8").split()})
+    vocabulary_list = sorted({g for s in ids for g in atlas.part_paths(s)[1].read_text("utf-8").split()})
     vocabulary = {g: i for i, g in enumerate(vocabulary_list)}
-    cache = layout.root / ".cache" / f"hf-{os.getpid()}"
-    tmp = layout.root / f".hf.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    cache = atlas.work_dir / f"hf-{os.getpid()}"
     try:
-        dataset = Dataset.from_generator(
-            _rows, features=_features(collections), cache_dir=str(cache),
-            gen_kwargs={"layout": layout, "sample_ids": ids, "vocabulary": vocabulary},
-        )  # fmt: skip
-        dataset.save_to_disk(str(tmp), max_shard_size=MAX_SHARD_SIZE)
-        (tmp / "genes.txt").write_text("\n".join(vocabulary_list) + "\n", encoding="utf-8")
-        names = {c: load_collection(c).names for c in collections}
-        (tmp / "pathways.json").write_text(json.dumps(names), encoding="utf-8")
-        (tmp / "README.md").write_text(dataset_card(manifest, ids, len(dataset), collections), encoding="utf-8")
-        record = {"format_version": 1, "rows": len(dataset), "samples": ids, "parts_digest": digest}
-        (tmp / "humanst.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
-        rows = len(dataset)
-        del dataset
-        replace_atomically(tmp, layout.hf)
+        with atomic_path(atlas.hf_dir) as tmp:
+            dataset = Dataset.from_generator(
+                _rows, features=_features(collections), cache_dir=str(cache),
+                gen_kwargs={"atlas": atlas, "sample_ids": ids, "vocabulary": vocabulary},
+            )  # fmt: skip
+            dataset.save_to_disk(str(tmp), max_shard_size=MAX_SHARD_SIZE)
+            files = DatasetFiles(tmp)
+            files.genes.write_text("\n".join(vocabulary_list) + "\n", encoding="utf-8")
+            names = {c: load_collection(c).names for c in collections}
+            files.pathway_names.write_text(json.dumps(names), encoding="utf-8")
+            files.card.write_text(dataset_card(manifest, ids, len(dataset), collections), encoding="utf-8")
+            record = {"format_version": ATLAS_FORMAT_VERSION, "rows": len(dataset), "samples": ids,
+                      "parts_digest": digest}  # fmt: skip
+            files.info.write_text(json.dumps(record, indent=2), encoding="utf-8")
+            rows = len(dataset)
+            del dataset
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
     return rows

@@ -9,7 +9,6 @@ onto the atlas vocabulary.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from humanst.atomic import atomic_path, atomic_write_text
 from humanst.harmonise.patches import PatchSpec, iter_patches
-from humanst.store.sample_zarr import IN_MEMORY_BYTES
+from humanst.store.atlas import mask_column, pathway_column
+from humanst.store.sample_zarr import SampleData, in_memory_if_small
 
-__all__ = ["JPEG_QUALITY", "PartInfo", "part_paths", "part_schema", "write_part"]
+__all__ = ["JPEG_QUALITY", "PartInfo", "part_schema", "write_part"]
 
 JPEG_QUALITY = 90
 ROW_GROUP = 256
@@ -37,11 +38,6 @@ class PartInfo:
     n_rows: int
     n_padded: int
     collections: list[str]
-
-
-def part_paths(parts_dir: Path, sample_id: str) -> tuple[Path, Path]:
-    """Return the parquet file and gene list of a sample's part."""
-    return parts_dir / f"{sample_id}.parquet", parts_dir / f"{sample_id}.genes.txt"
 
 
 def part_schema(collections: list[str]) -> Any:
@@ -62,8 +58,8 @@ def part_schema(collections: list[str]) -> Any:
         pa.field("patch_padded", pa.bool_()),
     ]
     for name in collections:
-        fields.append(pa.field(f"pathways_{name}", pa.list_(pa.float32())))
-        fields.append(pa.field(f"pathway_mask_{name}", pa.list_(pa.bool_())))
+        fields.append(pa.field(pathway_column(name), pa.list_(pa.float32())))
+        fields.append(pa.field(mask_column(name), pa.list_(pa.bool_())))
     fields += [pa.field("gene_idx", pa.list_(pa.int32())), pa.field("counts", pa.list_(pa.int32()))]
     return pa.schema(fields)
 
@@ -99,10 +95,10 @@ def _compression(schema: Any) -> dict[str, str]:
 
 
 def write_part(
-    parts_dir: Path, sample: Any, meta: dict[str, str], spec: PatchSpec, *,
+    paths: tuple[Path, Path], sample: SampleData, meta: dict[str, str], spec: PatchSpec, *,
     collections: list[str], progress: Callable[[int], None] | None = None,
 ) -> PartInfo:  # fmt: skip
-    """Write the part of ``sample`` (a :class:`~humanst.store.sample_zarr.SampleData`) atomically.
+    """Write the part of ``sample`` atomically to ``paths`` (``Atlas.part_paths``: parquet file, gene list).
 
     ``meta`` gives ``sample_id``, ``patient_id``, ``organ``, ``platform`` and ``split`` for every row.
     """
@@ -114,22 +110,18 @@ def write_part(
     schema = part_schema(collections)
     scores = {}
     for name in collections:
-        values = np.asarray(table.obsm[f"pathways_{name}"], dtype=np.float32)
+        values = np.asarray(table.obsm[pathway_column(name)], dtype=np.float32)
         mask = np.isfinite(values)
         scores[name] = (np.where(mask, values, 0.0).astype(np.float32), mask)
-    path, genes_path = part_paths(parts_dir, str(meta["sample_id"]))
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    path, genes_path = paths
     spot_ids = table.obs["spot_id"].astype(str).to_numpy()
     x_um, y_um = table.obs["x_um"].to_numpy(np.float32), table.obs["y_um"].to_numpy(np.float32)
     totals = table.obs["total_counts"].to_numpy(np.int64)
-    image = sample.image
-    if int(np.prod(image.shape)) <= IN_MEMORY_BYTES:  # one read instead of one small read per spot
-        image = np.asarray(image)
+    image = in_memory_if_small(sample.image)  # one read instead of one small read per spot
     patches = iter_patches(image, sample.xy_px, sample.um_per_px, spec)
     n_padded = 0
     image_type = schema.field("image").type
-    try:
+    with atomic_path(path) as tmp:
         with pq.ParquetWriter(
             tmp, schema, compression=_compression(schema), use_dictionary=DICTIONARY_COLUMNS
         ) as writer:
@@ -153,10 +145,11 @@ def write_part(
                 offsets = np.arange(rows + 1, dtype=np.int32)
                 for name, (values, mask) in scores.items():
                     n_sets = values.shape[1]
-                    field = schema.field(f"pathways_{name}").type
-                    columns[f"pathways_{name}"] = _list_array(values[start:stop].ravel(), offsets * n_sets, field)
-                    field = schema.field(f"pathway_mask_{name}").type
-                    columns[f"pathway_mask_{name}"] = _list_array(mask[start:stop].ravel(), offsets * n_sets, field)
+                    key, mask_key = pathway_column(name), mask_column(name)
+                    columns[key] = _list_array(values[start:stop].ravel(), offsets * n_sets, schema.field(key).type)
+                    columns[mask_key] = _list_array(
+                        mask[start:stop].ravel(), offsets * n_sets, schema.field(mask_key).type
+                    )
                 block = x[start:stop]
                 bounds = (block.indptr - block.indptr[0]).astype(np.int32)
                 columns["gene_idx"] = _list_array(block.indices, bounds, schema.field("gene_idx").type)
@@ -164,10 +157,5 @@ def write_part(
                 writer.write_table(pa.Table.from_pydict(columns, schema=schema))
                 if progress is not None:
                     progress(rows)
-        genes_tmp = genes_path.with_name(f".{genes_path.name}.tmp-{os.getpid()}")
-        genes_tmp.write_text("\n".join(map(str, table.var_names)) + "\n", encoding="utf-8")
-        genes_tmp.replace(genes_path)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        atomic_write_text(genes_path, "\n".join(map(str, table.var_names)) + "\n")  # before the part: its marker
     return PartInfo(table.n_obs, n_padded, collections)

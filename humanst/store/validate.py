@@ -1,18 +1,17 @@
-"""``humanst validate``: every store, part and the patch dataset of an atlas checked; all problems listed."""
+"""Atlas validation: every store, part and the patch dataset checked; all problems listed (``humanst validate``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from humanst._cli_support import console, err_console
-from humanst.build.pipeline import read_record
-from humanst.build.settings import AtlasLayout
+from humanst.errors import AtlasError
+from humanst.store.atlas import ATLAS_FORMAT_VERSION, IMAGE_KEY, SHAPES_KEY, TABLE_KEY, Atlas, read_sample_store
+from humanst.store.records import read_record
 
-__all__ = ["StoreCheck", "run_validate", "validate_atlas", "validate_store"]
+__all__ = ["StoreCheck", "validate_atlas", "validate_store"]
 
 _NONE = np.zeros(0, dtype=np.int64)
 _OBS = ("spot_id", "sample_id", "patient_id", "x_um", "y_um", "total_counts", "n_genes")
@@ -31,9 +30,7 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
     """Check one SpatialData store: elements, format version, input hash, counts, ids, pathway widths."""
     from scipy import sparse
 
-    from humanst.provenance import ATLAS_FORMAT_VERSION
-    from humanst.store.read import read_sample_store
-    from humanst.store.sample_zarr import IMAGE_KEY, INSTANCE_KEY, SHAPES_KEY, TABLE_KEY
+    from humanst.store.sample_zarr import INSTANCE_KEY
 
     where = f"sample '{sample_id}' store '{path}'"
     try:
@@ -67,8 +64,11 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
     shapes = sdata.shapes[SHAPES_KEY]
     if sorted(map(str, shapes.index)) != sorted(ids):
         problems.append(f"{where}: table spot ids and shapes/spots index differ ({len(ids)} vs {len(shapes)})")
-    for key in (k for k in table.obsm if k.startswith("pathways_")):
-        names = meta.get("pathways", {}).get(key, {}).get("names", [])
+    for key, scored in meta.get("pathways", {}).items():
+        if key not in table.obsm:
+            problems.append(f"{where}: uns['humanst']['pathways'] lists '{key}' but obsm lacks it")
+            continue
+        names = scored.get("names", [])
         if table.obsm[key].shape != (table.n_obs, len(names)):
             problems.append(
                 f"{where}: obsm['{key}'] has shape {table.obsm[key].shape}, expected ({table.n_obs}, {len(names)})"
@@ -76,12 +76,10 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
     return StoreCheck(problems, table.n_obs, ids, totals)
 
 
-def _validate_part(layout: AtlasLayout, sample_id: str, store: StoreCheck) -> list[str]:
+def _validate_part(atlas: Atlas, sample_id: str, store: StoreCheck) -> list[str]:
     import pyarrow.parquet as pq
 
-    from humanst.store.patch_parts import part_paths
-
-    part, genes = part_paths(layout.parts, sample_id)
+    part, genes = atlas.part_paths(sample_id)
     if not part.is_file() or not genes.is_file():
         return [f"sample '{sample_id}': patch part '{part}' or its gene list is missing; rebuild the sample"]
     rows = pq.read_table(part, columns=["spot_id", "total_counts", "counts"])
@@ -98,24 +96,25 @@ def _validate_part(layout: AtlasLayout, sample_id: str, store: StoreCheck) -> li
     return []
 
 
-def _validate_dataset(layout: AtlasLayout, expected_rows: dict[str, int]) -> list[str]:
+def _validate_dataset(atlas: Atlas, expected_rows: dict[str, int]) -> list[str]:
     import pyarrow.compute as pc
-    from datasets import load_from_disk
 
-    where = f"patch dataset '{layout.hf}'"
+    where = f"patch dataset '{atlas.hf_dir}'"
     try:
-        dataset = load_from_disk(str(layout.hf))
+        info = atlas.info()
+        dataset = atlas.load_dataset()
+    except AtlasError as exc:
+        return [f"{where}: {exc}"]
     except Exception as exc:  # noqa: BLE001  (reported as a finding)
         return [f"{where}: does not load with datasets.load_from_disk ({type(exc).__name__}: {exc})"]
     problems = []
-    info = json.loads((layout.hf / "humanst.json").read_text(encoding="utf-8"))
     want = sum(expected_rows.get(s, 0) for s in info["samples"])
     if len(dataset) != want:
         problems.append(f"{where}: {len(dataset)} rows, but the stores of its samples hold {want} spots")
     missing = sorted(set(expected_rows) - set(info["samples"]))
     if missing:
         problems.append(f"{where}: built samples missing from the dataset: {', '.join(missing)}; rerun `humanst build`")
-    vocabulary = (layout.hf / "genes.txt").read_text(encoding="utf-8").split()
+    vocabulary = atlas.genes()
     flat = pc.list_flatten(dataset.data.table.column("gene_idx"))
     if len(flat) and (pc.max(flat).as_py() >= len(vocabulary) or pc.min(flat).as_py() < 0):
         problems.append(f"{where}: gene_idx outside the {len(vocabulary)}-gene vocabulary of genes.txt")
@@ -124,12 +123,13 @@ def _validate_dataset(layout: AtlasLayout, expected_rows: dict[str, int]) -> lis
 
 def validate_atlas(atlas: Path) -> tuple[list[str], int]:
     """Validate every finished sample and the dataset; return (problems, samples checked)."""
-    layout = AtlasLayout(atlas)
-    if not layout.records.is_dir():
-        return [f"atlas '{atlas}': no records/ folder; is this an atlas built by `humanst build`?"], 0
+    try:
+        layout = Atlas.open(atlas)
+    except AtlasError as exc:
+        return [str(exc)], 0
     problems: list[str] = []
     rows: dict[str, int] = {}
-    records = sorted(layout.records.glob("*.json"))
+    records = sorted(layout.records_dir.glob("*.json"))
     for record_path in records:
         record = read_record(record_path)
         if record is None:
@@ -137,23 +137,9 @@ def validate_atlas(atlas: Path) -> tuple[list[str], int]:
             continue
         if record.status == "failed":
             continue
-        check = validate_store(layout.store(record.sample_id), record.sample_id, input_hash=record.input_hash)
+        check = validate_store(layout.store_path(record.sample_id), record.sample_id, input_hash=record.input_hash)
         problems += check.problems or _validate_part(layout, record.sample_id, check)
         rows[record.sample_id] = check.n_obs
     if rows:
         problems += _validate_dataset(layout, rows)
     return problems, len(rows)
-
-
-def run_validate(atlas: Path) -> int:
-    """Print the validation of an atlas; return 0 when valid, 1 otherwise."""
-    problems, n = validate_atlas(atlas)
-    if problems:
-        err_console.print(f"[bold red]invalid[/] atlas '{atlas}': {len(problems)} problem(s)", highlight=False)
-        for problem in problems:
-            err_console.print(f"  - {problem}", highlight=False)
-        return 1
-    console.print(
-        f"[bold green]valid[/] atlas '{atlas}': {n} sample store(s), their patch parts and the dataset", highlight=False
-    )
-    return 0

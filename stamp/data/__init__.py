@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stamp.data.atlas_patches import AtlasPatches, PathwayStats, open_atlas_table
+from stamp.data.atlas_patches import AtlasPatches, PathwayStats
 from stamp.data.sampler import BalancedBatchSampler
 from stamp.data.transforms import PatchTransform
 
-__all__ = ["AtlasPatches", "BalancedBatchSampler", "PatchTransform", "PathwayStats", "open_atlas_table"]
+__all__ = ["AtlasPatches", "BalancedBatchSampler", "PatchTransform", "PathwayStats"]

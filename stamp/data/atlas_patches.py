@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,35 +11,13 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from humanst.store import Atlas, mask_column, pathway_column
 from stamp.data.transforms import PatchTransform
 from stamp.errors import DataError
 
-__all__ = ["SUPPORTED_ATLAS_FORMAT", "AtlasPatches", "PathwayStats", "open_atlas_table"]
+__all__ = ["AtlasPatches", "PathwayStats"]
 
-SUPPORTED_ATLAS_FORMAT = 1
 Standardise = Literal["sample", "global"]
-
-
-def open_atlas_table(atlas: Path) -> Any:
-    """Open ``ATLAS/hf`` with ``datasets.load_from_disk`` and return its memory-mapped arrow table."""
-    hf = Path(atlas) / "hf"
-    info_path = hf / "humanst.json"
-    if not info_path.is_file():
-        msg = (
-            f"atlas '{atlas}': no patch dataset at '{hf}' (humanst.json missing). "
-            f"Build it with `humanst build MANIFEST --out {atlas}`."
-        )
-        raise DataError(msg)
-    info = json.loads(info_path.read_text(encoding="utf-8"))
-    if info.get("format_version") != SUPPORTED_ATLAS_FORMAT:
-        msg = (
-            f"atlas '{atlas}': patch dataset format {info.get('format_version')!r}, this stamp reads "
-            f"{SUPPORTED_ATLAS_FORMAT}; rebuild the atlas with this version of humanst"
-        )
-        raise DataError(msg)
-    import datasets
-
-    return datasets.load_from_disk(str(hf)).data.table
 
 
 @dataclass(frozen=True)
@@ -87,8 +64,9 @@ class AtlasPatches(torch.utils.data.Dataset):
     ) -> None:
         self.atlas = Path(atlas)
         self.transform = transform
-        table = open_atlas_table(self.atlas)
-        available = json.loads((self.atlas / "hf" / "pathways.json").read_text(encoding="utf-8"))
+        opened = Atlas.open(self.atlas, need_dataset=True)
+        table = opened.patch_table()
+        available = opened.pathway_names()
         missing = [c for c in collections if c not in available]
         if missing:
             msg = f"atlas '{atlas}': pathway collection(s) {missing} not in the atlas; it has {sorted(available)}"
@@ -110,7 +88,7 @@ class AtlasPatches(torch.utils.data.Dataset):
         self.pathway_names = [f"{c}:{name}" for c in collections for name in available[c]]
         scores, masks = [], []
         for c in collections:
-            cols = table.select([f"pathways_{c}", f"pathway_mask_{c}"]).take(self.rows)
+            cols = table.select([pathway_column(c), mask_column(c)]).take(self.rows)
             width = len(available[c])
             scores.append(_fixed_list(cols.column(0), width, np.float32))
             masks.append(_fixed_list(cols.column(1), width, np.bool_))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from stamp.encoders import baselines, bioptimus, gigapath, histai, kaiko, mahmood, owkin, paige  # noqa: F401  (register)
 from stamp.encoders._factory import create_encoder, file_digest
-from stamp.encoders._registry import EncoderSpec, encoder_names, get_encoder_spec, parse_encoder_name, register_encoder
+from stamp.encoders._registry import (
+    ENCODERS,
+    EncoderSpec,
+    encoder_names,
+    get_encoder_spec,
+    parse_encoder_name,
+    register_encoder,
+)
 from stamp.encoders.encoder import Encoder
 
 __all__ = [
+    "ENCODERS",
     "Encoder",
     "EncoderSpec",
     "create_encoder",

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from humanst.registry import Registry
 from stamp.errors import EncoderError
 
 __all__ = [
+    "ENCODERS",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "EncoderSpec",
@@ -87,26 +89,24 @@ class EncoderSpec:
         object.__setattr__(self, "model_kwargs", MappingProxyType(dict(self.model_kwargs)))
 
 
-_REGISTRY: dict[str, Callable[[], EncoderSpec]] = {}
+ENCODERS: Registry[str, EncoderSpec] = Registry(
+    "encoder", error=EncoderError, hint="see `stamp encoders`, or use timm:<arch>"
+)
 
 
 def register_encoder(fn: Callable[[], EncoderSpec]) -> Callable[[], EncoderSpec]:
     """Register a function returning an :class:`EncoderSpec` under the spec's name; duplicates raise."""
     spec = fn()
-    if spec.name in _REGISTRY:
-        msg = f"encoder {spec.name!r} is registered twice ({fn.__module__}); give the new entry another name"
-        raise EncoderError(msg)
     if ":" in spec.name:
         msg = f"encoder name {spec.name!r} may not contain ':' (reserved for prefixes such as 'timm:')"
         raise EncoderError(msg)
-    _REGISTRY[spec.name] = fn
+    ENCODERS.add(spec.name, spec)
     return fn
 
 
 def encoder_names() -> list[str]:
     """Return the registered encoder names, sorted."""
-    _load_entries()
-    return sorted(_REGISTRY)
+    return ENCODERS.names()
 
 
 def parse_encoder_name(name: str) -> tuple[str | None, str]:
@@ -128,11 +128,7 @@ def get_encoder_spec(name: str) -> EncoderSpec:
     prefix, ident = parse_encoder_name(name)
     if prefix == "timm":
         return _timm_spec(ident)
-    _load_entries()
-    if ident not in _REGISTRY:
-        msg = f"unknown encoder {ident!r}; registered: {', '.join(sorted(_REGISTRY))}; or use timm:<arch>"
-        raise EncoderError(msg)
-    return _REGISTRY[ident]()
+    return ENCODERS.get(ident)
 
 
 def _timm_spec(arch: str) -> EncoderSpec:
@@ -163,7 +159,3 @@ def _timm_spec(arch: str) -> EncoderSpec:
         lora_targets=(),
         citation="timm (Wightman, 2019), https://github.com/huggingface/pytorch-image-models",
     )
-
-
-def _load_entries() -> None:
-    from stamp.encoders import baselines, bioptimus, gigapath, histai, kaiko, mahmood, owkin, paige  # noqa: F401

@@ -38,5 +38,5 @@ def test_colour_texture_cache_over_two_samples_and_reuse(demo_atlas, tmp_path):
 
 def test_registry():
     assert "colour-texture" in baseline_names()
-    with pytest.raises(BenchmarkError, match="registered: colour-texture"):
+    with pytest.raises(BenchmarkError, match="known: colour-texture"):
         get_baseline("nope")

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from humanst.errors import RegistryError
+from humanst.registry import Registry
 from humanst.synth.sample import SynthSample, WrittenSample
 
-__all__ = ["FormatSpec", "format_names", "get_format", "register_format"]
+__all__ = ["FORMATS", "FormatSpec", "format_names", "get_format", "register_format"]
 
 Writer = Callable[[SynthSample, Path], WrittenSample]
 
@@ -23,17 +25,14 @@ class FormatSpec:
     description: str
 
 
-_REGISTRY: dict[str, FormatSpec] = {}
+FORMATS: Registry[str, FormatSpec] = Registry("synthetic format", error=RegistryError)
 
 
 def register_format(platform: str, *, footprint_um: float, description: str) -> Callable[[Writer], Writer]:
     """Register ``writer(sample, root) -> WrittenSample`` as the layout writer of ``platform``."""
 
     def decorator(writer: Writer) -> Writer:
-        if platform in _REGISTRY:
-            msg = f"a synthetic format for platform {platform!r} is already registered"
-            raise ValueError(msg)
-        _REGISTRY[platform] = FormatSpec(platform, writer, footprint_um, description)
+        FORMATS.add(platform, FormatSpec(platform, writer, footprint_um, description))
         return writer
 
     return decorator
@@ -41,13 +40,9 @@ def register_format(platform: str, *, footprint_um: float, description: str) -> 
 
 def get_format(platform: str) -> FormatSpec:
     """Return the writer spec of ``platform``; an unknown name lists the registered ones."""
-    try:
-        return _REGISTRY[str(platform)]
-    except KeyError:
-        msg = f"no synthetic format for platform {platform!r}; registered: {', '.join(sorted(_REGISTRY))}"
-        raise KeyError(msg) from None
+    return FORMATS.get(str(platform))
 
 
 def format_names() -> list[str]:
     """List the registered platform names, sorted."""
-    return sorted(_REGISTRY)
+    return FORMATS.names()

@@ -73,10 +73,11 @@ def test_informative_embeddings_beat_the_random_sets(prepared, informative_cache
     assert set(outcomes["pathways:hallmark"].pooled) == held_out
 
 
-def test_hest_protocol_fixed_ridge_on_fifty_log1p_genes(demo_atlas, demo_task, informative_cache):
+def test_hest_protocol_fixed_ridge_on_fifty_log1p_genes(demo_atlas, demo_task, informative_cache, prepared):
     hest = prepare_task(demo_atlas, demo_task, "hest")
     assert [b.name for b in hest.blocks] == ["genes:hest50"]
-    assert hest.split_hash  # same folds as the default protocol
+    assert hest.split_hash == prepared.split_hash  # same spots and folds as the default protocol
+    assert len(hest.split_hash) == 64
     data = hest.data
     x = aligned_embeddings(informative_cache, data.sample_ids, data.spot_ids)
     outcome = get_tier(1, "hest").evaluate(x, hest.blocks, hest.folds, data, demo_task)[0]

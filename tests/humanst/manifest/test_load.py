@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from humanst.errors import ManifestError
+from humanst.errors import ManifestError, UnknownSampleError
 from humanst.manifest import AtlasManifest, Platform, load_manifest, parse_manifest
 
 GOOD_SAMPLE = {
@@ -131,5 +131,5 @@ def test_file_errors_name_the_file(tmp_path: Path):
 def test_lookup_by_id_lists_valid_ids(demo_manifest_path: Path):
     atlas = load_manifest(demo_manifest_path)
     assert atlas.sample(atlas.samples[0].id) is atlas.samples[0]
-    with pytest.raises(KeyError, match="valid ids: demo-"):
+    with pytest.raises(UnknownSampleError, match="valid ids: demo-"):
         atlas.sample("nope")

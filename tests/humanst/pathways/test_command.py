@@ -50,4 +50,4 @@ def test_score_command_options_and_errors(planted, tmp_path: Path):
     assert missing.exit_code == 1
     folder = runner.invoke(app, ["score", str(tmp_path)])
     assert folder.exit_code == 1
-    assert "no SpatialData stores" in folder.output
+    assert "not an atlas" in folder.output

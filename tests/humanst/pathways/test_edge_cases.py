@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from humanst.errors import HumanstError
+from humanst.errors import HumanstError, RegistryError
 from humanst.pathways import GeneSets, load_collection, method_names, register_method, score
 
 
@@ -99,7 +99,7 @@ def test_normalised_input_is_refused_with_a_fix(small):
 
 
 def test_bad_choices_list_the_valid_ones(small):
-    with pytest.raises(KeyError, match="registered: mean_z, ssgsea, ulm"):
+    with pytest.raises(RegistryError, match="known: mean_z, ssgsea, ulm"):
         score(small, "hallmark", method="gsva")
     with pytest.raises(HumanstError, match="use one of matched, all, none"):
         score(small, "hallmark", background="median")

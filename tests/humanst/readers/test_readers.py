@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from humanst.errors import ReaderError
+from humanst.errors import ReaderError, RegistryError
 from humanst.manifest.models import Platform
 from humanst.readers import ImageRef, RawSample, ReaderSpec, ReadSettings, get_reader, reader_names
 from humanst.readers.pixel_size import apply_affine
@@ -27,7 +27,7 @@ def test_every_manifest_platform_has_a_reader_and_a_test_layout():
     assert isinstance(get_reader("visium"), ReaderSpec)
     assert get_reader("visium").footprint_um == 55.0
     assert get_reader("legacy_st").footprint_um == 100.0
-    with pytest.raises(KeyError, match="registered: hest, legacy_st"):
+    with pytest.raises(RegistryError, match="known: hest, legacy_st"):
         get_reader("merfish")
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from humanst.build.schedule import BuildReport, make_tasks, run_build
+from humanst.builder.schedule import BuildReport, make_tasks, run_build
+from humanst.cli.synth import run_synth
 from humanst.manifest import AtlasManifest, load_manifest
-from humanst.synth_report import run_synth
 
 SAMPLES = {  # id: (platform, patient, redistributable, synth spec)
     "t-visium": ("visium", "P1", True, {"seed": 301, "width_um": 800, "height_um": 700, "um_per_px": 1.0}),

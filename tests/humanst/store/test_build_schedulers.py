@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from humanst.build.schedule import make_tasks, run_build
+from humanst.builder.schedule import make_tasks, run_build
 from humanst.manifest import load_manifest
 from humanst.store.validate import validate_atlas
 

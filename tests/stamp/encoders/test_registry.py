@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 import timm
 import torch
@@ -42,13 +44,14 @@ def test_every_entry_builds_with_its_declared_width_and_lora_targets(name):
     assert width == spec.embed_dim
     targets = lora_target_modules(Encoder(model, spec, "random"), LoraSettings())
     assert targets, name
-    assert spec.license
+    assert spec.license != "unknown", f"{name}: record the weights' licence (SPDX id or LicenseRef-*)"
+    assert re.fullmatch(r"LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9.+-]+", spec.license), spec.license
     assert spec.citation
     assert len(spec.mean) == len(spec.std) == 3
 
 
 def test_unknown_name_lists_the_registered_ones():
-    with pytest.raises(EncoderError, match=r"registered: .*vit-tiny-test"):
+    with pytest.raises(EncoderError, match=r"known: .*vit-tiny-test"):
         get_encoder_spec("uni3")
 
 

@@ -12,6 +12,7 @@ from safetensors.torch import load_file
 
 from stamp.data import AtlasPatches, PatchTransform
 from stamp.embed import embed_atlas, load_embeddings
+from stamp.encoders import create_encoder
 from stamp.export import export_merged
 from stamp.run_dir import RunFiles, load_run_encoder
 
@@ -24,18 +25,22 @@ def test_loss_falls(tiny_run):
 
 
 def test_only_lora_and_heads_are_trainable_and_base_weights_stay(tiny_run):
-    _, result = tiny_run
+    config, result = tiny_run
     encoder = load_run_encoder(result.run)
-    base = load_file(str(result.run / RunFiles.BASE))
+    # the weights before training: the same random init (vit-tiny-test has no hub weights), built afresh here
+    before = create_encoder(config.encoder, pretrained=False, seed=config.seed).timm_model.state_dict()
+    saved = load_file(str(result.run / RunFiles.BASE))
+    assert saved.keys() == before.keys()
     merged_names = [n for n, _ in encoder.named_parameters()]
     assert any("lora_A" in n for n in merged_names)
-    # every non-LoRA tensor of the adapted model equals the saved base weights: training touched only LoRA
+    # every non-LoRA tensor of the trained model (and of the saved base) equals the weights before training
     state = encoder.timm_model.state_dict()
-    for key, value in base.items():
+    for key, value in before.items():
         live = state.get(
             key, state.get(key.replace(".weight", ".base_layer.weight").replace(".bias", ".base_layer.bias"))
         )
         torch.testing.assert_close(live, value)
+        torch.testing.assert_close(saved[key], value)
     checkpoint = sorted((result.run / "checkpoints").glob("step-*"))[-1]
     trained = load_file(str(checkpoint / "trainable.safetensors"))
     assert all(

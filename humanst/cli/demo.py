@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
 import numpy as np
+import typer
 from rich.table import Table
 
-from humanst._cli_support import console
-from humanst.synth_report import run_synth
+from humanst.cli._app import app
+from humanst.cli.synth import run_synth
+from humanst.console import console
 
 __all__ = ["run_demo"]
 
 _TRUTH_PLATFORMS = ("visium", "hest", "legacy_st")  # spot ids match the truth; pooled platforms do not
-
-
-def _atlas_table(atlas: Path, sample_id: str) -> Any:
-    from humanst.store.read import read_sample_store
-
-    return read_sample_store(atlas / "samples" / f"{sample_id}.zarr").tables["table"]
 
 
 def _mean_abs_r(scores: np.ndarray, columns: list[int], target: np.ndarray) -> float:
@@ -29,6 +25,7 @@ def _mean_abs_r(scores: np.ndarray, columns: list[int], target: np.ndarray) -> f
 def _pathway_stage(manifest_path: Path, raw: Path, atlas: Path) -> None:
     from humanst.manifest import load_manifest
     from humanst.pathways import PathwayScores, score
+    from humanst.store import Atlas, pathway_column
     from humanst.synth import PROGRAMMES, read_truth
 
     carriers = {gs: p.name for p in PROGRAMMES for gs in p.gene_sets}
@@ -42,14 +39,15 @@ def _pathway_stage(manifest_path: Path, raw: Path, atlas: Path) -> None:
         "|r| shared, corrected",
     ):
         table.add_column(column, justify="left" if column in ("sample", "platform") else "right")
+    built = Atlas(atlas)
     for entry in load_manifest(manifest_path).samples:
-        if entry.platform.value not in _TRUTH_PLATFORMS or not (atlas / "samples" / f"{entry.id}.zarr").is_dir():
+        if entry.platform.value not in _TRUTH_PLATFORMS or not built.store_path(entry.id).is_dir():
             continue
-        adata = _atlas_table(atlas, entry.id)
+        adata = built.read_table(entry.id)
         truth, _ = read_truth(raw / entry.id)
         truth = truth.loc[adata.obs["spot_id"].astype(str)]
         shared = np.log(truth["library_size"] * truth["cellularity"]).to_numpy()
-        corrected = PathwayScores.from_obsm(adata, "pathways_hallmark")
+        corrected = PathwayScores.from_obsm(adata, pathway_column("hallmark"))
         naive = score(adata, "hallmark", background="none")
         programme_r = [
             np.corrcoef(corrected.frame()[gs], truth[f"act_{prog}"].to_numpy())[0, 1] for gs, prog in carriers.items()
@@ -70,34 +68,14 @@ def _pathway_stage(manifest_path: Path, raw: Path, atlas: Path) -> None:
 
 
 def _atlas_stage(manifest_path: Path, raw: Path, atlas: Path, *, workers: int) -> int:
-    from humanst.build.command import run_build_command
-    from humanst.store.validate import run_validate
+    from humanst.cli.build import run_build_command
+    from humanst.cli.validate import run_validate
 
     code = run_build_command(
         manifest_path, atlas, samples=None, workers=workers, scheduler=None, data_root=raw,
         cache_dir=atlas.parent / "cache", min_counts=100, force=False,
     )  # fmt: skip
     return code or run_validate(atlas)
-
-
-def build_demo_atlas(manifest_path: Path, root: Path, *, workers: int = 2) -> Path:
-    """Write the demo's raw data and build its atlas quietly under ``root`` (tests, benchmarks); return the atlas."""
-    from humanst.build.schedule import make_tasks, run_build
-    from humanst.manifest import load_manifest
-    from humanst.synth import write_synthetic
-
-    manifest = load_manifest(manifest_path)
-    broken = [f"{o.sample_id}: {o.error}" for o in write_synthetic(manifest, root / "raw", workers=workers) if o.error]
-    if broken:
-        msg = f"demo raw data could not be written: {'; '.join(broken)}"
-        raise RuntimeError(msg)
-    tasks = make_tasks(manifest, root / "atlas", data_root=root / "raw", cache_dir=root / "cache")
-    report = run_build(manifest, str(manifest_path), tasks, workers=workers)
-    if report.failed:
-        failed = ", ".join(f"{o.sample_id}: {o.error}" for o in report.failed)
-        msg = f"demo atlas build failed for {failed}"
-        raise RuntimeError(msg)
-    return root / "atlas"
 
 
 def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:
@@ -114,3 +92,17 @@ def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:
     _pathway_stage(manifest_path, out / "raw", out / "atlas")
     console.print("`make demo` goes on with `stamp fit` and `stamp-bench` (see the Makefile target).", highlight=False)
     return 0
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for everything the demo writes.")] = Path("demo_out"),
+    manifest: Annotated[
+        Path | None, typer.Option(help="Demo manifest; default: the shipped manifests/demo.yaml.")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
+) -> None:
+    """Run the offline demo: write every demo sample's raw layout under OUT/raw, build the atlas, check the scores."""
+    from humanst.resources import manifests_dir
+
+    raise typer.Exit(run_demo(manifest or manifests_dir() / "demo.yaml", out, workers=workers))

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humanst.build.pipeline import Progress, SampleOutcome, build_sample
-from humanst.build.settings import AtlasLayout, BuildSettings, SampleTask
+from humanst.atomic import atomic_write_text
+from humanst.builder.pipeline import Progress, build_sample
+from humanst.builder.settings import BuildSettings, SampleTask
 from humanst.manifest import AtlasManifest
+from humanst.store.atlas import Atlas
+from humanst.store.records import SampleOutcome
 
 __all__ = ["BuildReport", "make_tasks", "run_build", "run_tasks"]
 
@@ -40,11 +43,9 @@ class BuildReport:
             "manifest": self.manifest, "settings": self.settings, "seconds": round(self.seconds, 3),
             "dataset_rows": self.dataset_rows, "samples": [o.to_json() for o in self.outcomes],
         }  # fmt: skip
-        json_path, md_path = self.atlas / "build_report.json", self.atlas / "build_report.md"
-        for path, text in ((json_path, json.dumps(data, indent=2, default=str)), (md_path, self.markdown())):
-            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+        json_path, md_path = Atlas(self.atlas).report_paths
+        atomic_write_text(json_path, json.dumps(data, indent=2, default=str))
+        atomic_write_text(md_path, self.markdown())
         return json_path, md_path
 
     def markdown(self) -> str:
@@ -74,15 +75,12 @@ def make_tasks(
     min_counts: int = 100, force: bool = False,
 ) -> list[SampleTask]:  # fmt: skip
     """One task per selected sample (``samples`` ids are checked against the manifest)."""
-    from humanst.harmonise.patches import PatchSpec
-
     settings = BuildSettings(
-        gene_sets=tuple(manifest.gene_sets), patch=PatchSpec(manifest.patch.size_px, manifest.patch.um_per_px),
-        pseudo_spot_um=manifest.pseudo_spot_um, min_counts=min_counts,
+        gene_sets=tuple(manifest.gene_sets), patch=manifest.patch, pseudo_spot_um=manifest.pseudo_spot_um,
+        min_counts=min_counts,
     )  # fmt: skip
     entries = [manifest.sample(s) for s in samples] if samples else list(manifest.samples)
-    layout = AtlasLayout(atlas)
-    return [SampleTask(e, layout, data_root, cache_dir, settings, force=force) for e in entries]
+    return [SampleTask(e, Atlas(atlas), data_root, cache_dir, settings, force=force) for e in entries]
 
 
 def _run_local(tasks: list[SampleTask], workers: int, progress: Progress | None) -> Iterator[SampleOutcome]:
@@ -147,7 +145,7 @@ def run_build(
     atlas.mkdir(parents=True, exist_ok=True)
     outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done, progress=progress)
     report = BuildReport(atlas, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
-    report.dataset_rows = assemble_dataset(AtlasLayout(atlas), manifest)
+    report.dataset_rows = assemble_dataset(Atlas(atlas), manifest)
     report.seconds = time.perf_counter() - start
     report.write()
     return report

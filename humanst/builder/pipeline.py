@@ -7,72 +7,30 @@ This is the only place that catches a sample's errors: whatever goes wrong is re
 from __future__ import annotations
 
 import json
-import os
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from humanst._logging import logger
-from humanst.build.settings import SampleTask
+from humanst.builder.settings import SampleTask
 from humanst.errors import HumanstError
+from humanst.store.records import SampleOutcome, write_record
 
-__all__ = ["SampleOutcome", "build_sample", "read_record"]
+__all__ = ["build_sample"]
 
 # progress(event, done, total): "download <file>" with bytes done/total (None when unknown),
 # "score" and "patches" with the amount just finished (total None).
 Progress = Callable[[str, int, "int | None"], None]
 
 
-@dataclass
-class SampleOutcome:
-    """What happened to one sample: status (built | skipped | failed), counts, pixel size, time, warnings."""
-
-    sample_id: str
-    status: str
-    platform: str = ""
-    input_hash: str = ""
-    spots_in: int = 0
-    spots_kept: int = 0
-    dropped: dict[str, int] = field(default_factory=dict)
-    genes: int = 0
-    um_per_px: float = 0.0
-    um_per_px_source: str = ""
-    footprint_um: float = 0.0
-    patches_padded: int = 0
-    seconds: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    error: str = ""
-    redistributable: bool = False
-    license: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain values for the record and the build report."""
-        return asdict(self)
-
-
-def read_record(path: Path) -> SampleOutcome | None:
-    """Read a sample's build record; ``None`` when it is missing or unreadable."""
-    try:
-        return SampleOutcome(**json.loads(path.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
-        return None
-
-
-def _write_record(path: Path, outcome: SampleOutcome) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(outcome.to_json(), indent=2), encoding="utf-8")
-    tmp.replace(path)
-
-
 def _task_hash(task: SampleTask, inputs: list[Path]) -> str:
     import humanst
-    from humanst.provenance import ATLAS_FORMAT_VERSION, fingerprint_inputs, input_hash
+    from humanst.provenance import fingerprint_inputs, input_hash
+    from humanst.store.atlas import ATLAS_FORMAT_VERSION
 
     entry = task.entry.model_dump(mode="json", exclude={"synth"})
     return input_hash(
@@ -81,12 +39,11 @@ def _task_hash(task: SampleTask, inputs: list[Path]) -> str:
 
 
 def _is_done(task: SampleTask, digest: str) -> SampleOutcome | None:
-    from humanst.store.patch_parts import part_paths
-
-    record = read_record(task.atlas.record(task.entry.id))
-    part, genes = part_paths(task.atlas.parts, task.entry.id)
-    complete = task.atlas.store(task.entry.id).is_dir() and part.is_file() and genes.is_file()
-    if record is not None and record.status in ("built", "skipped") and record.input_hash == digest and complete:
+    sample_id = task.entry.id
+    record = task.atlas.record(sample_id)
+    part, genes = task.atlas.part_paths(sample_id)
+    complete = task.atlas.store_path(sample_id).is_dir() and part.is_file() and genes.is_file()
+    if record is not None and record.finished and record.input_hash == digest and complete:
         return record
     return None
 
@@ -139,7 +96,8 @@ def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, 
 
 def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], build: dict[str, Any]) -> dict[str, Any]:
     """``uns['humanst']``: a few top-level keys, the rest as one JSON string (one zarr array, not fifty)."""
-    from humanst.provenance import ATLAS_FORMAT_VERSION, fingerprint_inputs, package_versions
+    from humanst.provenance import fingerprint_inputs, package_versions
+    from humanst.store.atlas import ATLAS_FORMAT_VERSION
 
     entry = task.entry
     details = {
@@ -149,7 +107,7 @@ def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], bui
         "reader": raw.metadata,
         "um_per_px_source": raw.um_per_px_source,
         "footprint_um": float(raw.footprint_um),
-        "patch": asdict(task.settings.patch),
+        "patch": task.settings.patch.model_dump(),
         "citation": entry.citation,
         **build,
     }
@@ -181,20 +139,12 @@ def _load_image(raw: Any, sample_id: str) -> Any:
 
 def _clear_unfinished(task: SampleTask) -> None:
     """Before rewriting a sample: drop its record (it no longer vouches for the outputs) and stale temp files."""
-    import shutil
+    from humanst.atomic import remove_stale_temporaries
 
     sample_id = task.entry.id
-    task.atlas.record(sample_id).unlink(missing_ok=True)
-    patterns = {
-        task.atlas.samples: (f".{sample_id}.tmp-*.zarr", f".{sample_id}.zarr.old-*"),
-        task.atlas.parts: (f".{sample_id}.parquet.tmp-*", f".{sample_id}.genes.txt.tmp-*"),
-    }
-    for folder, globs in patterns.items():
-        for stale in (p for g in globs for p in folder.glob(g)) if folder.is_dir() else ():
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
+    task.atlas.record_path(sample_id).unlink(missing_ok=True)
+    for final in (task.atlas.store_path(sample_id), *task.atlas.part_paths(sample_id)):
+        remove_stale_temporaries(final)
 
 
 def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOutcome:
@@ -215,7 +165,7 @@ def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOu
     outcome.seconds = round(time.perf_counter() - start, 3)
     outcome.redistributable, outcome.license = bool(entry.redistributable), entry.license
     if outcome.status != "skipped":  # the record of a built sample is its commit marker: written last
-        _write_record(task.atlas.record(entry.id), outcome)
+        write_record(task.atlas.record_path(entry.id), outcome)
     return outcome
 
 
@@ -248,12 +198,17 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     image = _load_image(raw, entry.id)
     sample = SampleData(adata, xy_px, image, raw.um_per_px, raw.footprint_um)
     _clear_unfinished(task)
-    write_sample_store(task.atlas.store(entry.id), sample)
+    write_sample_store(task.atlas.store_path(entry.id), sample)
     meta = {"sample_id": entry.id, "patient_id": entry.patient_id, "organ": entry.organ,
             "platform": entry.platform.value, "split": entry.split.value if entry.split else ""}  # fmt: skip
     step = (lambda n: progress("patches", n, None)) if progress is not None else None
     info = write_part(
-        task.atlas.parts, sample, meta, settings.patch, collections=list(settings.gene_sets), progress=step
+        task.atlas.part_paths(entry.id),
+        sample,
+        meta,
+        settings.patch,
+        collections=list(settings.gene_sets),
+        progress=step,
     )
     outcome.input_hash, outcome.patches_padded = digest, info.n_padded
     outcome.um_per_px, outcome.um_per_px_source, outcome.footprint_um = (

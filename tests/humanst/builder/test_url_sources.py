@@ -147,7 +147,7 @@ def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alon
 def test_progress_reports_download_bytes_and_patches(
     raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
 ) -> None:
-    from humanst.build.schedule import make_tasks, run_build
+    from humanst.builder.schedule import make_tasks, run_build
     from humanst.manifest import load_manifest
 
     hest = raw_samples["hest"]

@@ -1,27 +1,27 @@
-"""``humanst info``: what an atlas holds (samples, spots, platforms, licences), from its records."""
+"""``humanst info``: what an atlas holds (samples, spots, platforms, licences), from its build records."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 
 from rich.table import Table
 
-from humanst._cli_support import console, err_console
-from humanst.build.pipeline import read_record
-from humanst.build.settings import AtlasLayout
-
-__all__ = ["run_info"]
+from humanst.cli._app import AtlasArg, app
+from humanst.console import cli_errors, console
 
 
-def run_info(atlas: Path) -> int:
-    """Print a summary of an atlas; return the exit code."""
-    layout = AtlasLayout(atlas)
-    records = [r for p in sorted(layout.records.glob("*.json")) if (r := read_record(p)) is not None]
-    if not records:
-        err_console.print(f"[bold red]error[/] atlas '{atlas}': no build records; run `humanst build` first")
-        return 1
+@app.command()
+def info(atlas: AtlasArg) -> None:
+    """Summarise an atlas: samples, spots, platforms, licences."""
+    from humanst.errors import AtlasError
+    from humanst.store import Atlas
+
+    with cli_errors():
+        opened = Atlas.open(atlas)
+        records = opened.records()
+        if not records:
+            msg = f"atlas '{atlas}': no build records; run `humanst build` first"
+            raise AtlasError(msg)
     ok = [r for r in records if r.status != "failed"]
     table = Table(title=f"atlas '{atlas}'", title_justify="left")
     for column in ("sample", "platform", "status", "spots", "genes", "um/px", "licence", "redistributable"):
@@ -34,13 +34,10 @@ def run_info(atlas: Path) -> int:
     console.print(table)
     platforms = Counter(r.platform for r in ok)
     licences = Counter(r.license for r in ok)
-    rows = "-"
-    if (layout.hf / "humanst.json").is_file():
-        rows = str(json.loads((layout.hf / "humanst.json").read_text(encoding="utf-8"))["rows"])
+    rows = str(opened.info()["rows"]) if opened.dataset.info.is_file() else "-"
     console.print(
         f"{len(ok)} sample(s) built, {len(records) - len(ok)} failed; {sum(r.spots_kept for r in ok)} spots; "
         f"patch dataset rows: {rows}; platforms: {dict(platforms)}; licences: {dict(licences)}; "
         f"redistributable: {sum(r.redistributable for r in ok)} of {len(ok)}",
         highlight=False,
     )
-    return 0

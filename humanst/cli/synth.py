@@ -1,15 +1,17 @@
-"""Run the synthetic writer for the CLI with a progress bar and a summary table."""
+"""``humanst synth``: write a manifest's synthetic samples in their platforms' raw layouts, with a summary table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import typer
+from rich.progress import TextColumn
 from rich.table import Table
 
-from humanst._cli_support import console, err_console
-from humanst.errors import ManifestError
+from humanst.cli._app import ManifestArg, app
+from humanst.console import cli_errors, console, err_console, progress
 
 __all__ = ["run_synth"]
 
@@ -22,33 +24,21 @@ def run_synth(manifest_path: Path, out: Path | None, *, samples: Sequence[str] |
     from humanst.manifest import load_manifest
     from humanst.synth import write_synthetic
 
-    try:
+    with cli_errors():
         manifest = load_manifest(manifest_path)
-        if samples:
-            for sid in samples:
-                manifest.sample(sid)
-    except (ManifestError, KeyError) as exc:
-        err_console.print(f"[bold red]error[/] {exc}", highlight=False)
-        return 1
+        for sid in samples or ():
+            manifest.sample(sid)
     if out is None:
         out = manifest_path.parent / manifest.data_root if manifest.data_root else Path("raw")
     todo = len(samples) if samples else len(manifest.samples)
-    with Progress(
-        TextColumn("[bold]writing raw layouts"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("", total=todo)
+    with progress(TextColumn("{task.fields[last]}")) as bar:
+        task = bar.add_task("writing raw layouts", total=todo, last="")
         outcomes = write_synthetic(
             manifest,
             out,
             sample_ids=samples,
             workers=workers,
-            on_done=lambda o: progress.update(task, advance=1, description=o.sample_id),
+            on_done=lambda o: bar.update(task, advance=1, last=o.sample_id),
         )
     table = Table(title=f"synthetic raw data in '{out}'", title_justify="left")
     for column in ("sample", "platform", "obs", "genes", "um/px", "MB", "s", "reader path"):
@@ -62,15 +52,9 @@ def run_synth(manifest_path: Path, out: Path | None, *, samples: Sequence[str] |
             table.add_row(outcome.sample_id, outcome.platform, "[red]failed[/]", "", "", "", "", "")
             continue
         table.add_row(
-            w.sample_id,
-            w.platform,
-            str(w.n_obs),
-            str(w.n_genes),
-            f"{w.um_per_px:g}",
-            f"{w.size_bytes / 1e6:.1f}",
-            f"{outcome.seconds:.1f}",
-            str(w.data_path.relative_to(out)),
-        )
+            w.sample_id, w.platform, str(w.n_obs), str(w.n_genes), f"{w.um_per_px:g}", f"{w.size_bytes / 1e6:.1f}",
+            f"{outcome.seconds:.1f}", str(w.data_path.relative_to(out)),
+        )  # fmt: skip
     console.print(table)
     failed = [o for o in outcomes if o.error is not None]
     for outcome in failed:
@@ -82,3 +66,21 @@ def run_synth(manifest_path: Path, out: Path | None, *, samples: Sequence[str] |
         highlight=False,
     )
     return 1 if failed else 0
+
+
+@app.command()
+def synth(
+    manifest: ManifestArg,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Data root for the raw layouts; default: the manifest's data_root, else ./raw."
+        ),
+    ] = None,
+    samples: Annotated[
+        list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Parallel processes.", min=1)] = 2,
+) -> None:
+    """Write the synthetic samples of a manifest in their platforms' raw layouts (Space Ranger, Xenium, ST, HEST)."""
+    raise typer.Exit(run_synth(manifest, out, samples=samples, workers=workers))

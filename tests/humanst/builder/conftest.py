@@ -60,7 +60,7 @@ def build_atlas(
     min_counts: int = 100,
 ) -> Any:
     """Build in this process (one worker) through the same functions as ``humanst build``; return the report."""
-    from humanst.build.schedule import make_tasks, run_build
+    from humanst.builder.schedule import make_tasks, run_build
     from humanst.manifest import load_manifest
 
     manifest = load_manifest(manifest_path)

@@ -13,13 +13,16 @@ from typing import Any
 
 import pytest
 
-from humanst.build.pipeline import read_record
+from humanst.store import Atlas, read_record
 from humanst.store.validate import validate_atlas, validate_store
 
 from .conftest import build_atlas, read_table, sample_dict, write_manifest
 
-TYPICAL_BUILD_S = 12.0  # three tiny samples, one worker, interpreter start included
 FINAL_TIMEOUT_S = 300
+# Kill points are events the build shows on disk (a temp store, a temp part, a record, the dataset being written),
+# taken in a seeded random order and at a seeded random occurrence: where the kill lands does not depend on how
+# fast this machine is.
+KILL_EVENTS = ("store being written", "part being written", "record written", "dataset being written")
 
 
 def _manifest(raw_samples: dict[str, Any], path: Path) -> tuple[Path, list[str]]:
@@ -42,23 +45,10 @@ def _start(manifest: Path, atlas: Path, *, workers: int, force: bool, log: Path)
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _kill_after(proc: subprocess.Popen[bytes], delay_s: float) -> bool:
-    """SIGKILL the build's process group after ``delay_s``; return whether it was still running."""
-    try:
-        proc.wait(timeout=delay_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return True
-    return False
-
-
 def _part_spot_ids(atlas: Path, sample_id: str) -> list[str] | None:
     import pyarrow.parquet as pq
 
-    from humanst.store.patch_parts import part_paths
-
-    part, genes = part_paths(atlas / "parts", sample_id)
+    part, genes = Atlas(atlas).part_paths(sample_id)
     if not part.is_file() or not genes.is_file():
         return None
     return pq.read_table(part, columns=["spot_id"]).column("spot_id").to_pylist()
@@ -101,16 +91,52 @@ def _check_final(atlas: Path, ids: list[str]) -> None:
     assert {i: column.count(i) for i in ids} == spots
 
 
+def _event_seen(atlas: Path, event: str, since_ns: int) -> set[str]:
+    """What on disk shows ``event`` now (names of temp stores/parts, records written since ``since_ns``)."""
+    if event == "store being written":
+        return {p.name for p in _listing(atlas / "samples") if p.name.startswith(".") and p.suffix == ".zarr"}
+    if event == "part being written":
+        return {p.name for p in _listing(atlas / "parts") if p.name.startswith(".")}
+    if event == "record written":
+        return {p.name for p in _listing(atlas / "records") if p.stat().st_mtime_ns > since_ns}
+    return {p.name for p in _listing(atlas) if p.name.startswith(".hf.")}
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def _kill_at(proc: subprocess.Popen[bytes], atlas: Path, event: str, nth: int) -> bool:
+    """SIGKILL the build's process group when ``event`` has been seen ``nth`` times; whether it was still running."""
+    since = time.time_ns()
+    seen: set[str] = set()
+    deadline = time.monotonic() + FINAL_TIMEOUT_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            seen |= _event_seen(atlas, event, since)
+        except FileNotFoundError:  # a file renamed away between listing and stat
+            continue
+        if len(seen) >= nth:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.002)
+    return False
+
+
 def _kill_and_resume(
-    raw_samples: dict[str, Any], tmp_path: Path, *, delays_s: list[float], workers: int, force_every: int
+    raw_samples: dict[str, Any], tmp_path: Path, *, kills: list[tuple[str, int]], workers: int, force_every: int
 ) -> None:
     manifest, ids = _manifest(raw_samples, tmp_path / "manifest.yaml")
     atlas, log = tmp_path / "atlas", tmp_path / "build.log"
     killed = 0
-    for i, delay_s in enumerate(delays_s):
+    for i, (event, nth) in enumerate(kills):
         force = force_every > 0 and i % force_every == force_every - 1  # rewrite committed samples too
         proc = _start(manifest, atlas, workers=workers, force=force, log=log)
-        killed += _kill_after(proc, delay_s)
+        killed += _kill_at(proc, atlas, event, nth)
         if proc.returncode not in (0, -signal.SIGKILL):
             pytest.fail(f"build exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         _check_committed(atlas, ids)
@@ -161,8 +187,8 @@ def test_two_kills_mid_write_then_resume(raw_samples: dict[str, Any], tmp_path: 
 )  # six random kills with one worker run in `make test`; the two-worker variant in `make test-all`
 def test_random_kills_then_resume(raw_samples: dict[str, Any], tmp_path: Path, seed: int, workers: int) -> None:
     rng = random.Random(seed)
-    delays_s = [rng.uniform(0.5, TYPICAL_BUILD_S * workers) for _ in range(6)]
-    _kill_and_resume(raw_samples, tmp_path, delays_s=delays_s, workers=workers, force_every=3)
+    kills = [(rng.choice(KILL_EVENTS), rng.randint(1, len(raw_samples))) for _ in range(6)]
+    _kill_and_resume(raw_samples, tmp_path, kills=kills, workers=workers, force_every=3)
 
 
 def test_interrupted_rebuild_leaves_no_stale_built_record(

@@ -1,0 +1,129 @@
+"""``humanst build``: progress, summary table and exit code around :func:`humanst.builder.run_build`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from humanst.cli._app import ManifestArg, app
+from humanst.console import cli_errors, console, err_console, progress
+
+if TYPE_CHECKING:
+    from humanst.builder import BuildReport
+    from humanst.store import SampleOutcome
+
+__all__ = ["run_build_command"]
+
+
+def _summary(report: BuildReport) -> Table:
+    table = Table(title="humanst build", title_justify="left")
+    for column in ("sample", "platform", "status", "spots", "dropped", "genes", "um/px", "um/px source", "s"):
+        table.add_column(column, justify="right" if column in ("spots", "genes", "um/px", "s") else "left")
+    for o in report.outcomes:
+        style = {"built": "green", "skipped": "cyan", "failed": "bold red"}[o.status]
+        dropped = ", ".join(f"{k} {v}" for k, v in o.dropped.items() if v) or "-"
+        source = o.um_per_px_source.split(";")[0]  # the full text is in build_report.md
+        table.add_row(
+            o.sample_id, o.platform, f"[{style}]{o.status}[/]", str(o.spots_kept), dropped, str(o.genes),
+            f"{o.um_per_px:.4g}" if o.um_per_px else "-", source or "-", f"{o.seconds:.1f}",
+        )  # fmt: skip
+    return table
+
+
+def run_build_command(
+    manifest_path: Path, out: Path, *, samples: list[str] | None, workers: int, scheduler: str | None,
+    data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool,
+) -> int:  # fmt: skip
+    """Build the atlas of a manifest and print what happened; return the exit code (1 if any sample failed)."""
+    from humanst.builder import make_tasks, run_build
+    from humanst.fetch import default_cache_dir
+    from humanst.manifest import load_manifest
+    from humanst.store import Atlas
+
+    logging.getLogger("humanst").setLevel(logging.WARNING)
+    with cli_errors():
+        manifest = load_manifest(manifest_path)
+        root = data_root or manifest_path.parent / (manifest.data_root or ".")
+        tasks = make_tasks(
+            manifest, out, data_root=root, cache_dir=cache_dir or default_cache_dir(),
+            samples=samples, min_counts=min_counts, force=force,
+        )  # fmt: skip
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local worker(s)"
+    console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+    with progress() as bar:
+        samples_task = bar.add_task("samples", total=len(tasks))
+        detail = bar.add_task("", total=None, visible=False)
+        current = {"event": ""}
+
+        def done(outcome: SampleOutcome) -> None:
+            bar.update(samples_task, advance=1, description=f"samples ({outcome.sample_id} {outcome.status})")
+            bar.update(detail, visible=False, completed=0, total=None)
+            current["event"] = ""
+
+        def step(event: str, amount: int, total: int | None) -> None:
+            if event.startswith("download"):  # bytes of the file being fetched
+                bar.update(detail, description=event, completed=amount, total=total, visible=True)
+            elif event == "patches":  # patches cut, encoded and written so far
+                if current["event"] != event:
+                    bar.reset(detail, total=None, description="patches", visible=True)
+                bar.update(detail, advance=amount)
+            current["event"] = event
+
+        report = run_build(
+            manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done, progress=step
+        )
+    console.print(_summary(report))
+    atlas = Atlas(out)
+    dataset = (
+        f"{report.dataset_rows} patch rows in '{atlas.hf_dir}' (datasets.load_from_disk)"
+        if report.dataset_rows
+        else "no patch dataset (no sample finished)"
+    )
+    console.print(
+        f"{dataset}; stores in '{atlas.samples_dir}'; report in '{atlas.report_paths[1]}'. {report.seconds:.1f} s.",
+        highlight=False,
+    )
+    if report.failed:
+        err_console.print(f"[bold red]{len(report.failed)} sample(s) failed:[/]", highlight=False)
+        for o in report.failed:
+            err_console.print(f"  - {o.error}", highlight=False)
+        return 1
+    return 0
+
+
+@app.command()
+def build(
+    manifest: ManifestArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Atlas folder.")] = Path("atlas"),
+    samples: Annotated[
+        list[str] | None, typer.Option("--samples", "-s", help="Only these sample ids (repeatable).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes (one sample per task).", min=1)] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask distributed scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(help="Folder that relative 'path' sources resolve against; default: the manifest's data_root."),
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Download cache; default: $HUMANST_CACHE or ~/.cache/humanst.")
+    ] = None,
+    min_counts: Annotated[int, typer.Option(help="Drop spots with fewer total counts.", min=0)] = 100,
+    force: Annotated[  # noqa: FBT002  (a CLI flag: typer maps it to --force)
+        bool, typer.Option("--force", help="Rebuild samples even when their inputs did not change.")
+    ] = False,
+) -> None:
+    """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset.
+
+    Samples are written atomically and skipped on rerun when unchanged; a failed one is reported, the rest go on.
+    """
+    code = run_build_command(
+        manifest, out, samples=samples, workers=workers, scheduler=scheduler, data_root=data_root,
+        cache_dir=cache, min_counts=min_counts, force=force,
+    )  # fmt: skip
+    raise typer.Exit(code)
