@@ -60,6 +60,7 @@ chromium:
 
 test: setup chromium
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-all: setup chromium
@@ -76,6 +77,7 @@ perf: demo
 lint: setup
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests
 	$(VENV)/bin/ruff format --check humanst stamp benchmarks tests
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(DEMO_OUT) .pytest_cache

@@ -86,8 +86,8 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
     rows = []
     for name, ma, mb, pa, pb in pairs:
         patients = sorted(set(pa) & set(pb))
-        va = [float("nan") if pa[p] is None else pa[p] for p in patients]
-        vb = [float("nan") if pb[p] is None else pb[p] for p in patients]
+        va = [float("nan") if (v := pa[p]) is None else v for p in patients]
+        vb = [float("nan") if (v := pb[p]) is None else v for p in patients]
         test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
         rows.append(
             ComparisonRow(

@@ -9,12 +9,16 @@ a member itself. Each sample's table is then scored with the atlas's own method 
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from benchmarks.spot_data import SpotData
 from humanst.pathways import GeneSets, load_collection, score
 from humanst.pathways.controls import expression_bins
+
+if TYPE_CHECKING:
+    from humanst.pathways.context import Background
 
 __all__ = ["log1p_cp10k", "random_gene_sets", "score_random_sets"]
 
@@ -76,7 +80,9 @@ def score_random_sets(collection: str, data: SpotData, sets: GeneSets) -> tuple[
             sets,
             method=str(params["method"]),
             min_coverage=float(params["min_coverage"]),
-            background=(str(params["background"]) or None) if params["method"] == "mean_z" else None,
+            background=cast(
+                "Background | None", (str(params["background"]) or None) if params["method"] == "mean_z" else None
+            ),
             standardize=bool(params["standardize"]),
             seed=int(params["seed"]),
         )

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -182,7 +183,7 @@ def block_result(outcome: BlockOutcome, task: Task) -> BlockResult:
     """Turn a tier's per-patient outcome into the result model, with bootstrap CIs over patients."""
     return BlockResult(
         name=outcome.name,
-        kind=outcome.kind,  # type: ignore[arg-type]
+        kind=outcome.kind,
         control_of=outcome.control_of,
         n_targets=outcome.n_targets,
         pearson=_metric(outcome.pooled, task),
@@ -329,7 +330,7 @@ def run_benchmark(
                 step = bar.add_task(f"{prepared.task.name}: {Path(folder).name}", total=len(prepared.folds))
                 result, path = evaluate_cache(
                     prepared, Path(folder), kind=kind, out=out, submitted_by=submitted_by,
-                    progress=lambda n, s=step: bar.advance(s, n),  # type: ignore[misc]
+                    progress=partial(bar.advance, step),
                 )  # fmt: skip
                 written.append((result, path))
     return written

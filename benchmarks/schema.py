@@ -11,7 +11,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,7 +31,7 @@ __all__ = [
     "write_result",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 Float = float | None  # NaN is written as null
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +14,9 @@ from benchmarks.errors import TaskError
 from benchmarks.tasks import Task
 from humanst.errors import AtlasError
 from humanst.store import Atlas, pathway_column
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 __all__ = ["SpotData", "atlas_hash", "load_spot_data", "read_table"]
 
@@ -43,7 +46,7 @@ class SpotData:
         return list(zip(self.sample_ids.tolist(), self.spot_ids.tolist(), strict=True))
 
 
-def read_table(atlas: Atlas, sample_id: str) -> Any:
+def read_table(atlas: Atlas, sample_id: str) -> AnnData:
     """Read one sample store's table (AnnData: raw counts, obs, pathway scores); images are not opened."""
     try:
         return atlas.read_table(sample_id)
@@ -118,7 +121,7 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         meta = tables[samples[0]].uns["humanst"]["pathways"][key]
         names = [str(n) for n in meta["names"]]
         scores = np.vstack([np.asarray(t.obsm[key], dtype=np.float32) for t in tables.values()])
-        finite = np.isfinite(scores).all(0)
+        finite = np.asarray(np.isfinite(scores).all(axis=0), dtype=bool).tolist()
         pathways[collection] = ([n for n, f in zip(names, finite, strict=True) if f], scores[:, finite])
         dropped[collection] = [n for n, f in zip(names, finite, strict=True) if not f]
         params[collection] = {k: meta[k] for k in ("method", "background", "min_coverage", "standardize", "seed")}

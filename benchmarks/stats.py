@@ -44,13 +44,13 @@ def bootstrap_ci(values: Sequence[float] | np.ndarray, *, n_boot: int = 1000, se
 
     NaN values (a patient with no usable target) are ignored; all NaN gives (NaN, NaN).
     """
-    values = np.asarray(values, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
         return (float("nan"), float("nan"))
-    if values.size == 1:
-        return (float(values[0]), float(values[0]))
-    means = _resample_means(values, n_boot, seed)
+    if arr.size == 1:
+        return (float(arr[0]), float(arr[0]))
+    means = _resample_means(arr, n_boot, seed)
     lo, hi = np.percentile(means, [2.5, 97.5])
     return (float(lo), float(hi))
 

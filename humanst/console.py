@@ -69,7 +69,7 @@ class HouseProgress(Progress):
         super().advance(task_id, advance)
         self._line(task_id)
 
-    def update(self, task_id: TaskID, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, task_id: TaskID, **kwargs: Any) -> None:
         """Update a task (and print its line when one is due)."""
         super().update(task_id, **kwargs)
         self._line(task_id)

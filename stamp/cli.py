@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import typer
 
 from humanst.console import cli_errors, console, err_console, new_app
+
+T = TypeVar("T")
 
 app = new_app(
     "stamp",
@@ -23,7 +25,7 @@ WeightsOpt = Annotated[
 ]
 
 
-def _guard(action: Callable[[], Any]) -> Any:
+def _guard(action: Callable[[], T]) -> T:
     """Run ``action``; turn stamp's and humanst's own errors into one red line and exit code 1 (no traceback)."""
     from humanst.errors import HumanstError
     from stamp.errors import StampError

@@ -6,9 +6,12 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stamp.errors import RunError
+
+if TYPE_CHECKING:
+    from stamp.train.config import TrainConfig
 
 __all__ = ["RUN_FORMAT_VERSION", "RunFiles", "adapter_hash", "load_run_encoder", "read_run_config", "write_run"]
 
@@ -98,7 +101,7 @@ def _card(config: Any, info: dict[str, Any]) -> str:
     )
 
 
-def read_run_config(run: Path) -> Any:
+def read_run_config(run: Path) -> TrainConfig:
     """Load the resolved ``config.yaml`` of a run."""
     from stamp.train.config import load_config
 

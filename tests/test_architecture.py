@@ -265,3 +265,38 @@ def test_every_registry_is_the_one_registry():
                 if isinstance(value, ast.Dict) and any("REGISTRY" in n.upper() for n in names):
                     bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: a hand-made registry dict {names}")
     assert not bad, "\n".join(bad)
+
+
+# --- types on the seams (pyproject [tool.mypy]: strict for the modules that carry data between floors) ----------
+
+SEAMS = {  # the contracts issue 11 named, and where they live
+    "SampleData": "humanst.store.sample_zarr",
+    "write_part": "humanst.store.patch_parts",
+    "RawSample": "humanst.readers.raw",
+    "finish_run": "stamp.train.summary",
+    "read_run_config": "stamp.run_dir",
+}
+
+
+def _strict_modules() -> set[str]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    strict = set()
+    for override in config.get("overrides", []):
+        modules = override["module"] if isinstance(override["module"], list) else [override["module"]]
+        if override.get("disallow_any_generics") and override.get("warn_return_any"):
+            strict |= set(modules)
+    return strict
+
+
+def test_the_seams_are_type_checked_strictly_and_pass():
+    for name, module in SEAMS.items():
+        assert hasattr(importlib.import_module(module), name), f"{name} moved out of {module}: update SEAMS"
+    assert set(SEAMS.values()) <= _strict_modules()
+    modules = [arg for module in sorted(set(SEAMS.values())) for arg in ("-m", module)]
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", *modules],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

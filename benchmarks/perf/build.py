@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
           f"{args.threads} thread(s); {outcome.spots_kept / cpu:.0f} spots per CPU-second)")  # fmt: skip
     if args.profile:
         print(_profile(task, args.threads, args.profile))
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]  # set when numba is imported
     return table
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.perf.build import BenchSample, make_sample, part_patches, run_baseline, run_humanst
 
@@ -21,22 +22,22 @@ STAGES = {"read (reader)", "harmonise + QC", "pathway scores", "SpatialData stor
 
 
 @pytest.fixture(scope="module", params=[1500.0], ids=lambda um: f"{um:g}um")
-def built(request, tmp_path_factory) -> BenchSample:
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BenchSample:
     sample = make_sample(tmp_path_factory.mktemp("perf-build"), size_um=request.param)
     run_humanst(sample.task)  # imports and numba compilation outside the timing
     return sample
 
 
-def test_humanst_build_sample(benchmark, built):
+def test_humanst_build_sample(benchmark: BenchmarkFixture, built: BenchSample) -> None:
     outcome, wall, _cpu, timer = benchmark.pedantic(run_humanst, args=(built.task,), rounds=1, iterations=1)
     assert outcome.status == "built"
     assert 100 <= outcome.spots_kept <= built.n_spots_raw
     assert set(timer.wall) >= STAGES
     assert sum(timer.wall.values()) <= wall
-    assert built.task.atlas.store(built.task.entry.id).is_dir()
+    assert built.task.atlas.store_path(built.task.entry.id).is_dir()
 
 
-def test_hest_hdf5_baseline_same_patches(benchmark, built, tmp_path: Path):
+def test_hest_hdf5_baseline_same_patches(benchmark: BenchmarkFixture, built: BenchSample, tmp_path: Path) -> None:
     h5_path = tmp_path / "patches.h5"
     spots, _, _ = benchmark.pedantic(run_baseline, args=(built.task, h5_path), rounds=1, iterations=1)
     ours = part_patches(built.task)

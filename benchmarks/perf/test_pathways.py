@@ -7,18 +7,21 @@ The full-size comparison (20k spots x 18k genes x 50 sets) is ``python -m benchm
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.perf.pathways import build_inputs, run_decoupler_ulm, run_gseapy_ssgsea, run_ours
 
 
 @pytest.fixture(scope="module", params=[2_000], ids=lambda n: f"{n}spots")
-def inputs(request):
+def inputs(request: pytest.FixtureRequest) -> Any:
     return build_inputs(request.param, 18_000, 50)
 
 
-def test_ours_mean_z(benchmark, inputs):
+def test_ours_mean_z(benchmark: BenchmarkFixture, inputs: Any) -> None:
     adata, sets = inputs
     run_ours(adata, sets)  # compile the kernels outside the timing
     scores = benchmark(run_ours, adata, sets)
@@ -26,14 +29,14 @@ def test_ours_mean_z(benchmark, inputs):
     assert np.isfinite(scores).all()
 
 
-def test_decoupler_ulm(benchmark, inputs):
+def test_decoupler_ulm(benchmark: BenchmarkFixture, inputs: Any) -> None:
     adata, sets = inputs
     run_decoupler_ulm(adata[:10].copy(), sets)  # numba warm-up
     scores = benchmark(run_decoupler_ulm, adata, sets)
     assert scores.shape == (adata.n_obs, len(sets))
 
 
-def test_gseapy_ssgsea_per_50_spots(benchmark, inputs):
+def test_gseapy_ssgsea_per_50_spots(benchmark: BenchmarkFixture, inputs: Any) -> None:
     adata, sets = inputs
     small = adata[:50].copy()
     scores = benchmark.pedantic(run_gseapy_ssgsea, args=(small, sets), rounds=1, iterations=1)

@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,11 @@ from humanst._logging import logger
 from humanst.builder.settings import SampleTask
 from humanst.errors import HumanstError
 from humanst.store.records import SampleOutcome, write_record
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from humanst.readers.raw import ImageArray, RawSample
 
 __all__ = ["build_sample"]
 
@@ -48,7 +53,7 @@ def _is_done(task: SampleTask, digest: str) -> SampleOutcome | None:
     return None
 
 
-def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, np.ndarray, SampleOutcome]:
+def _table(task: SampleTask, raw: RawSample, progress: Progress | None) -> tuple[AnnData, np.ndarray, SampleOutcome]:
     """Harmonise genes, check counts, drop QC failures, add obs columns and pathway scores."""
     from humanst.harmonise.genes import harmonise_genes
     from humanst.harmonise.qc import check_counts, spot_filter
@@ -94,7 +99,9 @@ def _table(task: SampleTask, raw: Any, progress: Progress | None) -> tuple[Any, 
     return adata, xy_px, outcome
 
 
-def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], build: dict[str, Any]) -> dict[str, Any]:
+def _provenance(
+    task: SampleTask, raw: RawSample, digest: str, inputs: list[Path], build: dict[str, Any]
+) -> dict[str, Any]:
     """``uns['humanst']``: a few top-level keys, the rest as one JSON string (one zarr array, not fifty)."""
     from humanst.provenance import fingerprint_inputs, package_versions
     from humanst.store.atlas import ATLAS_FORMAT_VERSION
@@ -122,7 +129,7 @@ def _provenance(task: SampleTask, raw: Any, digest: str, inputs: list[Path], bui
     }
 
 
-def _load_image(raw: Any, sample_id: str) -> Any:
+def _load_image(raw: RawSample, sample_id: str) -> ImageArray:
     """Decode the H&E now (whole when it fits in memory), so a corrupt file fails here, named."""
     from humanst.errors import ReaderError
     from humanst.store.sample_zarr import IN_MEMORY_BYTES

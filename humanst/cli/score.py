@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import numpy as np
 import typer
@@ -14,11 +14,14 @@ from humanst.cli._app import app
 from humanst.console import cli_errors, console, err_console, progress
 from humanst.errors import HumanstError
 
+if TYPE_CHECKING:
+    from humanst.pathways.context import Background
+
 __all__ = ["run_score"]
 
 
 def run_score(
-    data: Path, collections: list[str], *, method: str, background: str | None, min_coverage: float,
+    data: Path, collections: list[str], *, method: str, background: Background | None, min_coverage: float,
     layer: str | None, groupby: str | None, out: Path | None,
 ) -> int:  # fmt: skip
     """Score ``data`` (an .h5ad of raw counts, or an atlas folder) with each collection; return the exit code."""
@@ -68,7 +71,7 @@ def run_score(
 
 
 def _score_atlas(
-    atlas: Path, collections: list[str], *, method: str, background: str | None, min_coverage: float
+    atlas: Path, collections: list[str], *, method: str, background: Background | None, min_coverage: float
 ) -> int:
     """Score the table of every built store of ``atlas``; each store is swapped in atomically."""
     from humanst.errors import AtlasError
@@ -139,8 +142,9 @@ def score(
 ) -> None:
     """Score pathways per spot (background-corrected mean z) and store them in obsm['pathways_<collection>']."""
     collections = [c.strip() for c in gene_sets.split(",") if c.strip()]
+    checked_later = cast("Background | None", background)  # score() checks the name and lists the valid ones
     code = run_score(
-        data, collections, method=method, background=background, min_coverage=min_coverage, layer=layer,
+        data, collections, method=method, background=checked_later, min_coverage=min_coverage, layer=layer,
         groupby=groupby, out=out,
     )  # fmt: skip
     raise typer.Exit(code)

@@ -167,7 +167,7 @@ def _download(
         except _Restart as restart:
             logger.info("%s: %s; downloading %s from the start", label, restart, url)
             work.unlink(missing_ok=True)
-            wait_s = 0.0
+            wait_s: float | None = 0.0
             cause = str(restart)
         except urllib.error.HTTPError as err:
             _raise_if_final(url, err, dest=dest, sample_id=sample_id)

@@ -155,7 +155,7 @@ def _progress_bar_class(progress: Progress, label: str) -> type:
     """Return a silent ``tqdm`` class that forwards byte counts to ``progress``."""
     from tqdm import tqdm
 
-    class _Forward(tqdm):  # type: ignore[misc, valid-type]
+    class _Forward(tqdm):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
 from humanst.errors import SampleError
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 __all__ = ["GeneReport", "harmonise_genes", "is_control_probe"]
 
@@ -64,7 +67,7 @@ def _symbols_and_ids(var: pd.DataFrame, names: pd.Index) -> tuple[np.ndarray, np
     return names_arr, ids, "symbol"
 
 
-def harmonise_genes(counts: Any, *, sample_id: str) -> tuple[Any, GeneReport]:
+def harmonise_genes(counts: AnnData, *, sample_id: str) -> tuple[AnnData, GeneReport]:
     """Return a new AnnData over harmonised genes (upper-case HGNC symbols, duplicates summed) and a report.
 
     ``var`` of the result: index = symbol, ``source_name`` (original names, ``;``-joined when merged),

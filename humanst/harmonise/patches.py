@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from humanst.manifest.models import PatchSpec
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from humanst.readers.raw import ImageArray
 
 __all__ = ["PatchSpec", "iter_patches", "resample_filter"]
 
 WHITE = 255
 
 
-def resample_filter(source_px: float, out_px: float) -> Any:
+def resample_filter(source_px: float, out_px: float) -> Image.Resampling:
     """PIL filter of every resampling to the atlas grid: box (area average) to shrink, bilinear to enlarge."""
     from PIL import Image
 
     return Image.Resampling.BOX if source_px >= out_px else Image.Resampling.BILINEAR
 
 
-def _crop(image: Any, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, bool]:
+def _crop(image: ImageArray, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, bool]:
     """Crop ``[y0:y1, x0:x1]`` from an (H, W, 3) array, white where it leaves the image; flag padding."""
     height, width = image.shape[:2]
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
@@ -35,7 +40,7 @@ def _crop(image: Any, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, b
 
 
 def iter_patches(
-    image: Any, xy_px: np.ndarray, source_um_per_px: float, spec: PatchSpec
+    image: ImageArray, xy_px: np.ndarray, source_um_per_px: float, spec: PatchSpec
 ) -> Iterator[tuple[np.ndarray, bool]]:
     """Yield ``(patch, padded)`` per spot: ``(size_px, size_px, 3)`` uint8 centred on each ``(x, y)``.
 

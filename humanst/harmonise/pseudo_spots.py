@@ -9,10 +9,13 @@ pseudo-spots of a sample lie on an exact lattice of pitch ``side_um`` whatever t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 __all__ = ["PseudoSpots", "pool_anndata", "pool_to_grid", "pseudo_spot_ids"]
 
@@ -93,7 +96,7 @@ def pool_to_grid(counts: sparse.spmatrix | np.ndarray, xy_um: np.ndarray, side_u
 
 
 def pool_anndata(
-    table: Any, xy_um: np.ndarray, side_um: float, *, member_name: str = "n_members"
+    table: AnnData, xy_um: np.ndarray, side_um: float, *, member_name: str = "n_members"
 ) -> tuple[Any, PseudoSpots]:
     """Pool an AnnData's observations on the micron grid; return (pseudo-spot AnnData, :class:`PseudoSpots`).
 

@@ -90,8 +90,8 @@ def load_gmt(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        msg = f"gene-set file '{path}' line {line}: not UTF-8 text; re-save the file as UTF-8"
+        bad_line = raw[: exc.start].count(b"\n") + 1
+        msg = f"gene-set file '{path}' line {bad_line}: not UTF-8 text; re-save the file as UTF-8"
         raise GeneSetError(msg) from exc
     sets: dict[str, tuple[str, ...]] = {}
     descriptions: dict[str, str] = {}

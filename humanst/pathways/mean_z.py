@@ -57,7 +57,7 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
         members = ctx.matched.members[set_idx]
         weights = np.full(members.size, 1.0 / members.size)
         controls = ctx.explicit_controls.get(name)
-        if matched and controls is None and not exact:
+        if bins is not None and controls is None and ctx.ctrl_size is not None:  # matched, drawn controls
             controls = matched_controls(members, bins, name=name, seed=ctx.seed, ctrl_size=ctx.ctrl_size)
         if controls is not None:
             ctx.controls[name] = controls
@@ -65,7 +65,7 @@ def set_weights(ctx: ScoringContext) -> SetWeights:
                 rows.append(controls)
                 cols.append(np.full(controls.size, col))
                 vals.append(np.full(controls.size, -1.0 / controls.size))
-        elif exact:
+        elif bins is not None and bin_sizes is not None and per_bin is not None:  # matched, exact expectation
             weights, per_bin = _exact_matched(members, bins, bin_sizes, col, per_bin)
         rows.append(members)
         cols.append(np.full(members.size, col))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 __all__ = ["FORMAT_VERSION", "PathwayScores", "obsm_key"]
 
@@ -55,7 +58,7 @@ class PathwayScores:
         """Return the scores as a spots x sets DataFrame."""
         return pd.DataFrame(self.scores, index=index, columns=self.names)
 
-    def to_obsm(self, adata: Any, key: str | None = None) -> str:
+    def to_obsm(self, adata: AnnData, key: str | None = None) -> str:
         """Store scores in ``adata.obsm[key]`` and names, coverage, mask and parameters in ``uns['humanst']``."""
         key = key or obsm_key(self.collection)
         if self.scores.shape[0] != adata.n_obs:
@@ -79,7 +82,7 @@ class PathwayScores:
         return key
 
     @classmethod
-    def from_obsm(cls, adata: Any, key: str) -> PathwayScores:
+    def from_obsm(cls, adata: AnnData, key: str) -> PathwayScores:
         """Read back what :meth:`to_obsm` stored."""
         try:
             meta = adata.uns["humanst"]["pathways"][key]

@@ -6,7 +6,7 @@ import importlib.util
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,12 +19,15 @@ from humanst.pathways.genesets import GeneSets, load_collection
 from humanst.pathways.matching import GeneIndex, match_gene_sets
 from humanst.pathways.results import PathwayScores
 
+if TYPE_CHECKING:
+    from anndata import AnnData
+
 __all__ = ["score"]
 
 _BACKGROUNDS = ("matched", "all", "none")
 
 
-def _groups(adata: Any, groupby: str | None) -> list[tuple[str, np.ndarray]]:
+def _groups(adata: AnnData, groupby: str | None) -> list[tuple[str, np.ndarray]]:
     if groupby is None:
         return [("all", np.arange(adata.n_obs))]
     if groupby not in adata.obs:
@@ -46,7 +49,7 @@ def _resolve_controls(controls: Mapping[str, Sequence[str]] | None, index: GeneI
 
 
 def score(
-    adata: Any,
+    adata: AnnData,
     gene_sets: GeneSets | str | Path,
     method: str = "mean_z",
     *,

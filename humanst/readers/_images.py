@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from humanst.errors import ReaderError
 from humanst.readers.raw import ImageRef
+
+if TYPE_CHECKING:
+    from humanst.readers.raw import ImageArray
 
 __all__ = ["open_image"]
 
@@ -22,14 +25,13 @@ def _tiff_level0(path: Path) -> tuple[tuple[int, ...], str]:
         return tuple(int(n) for n in level.shape), str(level.axes)
 
 
-def _load_tiff(path: Path) -> Any:
+def _load_tiff(path: Path) -> ImageArray:
     import tifffile
     import zarr
 
     store = tifffile.imread(path, aszarr=True, series=0, level=0)
-    array = zarr.open(store, mode="r")
-    if isinstance(array, zarr.Group):  # pyramidal: level 0 is array "0"
-        array = array["0"]
+    opened = zarr.open(store, mode="r")
+    array: Any = opened["0"] if isinstance(opened, zarr.Group) else opened  # pyramidal: level 0 is array "0"
     if array.ndim == 3 and array.shape[-1] in (3, 4) and array.dtype == np.uint8:
         return array if array.shape[-1] == 3 else np.asarray(array)[..., :3]
     return _to_rgb_uint8(np.asarray(array))

@@ -5,11 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-__all__ = ["ImageRef", "RawSample", "ReadSettings"]
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+__all__ = ["ImageArray", "ImageRef", "RawSample", "ReadSettings"]
+
+
+class ImageArray(Protocol):
+    """An ``(H, W, 3)`` uint8 image that can be sliced: numpy, zarr, dask or a tifffile memmap."""
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``(height, width, channels)``."""
+        ...
+
+    def __getitem__(self, key: Any) -> Any:
+        """Return a window ``[y0:y1, x0:x1, :]`` (any array type; ``np.asarray`` makes it numpy)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,7 @@ class ImageRef:
 
     path: Path
     shape: tuple[int, int]
-    load: Callable[[], Any]
+    load: Callable[[], ImageArray]
 
 
 @dataclass
@@ -48,7 +64,7 @@ class RawSample:
 
     sample_id: str
     platform: str
-    counts: Any  # anndata.AnnData
+    counts: AnnData
     xy_px: np.ndarray
     image: ImageRef
     um_per_px: float

@@ -26,6 +26,8 @@ from humanst.readers.pixel_size import (
 from humanst.readers.raw import RawSample, ReadSettings
 
 if TYPE_CHECKING:
+    from anndata import AnnData
+
     from humanst.manifest import SampleEntry
 
 __all__ = ["Keys", "read_visium"]
@@ -60,7 +62,7 @@ IMAGE_PATTERNS = ("*.tif", "*.tiff", "*.btf", "*.jpg", "*.jpeg")
 NOT_FULLRES = ("*cytassist*", "aligned_tissue_image.*", "detected_tissue_image.*", "*fiducials*", "*hires*", "*lowres*")
 
 
-def _read_table(root: Path, image_name: str) -> object:
+def _read_table(root: Path, image_name: str) -> AnnData:
     import spatialdata_io
 
     with warnings.catch_warnings():

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +21,8 @@ from humanst.readers.pixel_size import PixelSize, with_override
 from humanst.readers.raw import RawSample, ReadSettings
 
 if TYPE_CHECKING:
+    from anndata import AnnData
+
     from humanst.manifest import SampleEntry
 
 __all__ = ["Keys", "read_visium_hd"]
@@ -51,7 +53,7 @@ NOT_FULLRES = ("*cytassist*", "aligned_tissue_image.*", "detected_tissue_image.*
 
 def _bin_folders(inputs: Sequence[Path], sample_id: str) -> dict[int, Path]:
     """Map bin size (um) -> bin folder holding a filtered matrix."""
-    folders = {}
+    folders: dict[int, Path] = {}
     for h5 in find_files(inputs, [Keys.COUNTS_FILE]):
         match = BIN_FOLDER.match(h5.parent.name)
         if match:
@@ -74,7 +76,7 @@ def _bin_file(folder: Path, name: str, sample_id: str) -> Path:
     return path
 
 
-def _read_table(root: Path, bin_um: int) -> Any:
+def _read_table(root: Path, bin_um: int) -> AnnData:
     import spatialdata_io
 
     with warnings.catch_warnings():

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from humanst.readers.pixel_size import PixelSize, alignment_um_per_px, apply_aff
 from humanst.readers.raw import RawSample, ReadSettings
 
 if TYPE_CHECKING:
+    from anndata import AnnData
+
     from humanst.manifest import SampleEntry
 
 __all__ = ["CONTROL_PREFIXES", "Keys", "read_xenium"]
@@ -45,7 +47,7 @@ class Keys(StrEnum):
     GENE_EXPRESSION = "Gene Expression"
 
 
-def _read_table(root: Path) -> Any:
+def _read_table(root: Path) -> AnnData:
     import spatialdata_io
 
     with warnings.catch_warnings():

@@ -20,10 +20,16 @@ import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from humanst.errors import AtlasError
 from humanst.store.records import SampleOutcome, read_record
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from anndata import AnnData
+    from datasets import Dataset
+    from spatialdata import SpatialData
 
 __all__ = [
     "ATLAS_FORMAT_VERSION",
@@ -49,7 +55,7 @@ def pathway_column(collection: str) -> str:
     return obsm_key(collection)
 
 
-def read_sample_store(path: Path) -> Any:
+def read_sample_store(path: Path) -> SpatialData:
     """Open a SpatialData store with ``spatialdata.read_zarr``, without its informational warnings."""
     from spatialdata import read_zarr
 
@@ -239,24 +245,24 @@ class Atlas:
         path = self.report_paths[0]
         return self._json(path) if path.is_file() else None
 
-    def read_store(self, sample_id: str) -> Any:
+    def read_store(self, sample_id: str) -> SpatialData:
         """Open a sample's SpatialData store (``spatialdata.read_zarr``, without its informational warnings)."""
         return read_sample_store(self._existing(self.store_path(sample_id), sample_id))
 
-    def read_table(self, sample_id: str) -> Any:
+    def read_table(self, sample_id: str) -> AnnData:
         """Read only a sample's table (AnnData: raw counts, obs, pathway scores); the image is not opened."""
         import anndata as ad
 
         return ad.read_zarr(self._existing(self.table_path(sample_id), sample_id))
 
-    def load_dataset(self) -> Any:
+    def load_dataset(self) -> Dataset:
         """Load the patch dataset (``datasets.load_from_disk``, memory-mapped), after a version check."""
         import datasets
 
         self.check_version(self.info().get("format_version"), where="patch dataset")
         return datasets.load_from_disk(str(self.hf_dir))
 
-    def patch_table(self) -> Any:
+    def patch_table(self) -> pa.Table:
         """Return the patch dataset's memory-mapped arrow table."""
         return self.load_dataset().data.table
 

@@ -21,6 +21,7 @@ from humanst.store.atlas import TABLE_KEY, Atlas
 
 if TYPE_CHECKING:
     from humanst.pathways import PathwayScores
+    from humanst.pathways.context import Background
 
 __all__ = ["rescore_store"]
 
@@ -46,7 +47,7 @@ def _stage(src: Path, dst: Path) -> None:
 
 
 def rescore_store(
-    atlas: Atlas, sample_id: str, collections: Sequence[str], *, method: str, background: str | None,
+    atlas: Atlas, sample_id: str, collections: Sequence[str], *, method: str, background: Background | None,
     min_coverage: float,
 ) -> tuple[int, list[PathwayScores]]:  # fmt: skip
     """Score a sample store's table with each collection and swap the store in; return (spots, results).

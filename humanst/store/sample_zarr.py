@@ -5,12 +5,18 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from humanst.atomic import atomic_path
 from humanst.store.atlas import IMAGE_KEY, SHAPES_KEY, TABLE_KEY
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+    from xarray import DataTree
+
+    from humanst.readers.raw import ImageArray
 
 __all__ = ["SampleData", "fits_in_memory", "in_memory_if_small", "write_sample_store"]
 
@@ -20,12 +26,12 @@ IMAGE_ZSTD_LEVEL = 1  # ~4.5x faster than zarr's default (level 3) on H&E, for ~
 IN_MEMORY_BYTES = 2 << 30  # images up to this size are decoded whole (pyramid in numpy, patches by slicing)
 
 
-def fits_in_memory(image: Any) -> bool:
+def fits_in_memory(image: ImageArray) -> bool:
     """Whether an image is small enough to decode whole (the one place that decides: store, parts, pipeline)."""
     return int(np.prod(image.shape)) <= IN_MEMORY_BYTES
 
 
-def in_memory_if_small(image: Any) -> Any:
+def in_memory_if_small(image: ImageArray) -> ImageArray:
     """Return ``image`` decoded into a numpy array when it fits in memory, else as given (zarr / dask, streamed)."""
     return np.asarray(image) if fits_in_memory(image) else image
 
@@ -34,9 +40,9 @@ def in_memory_if_small(image: Any) -> Any:
 class SampleData:
     """A harmonised, scored sample ready to be written: the table, spot centres and the H&E."""
 
-    table: Any  # AnnData: X raw counts CSR int32, obs/var/obsm/uns as DESIGN 2.2
+    table: AnnData  # X raw counts CSR int32, obs/var/obsm/uns as DESIGN 2.2
     xy_px: np.ndarray  # (spots, 2) centres (x, y) in H&E pixels
-    image: Any  # (H, W, 3) uint8 array (numpy / zarr / dask)
+    image: ImageArray  # (H, W, 3) uint8 (numpy / zarr / dask)
     um_per_px: float
     footprint_um: float
 
@@ -53,23 +59,26 @@ def _half(level: np.ndarray) -> np.ndarray:
     return total.astype(np.uint8)
 
 
-def _image_element(image: Any, um_per_px: float) -> Any:
+def _image_element(image: ImageArray, um_per_px: float) -> DataTree:
     import dask.array as da
     from spatialdata.models import Image2DModel
     from spatialdata.transformations import Scale
 
     in_memory = not isinstance(image, da.Array) and fits_in_memory(image)
+    array: Any
     if in_memory:  # channels first, contiguous: the pyramid below is computed from it in numpy
         array = np.ascontiguousarray(np.asarray(image)[:, :, :3].transpose(2, 0, 1))
     else:
-        array = image if isinstance(image, da.Array) else da.from_array(image, chunks=(IMAGE_CHUNK, IMAGE_CHUNK, -1))
+        chunked = (IMAGE_CHUNK, IMAGE_CHUNK, -1)
+        array = image if isinstance(image, da.Array) else da.from_array(image, chunks=chunked)  # type: ignore[no-untyped-call]
         array = array[:, :, :3].transpose(2, 0, 1).rechunk((3, IMAGE_CHUNK, IMAGE_CHUNK))
-    levels, side = [], max(array.shape[1:])
+    levels: list[int] = []
+    side = max(array.shape[1:])
     while side > 2 * IMAGE_CHUNK and len(levels) < 6:
         levels.append(2)
         side //= 2
     chunks = (3, IMAGE_CHUNK, IMAGE_CHUNK)
-    element = Image2DModel.parse(
+    element: DataTree = Image2DModel.parse(
         array, dims=("c", "y", "x"), c_coords=["r", "g", "b"], scale_factors=levels or None, chunks=chunks,
         transformations={"global": Scale([um_per_px, um_per_px], axes=("y", "x"))},
     )  # fmt: skip
@@ -83,7 +92,7 @@ def _image_element(image: Any, um_per_px: float) -> Any:
             if node.shape != level.shape:
                 msg = f"image pyramid level {index}: expected shape {node.shape}, computed {level.shape}"
                 raise RuntimeError(msg)
-            node.variable.data = da.from_array(level, chunks=chunks)
+            node.variable.data = da.from_array(level, chunks=chunks)  # type: ignore[no-untyped-call]
     return element
 
 

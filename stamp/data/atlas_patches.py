@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -14,6 +14,9 @@ import torch
 from humanst.store import Atlas, mask_column, pathway_column
 from stamp.data.transforms import PatchTransform
 from stamp.errors import DataError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["AtlasPatches", "PathwayStats"]
 
@@ -120,7 +123,7 @@ class AtlasPatches(torch.utils.data.Dataset):
 class _ImageColumn:
     """Random access to JPEG bytes of a chunked ``image`` struct column without copying it."""
 
-    def __init__(self, column: Any) -> None:
+    def __init__(self, column: pa.ChunkedArray) -> None:
         self.chunks = [chunk.field("bytes") for chunk in column.chunks]
         self.starts = np.cumsum([0] + [len(c) for c in self.chunks])
 
@@ -129,7 +132,7 @@ class _ImageColumn:
         return self.chunks[chunk][row - int(self.starts[chunk])].as_py()
 
 
-def _fixed_list(column: Any, width: int, dtype: Any) -> np.ndarray:
+def _fixed_list(column: pa.ChunkedArray, width: int, dtype: type[np.generic]) -> np.ndarray:
     import pyarrow as pa
 
     flat = pa.chunked_array([c.flatten() for c in column.chunks]) if column.num_chunks else pa.array([])

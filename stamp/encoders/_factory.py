@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stamp.encoders._registry import EncoderSpec, get_encoder_spec
 from stamp.encoders.encoder import Encoder
 from stamp.encoders.layers import resolve_model_kwargs
 from stamp.errors import EncoderError
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["create_encoder", "file_digest"]
 
@@ -57,7 +60,7 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
     return Encoder(model, spec, f"hub:{spec.hub_id}")
 
 
-def _build(spec: EncoderSpec, seed: int) -> Any:
+def _build(spec: EncoderSpec, seed: int) -> nn.Module:
     import timm
     import torch
 
@@ -69,7 +72,7 @@ def _build(spec: EncoderSpec, seed: int) -> Any:
         raise EncoderError(msg) from err
 
 
-def _load_file(model: Any, spec: EncoderSpec, path: Path) -> None:
+def _load_file(model: nn.Module, spec: EncoderSpec, path: Path) -> None:
     from safetensors.torch import load_file
 
     from stamp.encoders.dinov2_conversion import is_transformers_dinov2, transformers_dinov2_to_timm
@@ -104,7 +107,7 @@ def _load_file(model: Any, spec: EncoderSpec, path: Path) -> None:
         raise EncoderError(msg)
 
 
-def _fit_pos_embed(state: dict[str, Any], model: Any) -> None:
+def _fit_pos_embed(state: dict[str, Any], model: Any) -> None:  # a timm ViT (patch_embed.grid_size)
     """Resample a checkpoint's position embedding to the model's grid (DINOv2 checkpoints are trained at 518 px)."""
     from timm.layers import resample_abs_pos_embed
 
@@ -143,7 +146,7 @@ def _hub_error(spec: EncoderSpec, err: Exception) -> EncoderError:
     return EncoderError(f"encoder {spec.name!r} ({spec.hub_id}) {text}")
 
 
-def _from_timm_hub(spec: EncoderSpec) -> Any:
+def _from_timm_hub(spec: EncoderSpec) -> nn.Module:
     import timm
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 

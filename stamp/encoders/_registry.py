@@ -149,7 +149,7 @@ def _timm_spec(arch: str) -> EncoderSpec:
     return EncoderSpec(
         name=f"timm:{arch}",
         arch=arch,
-        embed_dim=int(model.num_features),
+        embed_dim=int(model.num_features),  # type: ignore[arg-type]  # an int on timm models
         hub_id=cfg.hf_hub_id if cfg is not None else None,
         weights_source="timm-hub" if cfg is not None and cfg.hf_hub_id else "none",
         input_size=int(cfg.input_size[-1]) if cfg is not None else 224,

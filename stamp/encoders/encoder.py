@@ -32,7 +32,7 @@ class Encoder(nn.Module):
         self.weights_id = weights_id
 
     @property
-    def timm_model(self) -> Any:
+    def timm_model(self) -> Any:  # timm models add attributes torch types as Tensor | Module
         """The timm model itself (inside the peft wrapper when LoRA is attached)."""
         get_base = getattr(self.backbone, "get_base_model", None)
         return get_base() if get_base is not None else self.backbone

@@ -65,7 +65,12 @@ def attach_lora(encoder: Encoder, settings: LoraSettings) -> Encoder:
     from peft import LoraConfig, get_peft_model
 
     targets = lora_target_modules(encoder, settings)
-    config = LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout, target_modules=targets)
+    config = LoraConfig(
+        r=settings.r,
+        lora_alpha=settings.alpha,  # type: ignore[arg-type]  # peft scales by alpha / r in float
+        lora_dropout=settings.dropout,
+        target_modules=targets,
+    )
     encoder.backbone = get_peft_model(encoder.timm_model, config)
     return encoder
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stamp.data import AtlasPatches
+    from stamp.model import StampAligner
+    from stamp.train.config import TrainConfig
+    from stamp.train.distributed import DistInfo
 
 __all__ = ["finish_run"]
 
 
 def finish_run(
-    run: Path, aligner: Any, dataset: Any, config: Any, dist: Any, losses: list[float], wall_s: float
-) -> None:
+    run: Path, aligner: StampAligner, dataset: AtlasPatches, config: TrainConfig, dist: DistInfo,
+    losses: list[float], wall_s: float,
+) -> None:  # fmt: skip
     """Write the final artefacts of a run (main process only)."""
     import numpy as np
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tifffile
@@ -24,7 +25,7 @@ def write_picture(path: str | Path, image: np.ndarray, *, quality: int = 90) -> 
     """Write an RGB uint8 array as PNG or JPEG according to the suffix."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    kwargs = {"quality": quality} if path.suffix.lower() in {".jpg", ".jpeg"} else {}
+    kwargs: dict[str, Any] = {"quality": quality} if path.suffix.lower() in {".jpg", ".jpeg"} else {}
     Image.fromarray(image).convert("RGB").save(path, **kwargs)
     return path
 
@@ -43,7 +44,7 @@ def write_pyramidal_tiff(path: str | Path, image: np.ndarray, *, um_per_px: floa
     levels = _levels(image, min_side=tile)
     px_per_cm = 1e4 / um_per_px
     with tifffile.TiffWriter(path, bigtiff=image.nbytes > 2**31) as tif:
-        options = {
+        options: dict[str, Any] = {
             "tile": (tile, tile),
             "compression": "zlib",
             "photometric": "rgb" if image.ndim == 3 else "minisblack",
@@ -75,7 +76,7 @@ def write_ome_tiff(
     path.parent.mkdir(parents=True, exist_ok=True)
     rgb = image.ndim == 3
     levels = _levels(image, min_side=tile)
-    metadata = {
+    metadata: dict[str, Any] = {
         "axes": "YXS" if rgb else "YX",
         "PhysicalSizeX": um_per_px,
         "PhysicalSizeXUnit": "µm",
@@ -85,7 +86,11 @@ def write_ome_tiff(
     if channel_names:
         metadata["Channel"] = {"Name": channel_names}
     with tifffile.TiffWriter(path, bigtiff=image.nbytes > 2**31, ome=True) as tif:
-        options = {"tile": (tile, tile), "compression": "zlib", "photometric": "rgb" if rgb else "minisblack"}
+        options: dict[str, Any] = {
+            "tile": (tile, tile),
+            "compression": "zlib",
+            "photometric": "rgb" if rgb else "minisblack",
+        }
         tif.write(levels[0], subifds=len(levels) - 1, metadata=metadata, **options)
         for level in levels[1:]:
             tif.write(level, subfiletype=1, metadata=None, **options)

@@ -91,5 +91,5 @@ def test_unbuilt_tiers_say_so():
 
     with pytest.raises(TierError, match="not built yet"):
         get_tier(2)
-    with pytest.raises(TierError, match="registered"):
+    with pytest.raises(TierError, match=r"unknown tier \(number, protocol\) \(1, 'nope'\); known: \(1, 'default'\)"):
         get_tier(1, "nope")

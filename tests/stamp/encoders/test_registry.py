@@ -71,5 +71,5 @@ def test_timm_arch_gets_a_spec_from_timm_config():
 
 
 def test_duplicate_registration_raises():
-    with pytest.raises(EncoderError, match="twice"):
+    with pytest.raises(EncoderError, match="encoder 'uni' is already registered"):
         register_encoder(lambda: EncoderSpec(name="uni", arch="vit_tiny_patch16_224", embed_dim=192))
