@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -117,12 +118,10 @@ def run(paths: dict[str, Path], repeats: int) -> pd.DataFrame:
     rows = []
     for name, path in paths.items():
         coords, side = tile_list(path)
-        methods = {
-            "humanst.slides (auto backend)": lambda p=path: ours(p, "auto"),
-            "humanst.slides (openslide backend)": lambda p=path: ours(p, "openslide"),
-            "plain loop: openslide read_region per tile, level 0, resize": lambda p=path, c=coords, s=side: plain_loop(
-                p, c, s
-            ),
+        methods: dict[str, Callable[[], int]] = {
+            "humanst.slides (auto backend)": partial(ours, path, "auto"),
+            "humanst.slides (openslide backend)": partial(ours, path, "openslide"),
+            "plain loop: openslide read_region per tile, level 0, resize": partial(plain_loop, path, coords, side),
         }
         for method, action in methods.items():
             tiles, cpu_s, wall_s = timed(action, repeats)

@@ -61,7 +61,7 @@ class SlideBackend:
     errors: tuple[type[BaseException], ...]
     extensions: tuple[str, ...]
     description: str
-    reduced_levels: Callable[[Path, tuple[tuple[int, int], ...]], dict[int, ReducedLevel]] | None = None
+    reduced_levels: Callable[[Path, tuple[tuple[int, int], ...]], Mapping[int, ReducedLevel]] | None = None
 
 
 class ReducedLevel(Protocol):

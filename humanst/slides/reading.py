@@ -38,7 +38,9 @@ def read_level_for(slide: Slide, plan: TilePlan, out_px: int) -> int:
     return slide.best_level(plan.tile_um / out_px)
 
 
-def _resample(region: np.ndarray, box: tuple[float, ...], size: tuple[int, int], factor: float) -> np.ndarray:
+def _resample(
+    region: np.ndarray, box: tuple[float, float, float, float], size: tuple[int, int], factor: float
+) -> np.ndarray:
     """Resample ``box`` of ``region`` to ``size`` with the atlas filter (box to shrink, bilinear to enlarge).
 
     Whole, pixel-aligned factors use PIL's ``reduce`` (the same box filter, ~3x faster than ``resize``).

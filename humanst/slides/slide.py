@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -60,7 +61,7 @@ class Slide:
         self.slide_id = slide_id_of(self.path)
         self.backend = backend
         self._handle = handle
-        self._reduced: dict[int, ReducedLevel] | None = None
+        self._reduced: Mapping[int, ReducedLevel] | None = None
         self.pixel_size = pixel_size
         self.vendor = handle.vendor
         self.level_dimensions = handle.level_dimensions
@@ -129,9 +130,10 @@ class Slide:
             region = self.read_region((round(x0 * down), round(y0 * down)), level, size)
             return region if factor == 1 else np.asarray(Image.fromarray(region).reduce(factor))
         reduced = self._reduced or {}
+        errors: tuple[type[BaseException], ...] = (*self.backend.errors, OSError)
         try:
             return reduced[level].read(x0, y0, int(size[0]), int(size[1]), factor)
-        except (*self.backend.errors, OSError) as err:
+        except errors as err:
             msg = f"decoding {size[0]}x{size[1]} px at ({x0}, {y0}) of level {level} failed ({err}); {_FIX_CORRUPT}"
             raise SlideError(msg, path=self.path) from err
 
@@ -154,8 +156,9 @@ class Slide:
             out_rows_1 = round((y0 + rows) * lvl_y / um_per_px) if y0 + rows < height else out_h
             if out_rows_1 <= out_rows_0:
                 continue
-            box = (0.0, out_rows_0 * um_per_px / lvl_y - y0, width, out_rows_1 * um_per_px / lvl_y - y0)
-            box = (0.0, max(0.0, box[1]), float(width), min(float(rows), box[3]))
+            top = max(0.0, out_rows_0 * um_per_px / lvl_y - y0)
+            bottom = min(float(rows), out_rows_1 * um_per_px / lvl_y - y0)
+            box = (0.0, top, float(width), bottom)
             strip = Image.fromarray(region).resize((out_w, out_rows_1 - out_rows_0), Image.Resampling.BOX, box=box)
             strips.append(np.asarray(strip))
         return np.concatenate(strips, axis=0) if strips else np.full((out_h, out_w, 3), 255, np.uint8)

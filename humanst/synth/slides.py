@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tifffile
@@ -60,7 +61,7 @@ class SlideLayout:
 SLIDE_LAYOUTS: Registry[str, SlideLayout] = Registry("synthetic slide layout", error=FormatError)
 
 
-def _compression(compression: str) -> dict[str, object]:
+def _compression(compression: str) -> dict[str, Any]:
     if compression == "jpeg":
         return {"compression": "jpeg", "compressionargs": {"level": _JPEG_QUALITY}}
     if compression == "zlib":
@@ -81,7 +82,7 @@ def _write_pyramidal(path: Path, image: np.ndarray, *, um_per_px: float, pixel_s
     with tifffile.TiffWriter(path, bigtiff=image.nbytes > 2**31) as tif:
         for index, level in enumerate(levels):
             scale = image.shape[1] / level.shape[1]
-            tags = {}
+            tags: dict[str, Any] = {}
             if pixel_size:
                 px_per_cm = 1e4 / (um_per_px * scale)
                 tags = {"resolution": (px_per_cm, px_per_cm), "resolutionunit": "CENTIMETER"}
@@ -111,7 +112,7 @@ def _write_svs(path: Path, image: np.ndarray, *, um_per_px: float, pixel_size: b
     thumb = downscale(image, min(1.0, 768 / max(image.shape[:2])))
     label = np.full((300, 300, 3), 235, np.uint8)
     macro = downscale(image, min(1.0, 600 / max(image.shape[:2])))
-    options = {"photometric": "rgb", "metadata": None}
+    options: dict[str, Any] = {"photometric": "rgb", "metadata": None}
     with tifffile.TiffWriter(path, bigtiff=image.nbytes > 2**31) as tif:
         tif.write(levels[0], tile=(240, 240), description=description, **_compression(compression), **options)
         tif.write(thumb, description=f"{description}\r\nthumbnail", compression="jpeg", **options)

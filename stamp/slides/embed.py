@@ -201,7 +201,7 @@ def embed_slides(
         _clean_stale_temps(folder)
     _barrier(dist_info.world_size)
     result = SlideEmbedResult(folder, rank=dist_info.rank)
-    jobs = []
+    jobs: list[SlideJob] = []
     for path in rank_shard(paths, dist_info.rank, dist_info.world_size):
         current, sha256 = _is_current(store, path, settings_hash)
         if current:
@@ -323,10 +323,15 @@ def _write(
         "slide_mtime_ns": str(stat.st_mtime_ns),
         "slide_sha256": sha256,
     }
-    coords_px, coords_um = state["coords_px"], state["coords_um"]
-    fraction = state["tissue_fraction"]
-    arrays = [np.asarray(a) for a in (coords_px, coords_um, fraction)]
-    write_slide_features(store.folder, SlideFeatures(job.slide_id, features, *arrays, provenance), meta=meta)
+    result = SlideFeatures(
+        slide_id=job.slide_id,
+        features=features,
+        coords_px=np.asarray(state["coords_px"]),
+        coords_um=np.asarray(state["coords_um"]),
+        tissue_fraction=np.asarray(state["tissue_fraction"]),
+        provenance=provenance,
+    )
+    write_slide_features(store.folder, result, meta=meta)
 
 
 def _finish(

@@ -147,7 +147,12 @@ def write_slide_features(folder: Path, result: SlideFeatures, *, meta: dict[str,
         "provenance": json.dumps(prov),
         **{k: str(v) for k, v in meta.items()},
     }
-    tensors = {"embeddings": features, "coords_px": coords_px, "coords_um": coords_um, "tissue_fraction": fraction}
+    tensors: dict[str, np.ndarray] = {
+        "embeddings": features,
+        "coords_px": coords_px,
+        "coords_um": coords_um,
+        "tissue_fraction": fraction,
+    }
     st_path = folder / f"{result.slide_id}{_SUFFIX}"
     with atomic_path(st_path) as tmp:
         save_file(tensors, str(tmp), metadata=full_meta)
