@@ -156,9 +156,15 @@ def embed_slides_command(
         bool, typer.Option("--random-init", help="Random weights (baseline).")
     ] = False,
     tile_px: Annotated[int, typer.Option(help="Tile side in pixels at --tile-mpp.", min=16)] = 224,
-    tile_mpp: Annotated[float, typer.Option(help="Microns per pixel of the tiles (0.5: the atlas patch).")] = 0.5,
-    min_tissue: Annotated[float, typer.Option(help="Keep tiles with at least this tissue fraction.")] = 0.25,
-    max_tiles: Annotated[int | None, typer.Option(help="At most this many tiles per slide (seeded draw).")] = None,
+    tile_mpp: Annotated[
+        float, typer.Option(help="Microns per pixel of the tiles (0.5: the atlas patch).", min=0.01, max=100)
+    ] = 0.5,
+    min_tissue: Annotated[
+        float, typer.Option(help="Keep tiles with at least this tissue fraction.", min=0.0, max=1.0)
+    ] = 0.25,
+    max_tiles: Annotated[
+        int | None, typer.Option(help="At most this many tiles per slide (seeded draw).", min=1)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the --max-tiles draw.")] = 0,
     mpp: Annotated[
         float | None,
