@@ -76,6 +76,7 @@ perf: demo
 	$(PY) -m benchmarks.perf.build
 	$(PY) -m benchmarks.perf.loader --atlas $(DEMO_OUT)/atlas
 	$(PY) -m benchmarks.perf.tier1
+	$(PY) -m benchmarks.perf.slides
 
 lint: setup
 	$(VENV)/bin/ruff check humanst stamp benchmarks tests
