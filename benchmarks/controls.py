@@ -9,6 +9,7 @@ a member itself. Each sample's table is then scored with the atlas's own method 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -20,7 +21,7 @@ from humanst.pathways.controls import expression_bins
 if TYPE_CHECKING:
     from humanst.pathways.context import Background
 
-__all__ = ["control_set_name", "log1p_cp10k", "random_gene_sets", "score_random_sets"]
+__all__ = ["control_set_name", "log1p_cp10k", "matched_random_sets", "random_gene_sets", "score_random_sets"]
 
 
 def control_set_name(pathway: str) -> str:
@@ -50,15 +51,34 @@ def random_gene_sets(collection: str, data: SpotData, *, n_bins: int, seed: int)
     seed
         Seeds the draw (with each set's name, so a set's control does not depend on the others).
     """
-    sets = load_collection(collection)
     names, _ = data.pathways[collection]
-    upper = [g.upper() for g in data.genes]
-    position = {g: i for i, g in enumerate(upper)}
     mean = np.asarray(data.counts.mean(axis=0)).ravel()
     expr = log1p_cp10k(data).mean(0) if data.n_spots <= 50_000 else np.log1p(mean)
-    bins = expression_bins(expr, n_bins, variable=mean > 0)
+    return matched_random_sets(collection, names, list(data.genes), expr, mean > 0, n_bins=n_bins, seed=seed)
+
+
+def matched_random_sets(
+    collection: str,
+    kept: Sequence[str],
+    genes: Sequence[str],
+    mean_expression: np.ndarray,
+    detected: np.ndarray,
+    *,
+    n_bins: int,
+    seed: int,
+) -> GeneSets:
+    """Draw, for every set of ``collection`` in ``kept``, a random set of non-members matched member by member.
+
+    Each measured member is replaced by a gene of its expression bin (``mean_expression`` binned as the pathway
+    engine bins, undetected genes apart) that is neither a member nor already drawn; seeded by ``seed`` and the
+    set's name. Used for spots (tier 1) and bulk RNA-seq (slide activity) alike.
+    """
+    sets = load_collection(collection)
+    upper = [g.upper() for g in genes]
+    position = {g: i for i, g in enumerate(upper)}
+    bins = expression_bins(np.asarray(mean_expression, dtype=np.float64), n_bins, variable=np.asarray(detected))
     random_sets: dict[str, tuple[str, ...]] = {}
-    for name in names:
+    for name in kept:
         members = np.unique([position[g.upper()] for g in sets[name] if g.upper() in position])
         rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
         taken = np.zeros(len(upper), dtype=bool)
@@ -71,7 +91,7 @@ def random_gene_sets(collection: str, data: SpotData, *, n_bins: int, seed: int)
             choice = int(rng.choice(pool))
             taken[choice] = True
             picked.append(choice)
-        random_sets[control_set_name(name)] = tuple(data.genes[i] for i in sorted(picked))
+        random_sets[control_set_name(name)] = tuple(genes[i] for i in sorted(picked))
     return GeneSets(name=f"random-{collection}", sets=random_sets, source="benchmarks.controls")
 
 
