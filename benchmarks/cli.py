@@ -89,7 +89,8 @@ def _print_results(results: list[Result]) -> None:
     from benchmarks.leaderboard.collect import fmt_metric
 
     names = list(dict.fromkeys(b.name for r in results for b in r.blocks))
-    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% bootstrap CI]")
+    notes = sorted({r.intervals.note for r in results})
+    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% interval]", caption="; ".join(notes))
     for header in ("entry", "task", *names, *[f"gap {g.pathways}" for g in (results[0].gaps if results else [])]):
         table.add_column(header)
     for result in results:
@@ -107,7 +108,9 @@ def compare(
 ) -> None:
     """Compare two result sets side by side, with a paired bootstrap (over patients) of B - A.
 
-    Folders contribute their model results (baselines skipped); results must share the split hash.
+    Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
+    shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
+    population claim (no CI, no p) is made.
     """
     from rich.table import Table
 
@@ -123,12 +126,22 @@ def compare(
             raise BenchmarkError(msg)
         for key in shared:
             table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
-            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI]", "p", "patients"):
+            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
                 table.add_column(header)
-            for row in compare_results(a[key], b[key], n_boot=n_boot):
-                diff = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
-                table.add_row(
-                    row.target, fmt_metric(row.a), fmt_metric(row.b), diff, f"{row.p:.3f}", str(row.n_patients)
+            rows = compare_results(a[key], b[key], n_boot=n_boot)
+            for row in rows:
+                if row.population:
+                    diff, p_value = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]", f"{row.p:.3f}"
+                else:
+                    diff = ", ".join(f"{p} {d:+.3f}" for p, (_, _, d) in row.per_patient.items()) or "-"
+                    p_value = "-"
+                table.add_row(row.target, fmt_metric(row.a), fmt_metric(row.b), diff, p_value, str(row.n_patients))
+            few = [r for r in rows if not r.population]
+            if few:
+                table.caption = (
+                    f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: B - A is listed per "
+                    "patient; no population claim is made (no CI, no p-value). Intervals of A and B: "
+                    f"{a[key].intervals.kind.replace('_', ' ')}."
                 )
             console.print(table)
 
@@ -138,7 +151,7 @@ def report(
     results: Annotated[Path, typer.Argument(help="Results folder.")],
     out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("report"),
 ) -> None:
-    """Write an HTML report with spatial maps of measured vs predicted pathway activity."""
+    """[planned, not built yet] Write an HTML report with spatial maps of measured vs predicted pathway activity."""
     not_built("stamp-bench report", _PLANNED)
 
 
@@ -153,25 +166,43 @@ def submit(
     ] = None,
     task: Annotated[str, typer.Option("--task", help="Task an embeddings submission is scored on.")] = "demo-spot",
     protocol: Annotated[str, typer.Option("--protocol", help="Tier-1 protocol for embeddings.")] = "default",
+    cache: Annotated[
+        Path | None,
+        typer.Option("--cache", help="The evaluator's own embedding cache: results reproduced from it are verified."),
+    ] = None,
+    submitter: Annotated[
+        str | None,
+        typer.Option("--submitter", help="Who submits (set by the evaluator); a name belongs to its first submitter."),
+    ] = None,
 ) -> None:
-    """Validate a data-only submission and add it to a leaderboard folder.
+    """Validate a data-only submission and add it to a leaderboard folder as a new entry (nothing is replaced).
 
-    A results file is checked against its digest and the task (and, with --atlas, atlas and split)
-    hashes recomputed here. Embeddings are checked (names, sizes, no pickles, shapes, finite values)
-    and scored by the evaluator. Nothing from a submission is executed.
+    A results file is checked against its digest, its summaries are recomputed from its per-patient and
+    per-target values, and its task (and, with --atlas, atlas, split, patients and counts) must match what is
+    recomputed here; reproduced from --cache it is verified, otherwise self-reported. Embeddings are checked
+    (names, sizes, no pickles, shapes, finite values) and scored by the evaluator (verified). A name taken by
+    another submitter is refused; the same submitter adds a new version. Nothing from a submission is executed.
     """
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.submit import submit as do_submit
 
     with cli_errors(BenchmarkError):
-        paths = do_submit(path, leaderboard, atlas=atlas, task=task, protocol=protocol)
-    for written in paths:
-        console.print(f"accepted: {written}", highlight=False)
+        entries = do_submit(
+            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter
+        )
+    for entry in entries:
+        record = entry.record
+        console.print(
+            f"accepted: {record.submission_id} ({record.verification}: {record.how}) -> {leaderboard / record.result_file}",
+            highlight=False,
+        )
 
 
 @app.command()
 def leaderboard(
-    folder: Annotated[Path, typer.Argument(help="Leaderboard folder of validated result files.")],
+    folder: Annotated[
+        Path, typer.Argument(help="Leaderboard folder (entries from `stamp-bench submit`) or a results folder.")
+    ],
     html: Annotated[
         Path | None, typer.Option("--html", help="HTML page to write (default FOLDER/leaderboard.html).")
     ] = None,
@@ -179,9 +210,9 @@ def leaderboard(
     """Render a leaderboard folder as leaderboard.csv, leaderboard.md and a static sortable HTML page."""
     from rich.markdown import Markdown
 
-    from benchmarks.leaderboard import build_table, collect_results, render_all, render_markdown
+    from benchmarks.leaderboard import build_table, collect_board, render_all, render_markdown
 
-    results, problems = collect_results(folder)
+    results, problems = collect_board(folder)
     for problem in problems:
         err_console.print(f"skipped: {problem}", markup=False, highlight=False)
     if not results:
@@ -211,7 +242,7 @@ def fetch_cohort(
     name: Annotated[str, typer.Argument(help="Cohort name.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("cohort"),
 ) -> None:
-    """Download a public slide cohort with its label table."""
+    """[planned, not built yet] Download a public slide cohort with its label table."""
     not_built("stamp-bench fetch-cohort", _PLANNED)
 
 

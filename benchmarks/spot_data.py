@@ -35,6 +35,7 @@ class SpotData:
     tables: dict[str, Any] = field(repr=False)  # sample id -> AnnData table (for scoring control sets)
     input_hashes: dict[str, str] = field(default_factory=dict)
     dropped_sets: dict[str, list[str]] = field(default_factory=dict)  # masked in some task spot
+    xy_um: np.ndarray | None = None  # spots x 2 centres in microns (each slide its own frame), for block intervals
 
     @property
     def n_spots(self) -> int:
@@ -109,9 +110,10 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
             problems.append((f"targets.pathways.{collection}", f"not scored in samples {missing}"))
     if problems:
         raise TaskError(opened.root, problems)
-    counts, sample_ids, spot_ids, patients = [], [], [], []
+    counts, sample_ids, spot_ids, patients, xy = [], [], [], [], []
     for s, table in tables.items():
         counts.append(sp.csr_matrix(table[:, genes].X))
+        xy.append(table.obs[["x_um", "y_um"]].to_numpy(dtype=np.float64))
         sample_ids += [s] * table.n_obs
         spot_ids += table.obs["spot_id"].astype(str).tolist()
         patients += table.obs["patient_id"].astype(str).tolist()
@@ -136,4 +138,5 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         tables=tables,
         input_hashes={s: _input_hash(opened, s) for s in samples},
         dropped_sets=dropped,
+        xy_um=np.vstack(xy),
     )

@@ -126,6 +126,7 @@ def progress(
     columns += [*extra_columns, TimeRemainingColumn() if remaining else TimeElapsedColumn()]
     return HouseProgress(
         *columns,
+        line_interval_s=LINE_INTERVAL_S,  # read at call time (a test shortens it)
         console=out,
         transient=out.is_terminal if transient is None else transient,
         disable=not enabled,

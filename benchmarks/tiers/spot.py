@@ -86,7 +86,10 @@ def evaluate_blocks(
             outcome = outcomes[block.name]
             outcome.n_targets = max(outcome.n_targets, len(cols))
             names = [block.names[c] for c in cols]
-            score_block(outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test])
+            score_block(
+                outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test],
+                fold.test,
+            )  # fmt: skip
         if progress is not None:
             progress(1)
     return list(outcomes.values())

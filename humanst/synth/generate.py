@@ -26,6 +26,7 @@ class SynthOutcome:
     written: WrittenSample | None
     error: str | None
     seconds: float
+    unchanged: bool = False  # the raw files were already there from the same spec: not rewritten
 
 
 def write_sample(entry: SampleEntry, out_dir: str | Path) -> WrittenSample:
@@ -77,9 +78,15 @@ def _relocate(written: WrittenSample, old: Path, new: Path) -> WrittenSample:
 
 
 def _timed(entry: SampleEntry, out_dir: Path) -> SynthOutcome:
+    from humanst.synth.unchanged import find_unchanged, record_written
+
     start = time.perf_counter()
+    unchanged = find_unchanged(entry, out_dir)
+    if unchanged is not None:
+        return SynthOutcome(entry.id, entry.platform.value, unchanged, None, time.perf_counter() - start, True)
     try:
         written = write_sample(entry, out_dir)
+        record_written(entry, out_dir, written)
     except HumanstError as exc:
         return SynthOutcome(entry.id, entry.platform.value, None, str(exc), time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001  (one bad sample must not stop the others; the error is reported)
