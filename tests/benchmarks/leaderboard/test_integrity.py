@@ -87,7 +87,11 @@ def test_an_interval_of_the_wrong_kind_or_not_holding_its_mean_is_refused(demo_r
 def test_a_consistent_forgery_is_self_reported_and_ranked_after_verified_entries(demo_results, demo_atlas, tmp_path):
     board = tmp_path / "board"
     cache = demo_results / "embeddings"
-    entries = submit(demo_results, board, atlas=demo_atlas, cache=cache, submitter="evaluator")
+    entries = [
+        entry
+        for path in sorted(demo_results.glob("*.json"))
+        for entry in submit(path, board, atlas=demo_atlas, cache=cache, submitter="evaluator")
+    ]
     assert {e.record.verification for e in entries} == {"verified"}
     assert all("reproduced" in e.record.how for e in entries)
     doc = _forge_consistently(json.loads((demo_results / MODEL).read_text()), 0.3)
