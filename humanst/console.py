@@ -144,7 +144,7 @@ def cli_errors(*errors: type[BaseException]) -> Iterator[None]:
         yield
     except caught as exc:
         err_console.print("[bold red]error:[/] ", end="")
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)  # one line, even in a narrow log
         raise typer.Exit(1) from exc
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from humanst.builder.lock import LockHolder, atlas_lock
 from humanst.builder.settings import SampleTask
 from humanst.errors import AtlasError
 from humanst.store.atlas import Atlas
 
-__all__ = ["SPACE_FACTOR", "check_output", "estimate_bytes", "write_error"]
+__all__ = ["SPACE_FACTOR", "build_guard", "check_output", "estimate_bytes", "write_error"]
 
 SPACE_FACTOR = 1.5  # stores + patch parts + the dataset take about 1.5x a sample's raw inputs (demo and HEST data)
 MIN_FREE_BYTES = 64 << 20
@@ -87,6 +89,27 @@ def check_output(atlas: Atlas, tasks: Sequence[SampleTask]) -> None:
             f"({SPACE_FACTOR:g}x their inputs); free some space or choose another --out"
         )
         raise AtlasError(msg)
+
+
+@contextmanager
+def build_guard(atlas: Atlas, tasks: Sequence[SampleTask], *, command: str) -> Iterator[LockHolder | None]:
+    """Check the output folder, then hold the atlas lock for the ``with`` block; yield the stale holder replaced.
+
+    Raises
+    ------
+    AtlasError
+        Not writable, too full, or locked by another live build (:class:`AtlasLockedError`); one line each.
+    """
+    check_output(atlas, tasks)
+    try:
+        lock = atlas_lock(atlas, command=command)
+        stale = lock.__enter__()
+    except OSError as exc:
+        raise write_error(atlas, exc) from exc
+    try:
+        yield stale
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _gb(n: int) -> str:

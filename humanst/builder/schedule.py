@@ -143,33 +143,35 @@ def run_tasks(
 def run_build(
     manifest: AtlasManifest, manifest_name: str, tasks: list[SampleTask], *, workers: int = 1,
     scheduler: str | None = None, on_done: Callable[[SampleOutcome], None] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, guarded: bool = False,
 ) -> BuildReport:  # fmt: skip
     """Build every task, assemble the Hugging Face dataset from all finished parts, write the report.
 
-    The atlas is locked for the whole build (a second build into it is refused) and checked for write access
-    and free space before the first sample runs.
+    The atlas is checked for write access and free space before the first sample runs and locked for the whole
+    build, so a second build into it is refused (:func:`humanst.builder.preflight.build_guard`; ``guarded``:
+    the caller holds it already).
 
     Raises
     ------
     AtlasError
         Another build holds the atlas, or the atlas folder is not writable or too full (before any work).
     """
-    from humanst.builder.lock import atlas_lock
-    from humanst.builder.preflight import check_output, write_error
+    from contextlib import nullcontext
+
+    from humanst.builder.preflight import build_guard, write_error
     from humanst.store.hf_dataset import assemble_dataset
 
     start = time.perf_counter()
     atlas = tasks[0].atlas if tasks else Atlas(Path())
-    check_output(atlas, tasks)
-    try:
-        with atlas_lock(atlas, command=f"humanst build {manifest_name}") as stale:
+    guard = nullcontext() if guarded else build_guard(atlas, tasks, command=f"humanst build {manifest_name}")
+    with guard as stale:
+        try:
             outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done, progress=progress)
             report = BuildReport(atlas.root, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
             report.stale_lock = stale.describe() if stale is not None else ""
             report.dataset_rows = assemble_dataset(atlas, manifest)
             report.seconds = time.perf_counter() - start
             report.write()
-    except OSError as exc:  # samples report their own write errors; this is the lock, dataset or report
-        raise write_error(atlas, exc) from exc
+        except OSError as exc:  # samples report their own write errors; this is the dataset or the report
+            raise write_error(atlas, exc) from exc
     return report

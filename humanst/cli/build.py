@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,8 @@ from humanst.cli._app import ManifestArg, app
 from humanst.console import cli_errors, console, err_console, progress
 
 if TYPE_CHECKING:
-    from humanst.builder import BuildReport
+    from humanst.builder import BuildReport, SampleTask
+    from humanst.manifest import AtlasManifest
     from humanst.store import SampleOutcome
 
 __all__ = ["run_build_command"]
@@ -55,7 +57,8 @@ def run_build_command(
     data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool, max_loss: float = 0.2,
 ) -> int:  # fmt: skip
     """Build the atlas of a manifest and print what happened; return the exit code (1 if any sample failed)."""
-    from humanst.builder import make_tasks, run_build
+    from humanst.builder import make_tasks
+    from humanst.builder.preflight import build_guard
     from humanst.fetch import default_cache_dir
     from humanst.manifest import load_manifest
     from humanst.store import Atlas
@@ -69,7 +72,22 @@ def run_build_command(
             samples=samples, min_counts=min_counts, force=force,
         )  # fmt: skip
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local worker(s)"
-    console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+    with ExitStack() as guard:
+        with cli_errors():  # a locked, read-only or full atlas: one line, before any sample runs
+            stale = guard.enter_context(build_guard(Atlas(out), tasks, command=f"humanst build {manifest_path}"))
+        console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+        report = _build_with_progress(manifest, manifest_path, tasks, workers=workers, scheduler=scheduler)
+    if stale is not None:
+        err_console.print(f"note: replaced the stale lock of {stale.describe()}, a build that died", highlight=False)
+    return _print_outcome(report, out, max_loss)
+
+
+def _build_with_progress(
+    manifest: AtlasManifest, manifest_path: Path, tasks: list[SampleTask], *, workers: int, scheduler: str | None
+) -> BuildReport:
+    """Run the (already guarded) build with a progress display: samples done, and downloads / patches of one."""
+    from humanst.builder import run_build
+
     with progress() as bar:
         samples_task = bar.add_task("samples", total=len(tasks))
         detail = bar.add_task("", total=None, visible=False)
@@ -89,12 +107,17 @@ def run_build_command(
                 bar.update(detail, advance=amount)
             current["event"] = event
 
-        with cli_errors():  # a locked, read-only or full atlas: one line, before any sample ran
-            report = run_build(
-                manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done, progress=step
-            )
-    if report.stale_lock:
-        err_console.print(f"note: replaced the stale lock of {report.stale_lock}, a build that died", highlight=False)
+        with cli_errors():  # the dataset or the report could not be written: one line
+            return run_build(
+                manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done,
+                progress=step, guarded=True,
+            )  # fmt: skip
+
+
+def _print_outcome(report: BuildReport, out: Path, max_loss: float) -> int:
+    """The summary table, flagged losses, where the outputs are; return the exit code."""
+    from humanst.store import Atlas
+
     console.print(_summary(report, max_loss))
     _flag_losses(report, max_loss)
     atlas = Atlas(out)
