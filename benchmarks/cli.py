@@ -192,9 +192,9 @@ def submit(
         )
     for entry in entries:
         record = entry.record
+        where = leaderboard / record.result_file
         console.print(
-            f"accepted: {record.submission_id} ({record.verification}: {record.how}) -> {leaderboard / record.result_file}",
-            highlight=False,
+            f"accepted: {record.submission_id} ({record.verification}: {record.how}) -> {where}", highlight=False
         )
 
 

@@ -109,10 +109,20 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
             diffs = [d for _, _, d in per_patient.values()]
             rows.append(
                 ComparisonRow(
-                    a.task.name, a.task.protocol, name, ma, mb, float(np.mean(diffs)) if diffs else float("nan"),
-                    float("nan"), float("nan"), float("nan"), len(per_patient), population=False,
-                    min_patients=min_patients, per_patient=per_patient,
-                )  # fmt: skip
+                    a.task.name,
+                    a.task.protocol,
+                    name,
+                    ma,
+                    mb,
+                    float(np.mean(diffs)) if diffs else float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    len(per_patient),
+                    population=False,
+                    min_patients=min_patients,
+                    per_patient=per_patient,
+                )
             )
             continue
         test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)

@@ -47,7 +47,7 @@ class IntervalPlan:
         return self.kind == "spatial_block_bootstrap"
 
     def info(self) -> IntervalInfo:
-        """The result's ``intervals`` entry."""
+        """Return the result's ``intervals`` entry."""
         sides: dict[str, float] = {}
         for layout in self.layouts.values():
             sides.update({k: round(v, 3) for k, v in layout.side_um.items()})
@@ -94,7 +94,8 @@ class IntervalPlan:
             lo, hi = bootstrap_ci(arr, n_boot=self.task.bootstrap, seed=self.task.seed + salt)
             kind = "patient_bootstrap" if n >= 2 else "none"
         elif self.spatial:
-            lo, hi = _percentile_of_mean([replicates[p] for p in finite_patients if p in (replicates or {})], n)
+            reps = replicates or {}
+            lo, hi = _percentile_of_mean([reps[p] for p in finite_patients if p in reps], n)
             kind = "spatial_block_bootstrap" if np.isfinite(lo) else "none"
         if kind == "none":
             lo = hi = float("nan")

@@ -57,7 +57,7 @@ def collect_results(folder: Path) -> tuple[list[Result], list[str]]:
 
 
 def collect_board(folder: Path) -> tuple[list[Entry | Result], list[str]]:
-    """A leaderboard's entries (``entries/``), or, for a plain results folder, its result files (self-reported)."""
+    """Read a leaderboard's entries (``entries/``), or a plain results folder's result files (self-reported)."""
     folder = Path(folder)
     if (folder / ENTRIES).is_dir():
         entries, problems = read_entries(folder)
@@ -153,7 +153,10 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
             "encoder": (result.encoder, result.encoder),
             "adapter": (result.adapter_hash, result.adapter_hash or DASH),
             "entry": (entry, entry),
-            "verification": (verification, verification if verification == "verified" else f"{verification} {SELF_MARK}"),
+            "verification": (
+                verification,
+                verification if verification == "verified" else f"{verification} {SELF_MARK}",
+            ),
             "_how": (how, how),
             "task": (result.task.name, result.task.name),
             "protocol": (result.task.protocol, result.task.protocol),
@@ -178,7 +181,7 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
         row["rank"] = (i, str(i) if row["verification"][0] == "verified" else f"{i}{SELF_MARK}")
     notes = missing_baselines(results) + version_notes
     if any(row["verification"][0] != "verified" for row in rows):
-        notes.append(f"{SELF_MARK} self-reported: internally consistent, not reproduced by the evaluator; ranked after verified entries")
+        notes.append(f"{SELF_MARK} self-reported: internally consistent, not reproduced by the evaluator; ranked last")
     return LeaderboardTable(columns, rows, notes=notes)
 
 

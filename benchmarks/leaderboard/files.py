@@ -15,7 +15,15 @@ from pathlib import Path
 
 from benchmarks.errors import SubmissionError
 
-__all__ = ["SubmissionLimits", "check_files", "digest_all", "file_digest", "safe_name", "safetensors_header", "with_meta"]
+__all__ = [
+    "SubmissionLimits",
+    "check_files",
+    "digest_all",
+    "file_digest",
+    "safe_name",
+    "safetensors_header",
+    "with_meta",
+]
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 ALLOWED_SUFFIXES = {".json", ".safetensors", ".parquet"}

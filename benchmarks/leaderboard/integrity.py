@@ -42,7 +42,9 @@ def _metric_problems(where: str, metric: Metric, values: dict[str, Float], min_p
     expected = _mean(list(values.values()))
     n = sum(1 for v in values.values() if v is not None and math.isfinite(v))
     if _differs(metric.mean, expected):
-        problems.append(f"{where}: mean {metric.mean} is not the mean of its {len(values)} per-patient values ({expected:.6g})")
+        problems.append(
+            f"{where}: mean {metric.mean} is not the mean of its {len(values)} per-patient values ({expected:.6g})"
+        )
     if metric.n_patients != n:
         problems.append(f"{where}: n_patients {metric.n_patients} but {n} patient(s) have a value")
     lo, hi, mean = metric.ci_low, metric.ci_high, metric.mean
@@ -85,7 +87,9 @@ def consistency_problems(result: Result) -> list[str]:
         if block.n_targets != widest:
             problems.append(f"{where}: n_targets {block.n_targets} but {widest} per-target values")
         problems += _metric_problems(f"{where} pearson", block.pearson, block.per_patient, min_patients)
-        problems += _metric_problems(f"{where} pearson_slide", block.pearson_slide, block.per_patient_slide, min_patients)
+        problems += _metric_problems(
+            f"{where} pearson_slide", block.pearson_slide, block.per_patient_slide, min_patients
+        )
     for gap in result.gaps:
         where = f"gap {gap.pathways} - {gap.control}"
         real, control = blocks.get(gap.pathways), blocks.get(gap.control)
@@ -125,7 +129,9 @@ def split_problems(result: Result, task: Task, prepared: PreparedTask | None) ->
     held_out = sorted({p for fold in prepared.folds for p in fold.test_patients})
     for block in result.blocks:
         if sorted(block.per_patient) != held_out:
-            problems.append(f"block {block.name} scores patients {sorted(block.per_patient)}, the split holds out {held_out}")
+            problems.append(
+                f"block {block.name} scores patients {sorted(block.per_patient)}, the split holds out {held_out}"
+            )
     return problems
 
 
@@ -158,7 +164,9 @@ def reproduce(result: Result, prepared: PreparedTask, cache_root: Path) -> tuple
             return None, f"the evaluator's run has block {block.name}, the result does not"
         for patient, targets in block.per_patient_target.items():
             claimed = other.per_patient_target.get(patient, {})
-            if set(claimed) != set(targets) or any(_differs(claimed[t], float("nan") if v is None else v) for t, v in targets.items()):
+            if set(claimed) != set(targets) or any(
+                _differs(claimed[t], float("nan") if v is None else v) for t, v in targets.items()
+            ):
                 return None, f"block {block.name}, patient {patient}: the evaluator's values differ from the result's"
     mine = mine.model_copy(update={"submitted_by": result.submitted_by})
     return mine, f"reproduced by the evaluator from its cached embeddings ({result.embedding_key})"

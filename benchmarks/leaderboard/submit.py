@@ -72,7 +72,7 @@ def verify_result(result: Result, *, task_hash: str, atlas_hash: str | None, spl
 
 
 def _who(submitter: str | None, *fallbacks: str) -> str:
-    """The submitter: as given (the evaluator's authenticated account), else the submission's own word, else the login."""
+    """Return the submitter: as given (by the evaluator), else the submission's own word, else the login."""
     import getpass
 
     for candidate in (submitter, *fallbacks):
@@ -225,7 +225,9 @@ def _stage_sample(
     except CacheError as exc:
         raise SubmissionError(str(exc).split(": ", 1)[-1], path=path) from exc
     meta_out = {"encoder": f"submitted:{card.name}", "adapter_hash": "", "weights": "submitted"}
-    write_embeddings(staging / card.name, sample, emb.spot_ids, emb.embeddings, {**meta_out, "content_hash": file_digest(path)})
+    write_embeddings(
+        staging / card.name, sample, emb.spot_ids, emb.embeddings, {**meta_out, "content_hash": file_digest(path)}
+    )
 
 
 @dataclass(frozen=True)

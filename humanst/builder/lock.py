@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from humanst.errors import AtlasError
@@ -41,7 +42,7 @@ class LockHolder:
 
     @classmethod
     def me(cls, command: str) -> LockHolder:
-        """This process."""
+        """Describe the calling process."""
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return cls(os.getpid(), socket.gethostname(), command, now)
 
@@ -94,7 +95,7 @@ def atlas_lock(atlas: Atlas, *, command: str | None = None) -> Iterator[LockHold
             )
             raise AtlasLockedError(msg) from None
         stale = LockHolder.parse(_read(fd))  # a description with no lock behind it: its holder died
-        me = LockHolder.me(command or " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv)))
+        me = LockHolder.me(command or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, json.dumps(me.__dict__).encode())

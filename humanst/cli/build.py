@@ -23,7 +23,18 @@ __all__ = ["run_build_command"]
 
 def _summary(report: BuildReport, max_loss: float) -> Table:
     table = Table(title="humanst build", title_justify="left")
-    columns = ("sample", "platform", "status", "spots", "dropped (by reason)", "lost", "genes", "um/px", "um/px source", "s")
+    columns = (
+        "sample",
+        "platform",
+        "status",
+        "spots",
+        "dropped (by reason)",
+        "lost",
+        "genes",
+        "um/px",
+        "um/px source",
+        "s",
+    )
     for column in columns:
         table.add_column(column, justify="right" if column in ("spots", "lost", "genes", "um/px", "s") else "left")
     for o in report.outcomes:
@@ -115,7 +126,7 @@ def _build_with_progress(
 
 
 def _print_outcome(report: BuildReport, out: Path, max_loss: float) -> int:
-    """The summary table, flagged losses, where the outputs are; return the exit code."""
+    """Print the summary table, flagged losses and where the outputs are; return the exit code."""
     from humanst.store import Atlas
 
     console.print(_summary(report, max_loss))

@@ -27,7 +27,7 @@ def symbol_table_path() -> Path:
 
 
 def ensembl_key(name: str) -> str | None:
-    """The unversioned upper-case Ensembl gene id in ``name`` (``ENSG00000141510.17`` -> ``ENSG00000141510``)."""
+    """Return the unversioned upper-case Ensembl gene id in ``name`` (``ENSG...141510.17`` -> ``ENSG...141510``)."""
     match = _ENSEMBL.match(str(name).strip().upper())
     return match.group(1) if match else None
 

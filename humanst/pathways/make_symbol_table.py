@@ -60,4 +60,4 @@ def make_symbol_table(sqlite_path: Path, out: Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    print(make_symbol_table(Path(sys.argv[1])))  # noqa: T201  (a maintenance script)
+    print(make_symbol_table(Path(sys.argv[1])))

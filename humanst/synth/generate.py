@@ -83,7 +83,8 @@ def _timed(entry: SampleEntry, out_dir: Path) -> SynthOutcome:
     start = time.perf_counter()
     unchanged = find_unchanged(entry, out_dir)
     if unchanged is not None:
-        return SynthOutcome(entry.id, entry.platform.value, unchanged, None, time.perf_counter() - start, True)
+        seconds = time.perf_counter() - start
+        return SynthOutcome(entry.id, entry.platform.value, unchanged, None, seconds, unchanged=True)
     try:
         written = write_sample(entry, out_dir)
         record_written(entry, out_dir, written)

@@ -53,7 +53,7 @@ def record_written(entry: SampleEntry, out_dir: Path, written: WrittenSample) ->
 
 
 def find_unchanged(entry: SampleEntry, out_dir: Path) -> WrittenSample | None:
-    """The sample as written before when its spec and every file (size, mtime) are unchanged, else ``None``."""
+    """Return the sample as written before if its spec and every file (size, mtime) are unchanged, else ``None``."""
     root = Path(out_dir) / entry.id
     try:
         doc = json.loads(_record_path(out_dir, entry.id).read_text(encoding="utf-8"))

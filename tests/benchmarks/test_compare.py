@@ -24,7 +24,9 @@ def test_two_patients_give_per_patient_differences_and_no_population_claim(demo_
     base = read_result(demo_results / "colour-texture__demo-spot__default.json")
     row = compare_results(base, model, n_boot=500)[0]
     assert not row.population  # 2 shared patients < min_patients 5
-    assert math.isnan(row.ci_low) and math.isnan(row.ci_high) and math.isnan(row.p)
+    assert math.isnan(row.ci_low)
+    assert math.isnan(row.ci_high)
+    assert math.isnan(row.p)
     assert sorted(row.per_patient) == ["synth-breast:P3", "synth-colon:P5"]
     for patient, (a, b, d) in row.per_patient.items():
         assert a == base.blocks[0].per_patient[patient]
@@ -45,7 +47,8 @@ def test_enough_patients_get_a_paired_bootstrap(demo_results):
     assert row.population
     assert row.n_patients == 6
     assert row.diff == pytest.approx(0.05)
-    assert row.ci_low == pytest.approx(0.05) and row.ci_high == pytest.approx(0.05)
+    assert row.ci_low == pytest.approx(0.05)
+    assert row.ci_high == pytest.approx(0.05)
     assert row.p == pytest.approx(1 / 500)
 
 

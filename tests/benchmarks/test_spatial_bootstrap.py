@@ -1,4 +1,4 @@
-"""The spatial block bootstrap: tiles from the spot pitch, paired draws, and intervals that widen with autocorrelation."""
+"""The spatial block bootstrap: tiles from the spot pitch, paired draws, intervals that widen with autocorrelation."""
 
 from __future__ import annotations
 

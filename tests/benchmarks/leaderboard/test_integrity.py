@@ -151,5 +151,5 @@ def test_a_v1_results_file_is_refused_with_what_to_do(demo_results, tmp_path):
     doc = json.loads((demo_results / MODEL).read_text())
     doc["schema_version"] = 1
     (tmp_path / "old.json").write_text(json.dumps(doc))
-    with pytest.raises(ResultError, match="schema v1 is no longer read.*rerun `stamp-bench run`"):
+    with pytest.raises(ResultError, match=r"schema v1 is no longer read.*rerun `stamp-bench run`"):
         read_result(tmp_path / "old.json")

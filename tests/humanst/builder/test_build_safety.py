@@ -112,9 +112,8 @@ def test_the_lock_names_its_holder_and_a_dead_holder_is_stale(tmp_path: Path) ->
     atlas = Atlas(tmp_path / "atlas")
     with atlas_lock(atlas, command="humanst build m.yaml") as stale:
         assert stale is None
-        with pytest.raises(AtlasLockedError, match=f"pid {os.getpid()} on .*humanst build m.yaml"):
-            with atlas_lock(atlas):
-                pass
+        with pytest.raises(AtlasLockedError, match=f"pid {os.getpid()} on .*humanst build m.yaml"), atlas_lock(atlas):
+            pass
     dead = {"pid": 999999, "host": "elsewhere", "command": "humanst build x.yaml", "started": "2026-01-01T00:00:00"}
     atlas.lock_path.write_text(json.dumps(dead))  # a description with no lock behind it: its build died
     with atlas_lock(atlas) as stale:
@@ -147,7 +146,8 @@ def test_a_read_only_atlas_folder_is_one_line_before_any_sample_runs(
     assert "Traceback" not in out.output
     error = [line for line in out.output.splitlines() if "error:" in line]
     assert len(error) == 1, out.output
-    assert "cannot write" in out.output and "Permission denied" in out.output
+    assert "cannot write" in out.output
+    assert "Permission denied" in out.output
     assert not list(atlas.rglob("*.json"))  # nothing was built
 
 
@@ -214,7 +214,8 @@ def test_lost_spots_are_shown_by_reason_and_flagged_with_progress_lines_in_a_log
     assert lost is not None, out.output
     assert 45 <= int(lost.group(1)) <= 55  # half the tissue spots (minus QC's own drops)
     assert "absent from tissue_positions.csv" in text  # the reader's own explanation, in the terminal
-    assert "good-hest" in text and "warning: sample 'good-hest'" not in text
+    assert "good-hest" in text
+    assert "warning: sample 'good-hest'" not in text
     lines = out.output.splitlines()
     assert sum(line.startswith("patches:") for line in lines) >= 2  # progress as plain lines, step by step
     assert any(line.startswith("samples (") and "2/2" in line for line in lines)

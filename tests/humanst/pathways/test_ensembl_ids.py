@@ -64,5 +64,6 @@ def test_a_table_no_set_matches_exits_non_zero_with_a_hint_and_writes_nothing(pl
     text = " ".join(result.output.split())
     assert "no gene set reaches min_coverage 0.5" in text
     assert "feature_00000" in text  # shows what the names look like
-    assert "HGNC symbols" in text and "Ensembl id" in text
+    assert "HGNC symbols" in text
+    assert "Ensembl id" in text
     assert path.read_bytes() == before
