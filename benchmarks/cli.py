@@ -151,7 +151,7 @@ def report(
     results: Annotated[Path, typer.Argument(help="Results folder.")],
     out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("report"),
 ) -> None:
-    """[planned, not built yet] Write an HTML report with spatial maps of measured vs predicted pathway activity."""
+    """(planned, not built yet) Write an HTML report with spatial maps of measured vs predicted pathway activity."""
     not_built("stamp-bench report", _PLANNED)
 
 
@@ -242,7 +242,7 @@ def fetch_cohort(
     name: Annotated[str, typer.Argument(help="Cohort name.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("cohort"),
 ) -> None:
-    """[planned, not built yet] Download a public slide cohort with its label table."""
+    """(planned, not built yet) Download a public slide cohort with its label table."""
     not_built("stamp-bench fetch-cohort", _PLANNED)
 
 
