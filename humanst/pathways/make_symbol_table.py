@@ -60,4 +60,6 @@ def make_symbol_table(sqlite_path: Path, out: Path | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    print(make_symbol_table(Path(sys.argv[1])))
+    from rich.console import Console
+
+    Console(soft_wrap=True).print(f"wrote {make_symbol_table(Path(sys.argv[1]))}", highlight=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -115,7 +116,9 @@ def write_synthetic(
             if on_done is not None:
                 on_done(outcomes[entry.id])
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from humanst.builder.workers import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_timed, entry, out_dir) for entry in entries]
             for future in as_completed(futures):
                 outcome = future.result()

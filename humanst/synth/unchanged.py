@@ -26,10 +26,10 @@ def _record_path(out_dir: Path, sample_id: str) -> Path:
 
 
 def _spec(entry: SampleEntry) -> dict[str, Any]:
-    import humanst
+    from humanst.provenance import package_version
 
     synth = entry.synth.model_dump(mode="json") if entry.synth is not None else None
-    return {"synth": synth, "platform": entry.platform.value, "humanst": humanst.__version__}
+    return {"synth": synth, "platform": entry.platform.value, "humanst": package_version("humanst")}
 
 
 def _stat(path: Path) -> list[int]:
