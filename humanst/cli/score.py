@@ -112,9 +112,10 @@ def _score_atlas(
 
     failed = 0
     scored = dict.fromkeys(collections, 0)
-    with ExitStack() as stack, progress() as bar:
+    with ExitStack() as stack:
         with cli_errors(HumanstError, OSError):  # another build or score holds the atlas: one line
             stack.enter_context(atlas_lock(opened, command=f"humanst score {atlas}"))
+        bar = stack.enter_context(progress())
         task = bar.add_task("stores rescored", total=len(samples))
         for sample_id in samples:
             started = time.perf_counter()

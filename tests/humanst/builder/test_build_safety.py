@@ -226,3 +226,8 @@ def test_lost_spots_are_shown_by_reason_and_flagged_with_progress_lines_in_a_log
     assert validate.exit_code == 1
     assert "sample 'never-built' of manifest" in validate.output
     assert "missing from the atlas (never built)" in " ".join(validate.output.split())
+    with atlas_lock(Atlas(atlas), command="humanst build elsewhere.yaml"):  # a build holds it: score must not write
+        score = CliRunner().invoke(app, ["score", str(atlas), "--gene-sets", "hallmark"])
+    assert score.exit_code == 1
+    assert "humanst build elsewhere.yaml" in " ".join(score.output.split())
+    assert "is writing into it" in " ".join(score.output.split())
