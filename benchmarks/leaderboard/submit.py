@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +32,10 @@ from benchmarks.leaderboard.files import (
     with_meta,
 )
 from benchmarks.schema import Result, read_result
+
+if TYPE_CHECKING:
+    from benchmarks.runner import PreparedTask
+    from benchmarks.tasks import Task
 
 __all__ = ["ModelCard", "SubmissionLimits", "check_files", "submit", "verify_result"]
 
@@ -86,7 +91,6 @@ def _who(submitter: str | None, *fallbacks: str) -> str:
 
 def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
     from benchmarks.leaderboard.integrity import consistency_problems, reproduce, split_problems
-    from benchmarks.runner import prepare_task
     from benchmarks.tasks import load_task, task_hash
 
     safe_name(path.name, where=path)
@@ -95,7 +99,7 @@ def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
         raise SubmissionError(msg, path=path)
     result = read_result(path)
     task = load_task(result.task.name)
-    prepared = prepare_task(options.atlas, task, result.task.protocol) if options.atlas is not None else None
+    prepared = options.prepare(task, result.task.protocol)
     verify_result(
         result, task_hash=task_hash(task), atlas_hash=prepared.atlas_hash if prepared else None,
         split_hash=prepared.split_hash if prepared else None,
@@ -238,6 +242,18 @@ class _Options:
     limits: SubmissionLimits
     cache: Path | None
     submitter: str | None
+    prepared: dict[tuple[str, str], PreparedTask] = field(default_factory=dict)  # one per task, for a folder
+
+    def prepare(self, task: Task, protocol: str) -> PreparedTask | None:
+        """Return the task prepared on the atlas (once per task and protocol), ``None`` without an atlas."""
+        from benchmarks.runner import prepare_task
+
+        if self.atlas is None:
+            return None
+        key = (task.name, protocol)
+        if key not in self.prepared:
+            self.prepared[key] = prepare_task(self.atlas, task, protocol)
+        return self.prepared[key]
 
 
 def submit(
