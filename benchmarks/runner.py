@@ -186,6 +186,7 @@ def block_result(outcome: BlockOutcome, task: Task) -> BlockResult:
             k: finite(float(np.nanmean(v))) if np.isfinite(v).any() else None for k, v in outcome.target_r.items()
         },
         alphas=outcome.alphas,
+        penalty=outcome.penalty,
     )
 
 

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from benchmarks.errors import TaskError
 from benchmarks.tasks import Task
+from humanst.pathways.random_sets import scoring_params
 
 __all__ = ["SpotData", "atlas_hash", "load_spot_data", "read_table"]
 
@@ -31,6 +32,7 @@ class SpotData:
     tables: dict[str, Any] = field(repr=False)  # sample id -> AnnData table (for scoring control sets)
     input_hashes: dict[str, str] = field(default_factory=dict)
     dropped_sets: dict[str, list[str]] = field(default_factory=dict)  # masked in some task spot
+    coords_um: np.ndarray | None = None  # spots x 2 (x_um, y_um): spatial blocks when one patient trains the probe
 
     @property
     def n_spots(self) -> int:
@@ -104,9 +106,10 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
             problems.append((f"targets.pathways.{collection}", f"not scored in samples {missing}"))
     if problems:
         raise TaskError(atlas, problems)
-    counts, sample_ids, spot_ids, patients = [], [], [], []
+    counts, sample_ids, spot_ids, patients, coords = [], [], [], [], []
     for s, table in tables.items():
         counts.append(sp.csr_matrix(table[:, genes].X))
+        coords.append(table.obs[["x_um", "y_um"]].to_numpy(dtype=np.float64))
         sample_ids += [s] * table.n_obs
         spot_ids += table.obs["spot_id"].astype(str).tolist()
         patients += table.obs["patient_id"].astype(str).tolist()
@@ -119,7 +122,7 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         finite = np.isfinite(scores).all(0)
         pathways[collection] = ([n for n, f in zip(names, finite, strict=True) if f], scores[:, finite])
         dropped[collection] = [n for n, f in zip(names, finite, strict=True) if not f]
-        params[collection] = {k: meta[k] for k in ("method", "background", "min_coverage", "standardize", "seed")}
+        params[collection] = scoring_params(tables[samples[0]], collection)
     return SpotData(
         sample_ids=np.asarray(sample_ids, dtype=object),
         spot_ids=np.asarray(spot_ids, dtype=object),
@@ -131,4 +134,5 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         tables=tables,
         input_hashes={s: _input_hash(atlas, s) for s in samples},
         dropped_sets=dropped,
+        coords_um=np.vstack(coords),
     )
