@@ -72,6 +72,14 @@ def fit(
     lr: Annotated[float | None, typer.Option(help="Peak learning rate of the LoRA parameters.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of data order, augmentation and init.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda (torchrun: each rank its local GPU).")] = None,
+    val_patients: Annotated[
+        list[str] | None,
+        typer.Option("--val-patients", help="Validate on these patients (default: the atlas's `val` split)."),
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option("--select", help="Adapter to keep: `best-val-gap` (default) or `last`."),
+    ] = None,
     sets: Annotated[
         list[str] | None, typer.Option("--set", help="Any config key, e.g. --set lora.r=16 --set data.balance=organ.")
     ] = None,
@@ -80,6 +88,12 @@ def fit(
     ] = False,
 ) -> None:
     """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores.
+
+    Every `validation.every` steps (and at step 0 for the base encoder) a ridge probe on the current encoder's
+    embeddings predicts the validation patients' pathways and matched random gene sets; metrics.csv and
+    TensorBoard get val_<collection>_r, val_random_r, val_gap, drift_cosine and drift_cka. The run keeps the
+    adapter with the best val_gap (--select best-val-gap) or the last one (--select last); run.json and card.md
+    record the choice and warn when the encoder barely moved.
 
     Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
     `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
@@ -98,6 +112,8 @@ def fit(
             "optim.lr": lr,
             "seed": seed,
             "device": device,
+            "validation.patients": val_patients or None,
+            "validation.select": select,
         }
         cfg = load_config(config, overrides, sets)
         result = run_fit(cfg, resume=resume)

@@ -20,6 +20,7 @@ from stamp.errors import RunError
 __all__ = [
     "checkpoint_dir",
     "checkpoint_step",
+    "clear_best",
     "latest_checkpoint",
     "load_best",
     "load_checkpoint",
@@ -131,6 +132,13 @@ def save_best(run: Path, step: int, trainable: dict[str, torch.Tensor], info: di
         save_file(trainable, str(tmp / TRAINABLE))
         (tmp / STATE).write_text(json.dumps({"step": step, **info}), encoding="utf-8")
     return final
+
+
+def clear_best(run: Path) -> None:
+    """Forget a best validated step left by an earlier, unfinished run in the same folder (fresh start)."""
+    from humanst.atomic import remove_path
+
+    remove_path(checkpoint_dir(run) / BEST)
 
 
 def read_best(run: Path) -> dict[str, Any] | None:

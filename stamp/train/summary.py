@@ -9,9 +9,17 @@ __all__ = ["finish_run"]
 
 
 def finish_run(
-    run: Path, aligner: Any, dataset: Any, config: Any, dist: Any, losses: list[float], wall_s: float
+    run: Path,
+    aligner: Any,
+    dataset: Any,
+    config: Any,
+    dist: Any,
+    losses: list[float],
+    wall_s: float,
+    *,
+    validation: dict[str, Any] | None = None,
 ) -> None:
-    """Write the final artefacts of a run (main process only)."""
+    """Write the final artefacts of a run (main process only); ``validation`` is the selection summary."""
     import numpy as np
 
     import stamp
@@ -32,5 +40,7 @@ def finish_run(
         "final_loss": losses[-1] if losses else float("nan"),
         "wall_s": wall_s,
         "stamp_version": stamp.__version__,
+        "freeze_norm": config.freeze_norm,
+        "validation": validation or {"enabled": False, "select": "last"},
     }
     write_run(run, aligner, config, dataset.stats, info)

@@ -10,6 +10,7 @@ are left out, and the run says so.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,7 +130,13 @@ def _random_sets(parts: dict[str, dict[str, Any]], names: list[str], collection:
     library = np.concatenate([np.asarray(p["table"].X[p["rows"]].sum(axis=1)).ravel() for p in parts.values()])
     sets = matched_random_sets(load_collection(collection), names, genes, counts, library, n_bins=n_bins, seed=seed)
     params = scoring_params(tables[0], collection)
-    full = [score_like_atlas([p["table"]], sets, params)[p["rows"]] for p in parts.values()]
+    quiet = logging.getLogger("humanst")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)  # one "scored" line per table is noise inside `stamp fit`
+    try:
+        full = [score_like_atlas([p["table"]], sets, params)[p["rows"]] for p in parts.values()]
+    finally:
+        quiet.setLevel(level)
     return np.vstack(full)
 
 
@@ -217,6 +224,13 @@ def load_validation_set(
     rows = rows[kept]
     is_probe = is_probe[kept]
     images = table.select(["image"]).take(rows).column(0).combine_chunks().field("bytes").to_pylist()
+    logger.info(
+        "validation: %d spots of patients %s; probe fitted on %d spots of %s",
+        int((~is_probe).sum()),
+        sorted(set(cols["patient_id"][rows[~is_probe]].tolist())),
+        int(is_probe.sum()),
+        sorted(set(cols["patient_id"][rows[is_probe]].tolist())),
+    )
     coords = np.stack([table.column(c).take(rows).to_numpy(zero_copy_only=False) for c in ("x_um", "y_um")], axis=1)
     return ValidationSet(
         jpegs=images,
