@@ -3,16 +3,16 @@
 Real pathology foundation models already know morphology when STAMP aligns them; a random-init encoder does
 not, and any training moves it a lot. So the demo first pretrains ``vit-tiny-test`` on its own synthetic
 sections (``humanst.synth``; seeds no demo sample uses) to predict each patch's **region mix** (tumour,
-stroma, immune, necrosis, normal epithelium: what a pathologist sees), through the atlas's own patch path
-(resampled to 0.5 um/px, 224 px JPEG, the encoder's transform). The expression programmes, the hidden
-sub-visual field and the counts are never seen. The weights are cached as a timm safetensors file whose
-metadata holds the recipe; the same recipe reuses the file, a changed one rebuilds it.
+stroma, immune, necrosis, normal epithelium: what a pathologist sees), on 112 um patches rendered at the
+encoder's 1 um/px (the demo atlas's 224 px at 0.5 um/px, as the encoder sees them), with flips and rotations.
+The expression programmes, the hidden sub-visual field and the counts are never seen. The weights are cached
+as a timm safetensors file whose metadata holds the recipe; the same recipe reuses the file, a changed one
+rebuilds it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -32,11 +32,10 @@ class DemoBaseRecipe:
 
     encoder: str = "vit-tiny-test"
     section_seeds: tuple[int, ...] = (9001, 9002)  # the demo manifest's samples use seeds 11-52
-    section_um: float = 1400.0
-    render_um_per_px: float = 1.0
-    stride_um: float = 40.0
+    section_um: float = 1200.0
+    stride_um: float = 30.0
     min_tissue: float = 0.5
-    steps: int = 300
+    steps: int = 150
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.05
@@ -50,32 +49,37 @@ class DemoBaseRecipe:
 DEMO_BASE_RECIPE = DemoBaseRecipe()
 
 
-def _section_patches(seed: int, recipe: DemoBaseRecipe) -> tuple[list[bytes], np.ndarray]:
-    """JPEG patches of one synthetic section on a grid, with the region mix over each patch's field of view."""
-    from PIL import Image
-
+def _section_patches(seed: int, recipe: DemoBaseRecipe, size_px: int) -> tuple[np.ndarray, np.ndarray]:
+    """Patches (uint8, n x 3 x size x size) of one synthetic section on a grid, with each patch's region mix."""
     from humanst.harmonise.patches import PatchSpec, iter_patches
-    from humanst.store.patch_parts import JPEG_QUALITY
     from humanst.synth import PixelFrame, make_tissue, render_he
 
+    spec = PatchSpec()  # the atlas's field of view (224 px at 0.5 um/px = 112 um)
+    um_per_px = spec.field_um / size_px  # rendered directly at the resolution the encoder sees
     tissue = make_tissue(recipe.section_um, recipe.section_um, seed=seed)
-    image = render_he(tissue, PixelFrame.covering(tissue, recipe.render_um_per_px))
-    spec = PatchSpec()
+    image = render_he(tissue, PixelFrame.covering(tissue, um_per_px))
     half = spec.field_um / 2
     centres = np.arange(half, recipe.section_um - half, recipe.stride_um)
     xs, ys = (a.ravel() for a in np.meshgrid(centres, centres))
-    inside = tissue.footprint_mean(tissue.tissue, xs, ys, half)
-    keep = inside >= recipe.min_tissue
+    keep = tissue.footprint_mean(tissue.tissue, xs, ys, half) >= recipe.min_tissue
     xs, ys = xs[keep], ys[keep]
     regions = np.stack([tissue.footprint_mean(p, xs, ys, half) for p in tissue.region_prob], axis=1)
     regions /= regions.sum(1, keepdims=True)
-    xy_px = np.stack([xs, ys], axis=1) / recipe.render_um_per_px
-    jpegs = []
-    for patch, _ in iter_patches(image, xy_px, recipe.render_um_per_px, spec):
-        buf = io.BytesIO()
-        Image.fromarray(patch).save(buf, format="JPEG", quality=JPEG_QUALITY)
-        jpegs.append(buf.getvalue())
-    return jpegs, regions.astype(np.float32)
+    xy_px = np.stack([xs, ys], axis=1) / um_per_px
+    patches = [p for p, _ in iter_patches(image, xy_px, um_per_px, PatchSpec(size_px, um_per_px))]
+    return np.stack(patches).transpose(0, 3, 1, 2), regions.astype(np.float32)
+
+
+def _dihedral(images: Any, rng: np.random.Generator) -> Any:
+    """Random flip and 90-degree rotation of each image (tissue has no up)."""
+    import torch
+
+    out = []
+    for image in images:
+        if rng.random() < 0.5:
+            image = image.flip(-1)
+        out.append(torch.rot90(image, int(rng.integers(4)), dims=(-2, -1)))
+    return torch.stack(out)
 
 
 def _cached(out: Path, recipe: DemoBaseRecipe) -> bool:
@@ -100,7 +104,6 @@ def make_demo_base(out: Path, *, recipe: DemoBaseRecipe = DEMO_BASE_RECIPE, prog
     from safetensors.torch import save_file
 
     from humanst.atomic import atomic_path
-    from stamp.data import PatchTransform
     from stamp.encoders import create_encoder
     from stamp.progress import StepProgress
 
@@ -110,12 +113,13 @@ def make_demo_base(out: Path, *, recipe: DemoBaseRecipe = DEMO_BASE_RECIPE, prog
         with safe_open(str(out), framework="pt") as handle:
             return dict(handle.metadata() or {})
     began = time.perf_counter()
-    parts = [_section_patches(seed, recipe) for seed in recipe.section_seeds]
-    jpegs = [j for part in parts for j in part[0]]
-    target = torch.from_numpy(np.concatenate([part[1] for part in parts]))
     encoder = create_encoder(recipe.encoder, pretrained=False, seed=recipe.seed)
     spec = encoder.spec
-    transform = PatchTransform(spec.input_size, spec.mean, spec.std, augment=True, jitter=0.05)
+    parts = [_section_patches(seed, recipe, spec.input_size) for seed in recipe.section_seeds]
+    pixels = torch.from_numpy(np.concatenate([part[0] for part in parts]))
+    target = torch.from_numpy(np.concatenate([part[1] for part in parts]))
+    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std).view(1, 3, 1, 1)
     head = torch.nn.Linear(spec.embed_dim, target.shape[1])
     params = [*encoder.parameters(), *head.parameters()]
     optimizer = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
@@ -125,10 +129,8 @@ def make_demo_base(out: Path, *, recipe: DemoBaseRecipe = DEMO_BASE_RECIPE, prog
     losses, hits = [], []
     with StepProgress("pretrain demo base", recipe.steps, enabled=progress, show_loss=True) as bar:
         for step in range(recipe.steps):
-            rows = rng.choice(len(jpegs), size=recipe.batch_size, replace=False)
-            images = torch.stack(
-                [transform(jpegs[r], recipe.seed * 1_000_003 + step * 1009 + i) for i, r in enumerate(rows)]
-            )
+            rows = rng.choice(pixels.shape[0], size=recipe.batch_size, replace=False)
+            images = (_dihedral(pixels[rows], rng).float().div(255.0) - mean) / std
             for group in optimizer.param_groups:
                 group["lr"] = recipe.lr * 0.5 * (1 + np.cos(np.pi * step / recipe.steps))
             logits = head(encoder(images))
@@ -144,7 +146,7 @@ def make_demo_base(out: Path, *, recipe: DemoBaseRecipe = DEMO_BASE_RECIPE, prog
     meta = {
         "recipe": json.dumps(asdict(recipe)),
         "recipe_hash": recipe.digest(),
-        "patches": str(len(jpegs)),
+        "patches": str(pixels.shape[0]),
         "final_loss": f"{np.mean(losses[-20:]):.4f}",
         "region_accuracy_last_20_steps": f"{np.mean(hits[-20:]):.3f}",
         "seconds": f"{time.perf_counter() - began:.1f}",
