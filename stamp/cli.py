@@ -183,6 +183,39 @@ def export(
     console.print(f"merged encoder in [bold]{folder}[/] (timm.create_model('local-dir:{folder}'))")
 
 
+@app.command()
+def sweep(
+    grid: Annotated[
+        list[str], typer.Option("--grid", help="KEY=V1,V2,... (repeatable): the values to try, e.g. lora.r=4,8,16.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep folder: one run per setting + sweep.csv/.md.")],
+    atlas: Annotated[Path | None, typer.Option("--atlas", "-a", help="Atlas folder built by `humanst build`.")] = None,
+    encoder: EncoderOpt = None,
+    weights: WeightsOpt = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config every setting starts from.")
+    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Overrides shared by every setting.")] = None,
+    one_at_a_time: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option("--one-at-a-time", help="The config, then each --grid value alone (not the full product)."),
+    ] = False,
+) -> None:
+    """Fit one run per setting of a --grid and tabulate drift and validation gap (what each did to the encoder).
+
+    Each setting is an ordinary resumable run in OUT/<setting>/; the table (OUT/sweep.md, OUT/sweep.csv) gives the
+    kept step, the validation probe's pathway r, random-set r and gap, the base encoder's gap, and the drift
+    (1 - linear CKA to the base). Choose on validation; score the chosen run on held-out patients with
+    `stamp-bench run --adapter OUT/<setting>`.
+    """
+    from stamp.train.sweep import run_sweep, sweep_markdown
+
+    overrides = {"atlas": atlas, "encoder": encoder, "weights": weights}
+    rows = _guard(lambda: run_sweep(config, overrides, sets or [], grid, out, one_at_a_time=one_at_a_time))
+    console.print(sweep_markdown(rows), highlight=False, markup=False)
+    console.print(f"sweep table in [bold]{out / 'sweep.md'}[/]")
+
+
 @app.command("demo-base")
 def demo_base(
     out: Annotated[

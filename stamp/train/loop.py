@@ -114,6 +114,24 @@ def _validation(config: TrainConfig, aligner: Any, device: torch.device, *, auto
     return Validator(data, config.validation, transform, device, autocast=autocast)
 
 
+def _check_same_config(run: Path, config: TrainConfig) -> None:
+    """Refuse to resume (or reuse) a run made with another configuration."""
+    from stamp.errors import RunError
+    from stamp.run_dir import RunFiles, read_run_config
+
+    if not (run / RunFiles.CONFIG).is_file():
+        return
+    saved = read_run_config(run).model_dump(mode="json", exclude={"out"})
+    wanted = config.model_dump(mode="json", exclude={"out"})
+    changed = sorted(k for k in wanted if saved.get(k) != wanted[k])
+    if changed:
+        msg = (
+            f"run directory '{run}' holds a run of another configuration (differs in {changed}); resume it with its "
+            f"own config ({run / RunFiles.CONFIG}), or choose another --out (or delete '{run}')"
+        )
+        raise RunError(msg)
+
+
 def _groups(dataset: Any, balance: str) -> Any:
     return {"sample": dataset.sample_id, "organ": dataset.organ, "patient": dataset.patient_id}.get(balance)
 
@@ -158,6 +176,8 @@ def fit(
             "it, or choose another --out"
         )
         raise RunError(msg)
+    if existing is not None:
+        _check_same_config(run, config)
     if existing is not None and checkpoint_step(existing) >= config.optim.steps and (run / RunFiles.INFO).is_file():
         logger.info("run %s already finished %d steps; nothing to do", run, config.optim.steps)
         return FitResult(run, config.optim.steps, [], 0.0)
