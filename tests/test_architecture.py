@@ -100,6 +100,7 @@ def test_import_humanst_is_light():
         "stamp.model",
         "stamp.data",
         "stamp.train",
+        "stamp.probe",
         "benchmarks",
     ],
 )
@@ -126,3 +127,16 @@ def test_every_platform_has_a_reader():
     assert reader_names() == sorted(p.value for p in Platform)
     with pytest.raises(KeyError, match="registered: hest, legacy_st"):
         get_reader("merscope")
+
+
+def test_the_checkpoint_folder_is_named_in_one_module():
+    owner = ROOT / "stamp" / "train" / "checkpoint.py"
+    spelled = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in PACKAGES
+        for path in _modules(package)
+        if path != owner
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in ("checkpoints", "checkpoints/")
+    ]
+    assert not spelled, f"only stamp/train/checkpoint.py names the checkpoint folder: {spelled}"
