@@ -72,7 +72,11 @@ class OptimSettings(_Strict):
     steps: int = Field(1000, ge=1, description="Optimiser steps in total.")
     batch_size: int = Field(64, ge=2, description="Patches per rank and step (the global batch is this x ranks).")
     lr: float = Field(1e-4, gt=0, description="Peak learning rate of the LoRA parameters (the encoder's change).")
-    head_lr: float | None = Field(None, gt=0, description="Peak learning rate of the heads; null = lr x 10.")
+    head_lr: float | None = Field(
+        None,
+        gt=0,
+        description="Peak learning rate of the heads; null = lr (at 10 x lr the heads absorbed the objective).",
+    )
     heads_only_steps: int = Field(0, ge=0, description="First N steps train the heads only (LoRA rate 0).")
     weight_decay: float = Field(0.05, ge=0)
     warmup_steps: int = Field(100, ge=0, description="Linear warm-up (heads: from step 0; LoRA: after heads_only).")

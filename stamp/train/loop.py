@@ -92,7 +92,7 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
 def _optimizer(aligner: Any, config: TrainConfig) -> torch.optim.Optimizer:
     lora = [p for n, p in aligner.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     heads = [p for n, p in aligner.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
-    head_lr = config.optim.head_lr or config.optim.lr * 10
+    head_lr = config.optim.head_lr or config.optim.lr
     groups = [{"params": lora, "lr": config.optim.lr, "peak_lr": config.optim.lr, "name": "lora"}]
     groups.append({"params": heads, "lr": head_lr, "peak_lr": head_lr, "name": "heads"})
     return torch.optim.AdamW(groups, weight_decay=config.optim.weight_decay)
