@@ -31,6 +31,10 @@ def run(
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Score the encoder with random weights.")
     ] = False,
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", help="Local .safetensors weights of the encoder instead of the Hugging Face Hub."),
+    ] = None,
     embeddings: Annotated[
         Path | None,
         typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
@@ -71,7 +75,7 @@ def run(
         runs = (
             []
             if embeddings is not None
-            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines)
+            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
         )
         written = run_benchmark(
             atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,

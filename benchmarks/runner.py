@@ -65,6 +65,7 @@ class EncoderRun:
     adapter: Path | None = None
     random_init: bool = False
     kind: Literal["model", "baseline"] = "model"
+    weights: Path | None = None  # local safetensors weights of the encoder (else the hub, or the adapter run's)
 
 
 @dataclass
@@ -148,6 +149,7 @@ def prepare_embeddings(
             run.encoder,
             out=Path(emb_root),
             adapter=run.adapter,
+            weights=run.weights,
             random_init=run.random_init,
             samples=list(samples),
             batch_size=batch_size,
@@ -207,6 +209,7 @@ def block_result(outcome: BlockOutcome, task: Task) -> BlockResult:
             k: finite(float(np.nanmean(v))) if np.isfinite(v).any() else None for k, v in outcome.target_r.items()
         },
         alphas=outcome.alphas,
+        penalty=outcome.penalty,
     )
 
 
@@ -309,7 +312,12 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
 
 
 def entries_for(
-    encoder: str, *, adapter: Path | None = None, random_init: bool = False, baselines: bool = True
+    encoder: str,
+    *,
+    adapter: Path | None = None,
+    random_init: bool = False,
+    baselines: bool = True,
+    weights: Path | None = None,
 ) -> list[EncoderRun]:
     """Return the entries one ``stamp-bench run`` computes: the encoder, then (unless disabled) its two baselines.
 
@@ -320,7 +328,8 @@ def entries_for(
 
     if encoder in baseline_names():
         return [EncoderRun(encoder, kind="baseline")]
-    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind="baseline" if random_init else "model")]
+    kind: Literal["model", "baseline"] = "baseline" if random_init else "model"
+    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind=kind, weights=weights)]
     if baselines:
         if not random_init:
             runs.append(EncoderRun(encoder, random_init=True, kind="baseline"))

@@ -68,6 +68,7 @@ class BlockResult(_Strict):
     per_slide: dict[str, Float]
     per_target: dict[str, Float]  # mean over test patients
     alphas: list[float] = Field(default_factory=list)
+    penalty: str = ""  # how the ridge penalties were chosen (patient / slide / spatial-block inner CV, or fixed)
 
 
 class GapResult(_Strict):
