@@ -25,6 +25,7 @@ _LAZY = {
     "build_table": "benchmarks.leaderboard",
     "render_all": "benchmarks.leaderboard",
     "get_tier": "benchmarks.tiers",
+    "write_report": "benchmarks.report",
 }
 __all__ = ["__version__", *sorted(_LAZY)]
 

@@ -31,6 +31,10 @@ def run(
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Score the encoder with random weights.")
     ] = False,
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", help="Local .safetensors weights of the encoder instead of the Hugging Face Hub."),
+    ] = None,
     embeddings: Annotated[
         Path | None,
         typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
@@ -71,7 +75,7 @@ def run(
         runs = (
             []
             if embeddings is not None
-            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines)
+            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
         )
         written = run_benchmark(
             atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,
@@ -148,11 +152,34 @@ def compare(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Argument(help="Results folder.")],
-    out: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("report"),
+    results: Annotated[
+        list[Path], typer.Argument(help="Result folders or files (`stamp-bench run --out`): base, aligned, baselines.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Report folder: index.html and PNG figures.")] = Path("report"),
+    atlas: Annotated[
+        Path | None, typer.Option("--atlas", help="The results' atlas: spatial maps and the build summary.")
+    ] = None,
+    run: Annotated[
+        list[Path] | None, typer.Option("--run", help="`stamp fit` run folder of an aligned result; repeatable.")
+    ] = None,
+    pathway: Annotated[
+        list[str] | None, typer.Option("--pathway", help="Pathway always mapped and summarised; repeatable.")
+    ] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples over patients.")] = 2000,
 ) -> None:
-    """(planned, not built yet) Write an HTML report with spatial maps of measured vs predicted pathway activity."""
-    not_built("stamp-bench report", _PLANNED)
+    """Write a static HTML report (OUT/index.html + PNGs): results, per-pathway gains, spatial maps, training.
+
+    A is the first model result without an adapter (the base encoder); B is every other model result.
+
+    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI) beside its matched random set's.
+
+    With --atlas: maps of measured vs predicted activity on each held-out sample's H&E, and the build summary.
+
+    With --run: training curves (metrics.csv) and the run card. The page has no script and no external asset.
+    """
+    from benchmarks.report.command import run_report
+
+    run_report(results, out, atlas=atlas, runs=run or [], pathways=pathway or [], n_boot=n_boot)
 
 
 @app.command()

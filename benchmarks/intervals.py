@@ -134,7 +134,7 @@ def plan_intervals(outcomes: list[BlockOutcome], data: SpotData, task: Task) -> 
     spec = task.intervals
     if len(patients) >= spec.min_patients:
         return IntervalPlan(task, "patient_bootstrap", len(patients))
-    if data.xy_um is None:  # no spot coordinates: no honest interval with so few patients
+    if data.coords_um is None:  # no spot coordinates: no honest interval with so few patients
         return IntervalPlan(task, "none", len(patients))
     layouts = {}
     for patient in patients:
@@ -142,7 +142,7 @@ def plan_intervals(outcomes: list[BlockOutcome], data: SpotData, task: Task) -> 
         if spots is None:
             continue
         layouts[patient] = spatial_blocks(
-            data.xy_um[spots.rows], data.sample_ids[spots.rows],
+            data.coords_um[spots.rows], data.sample_ids[spots.rows],
             block_pitches=spec.block_pitches, min_blocks=spec.min_blocks,
         )  # fmt: skip
     return IntervalPlan(task, "spatial_block_bootstrap", len(patients), layouts)

@@ -25,7 +25,19 @@ from benchmarks import __version__
 from benchmarks.cache import aligned_embeddings, embeddings_hash, read_cache_info
 from benchmarks.errors import BenchmarkError
 from benchmarks.intervals import IntervalPlan, plan_intervals
-from benchmarks.schema import BlockResult, GapResult, Hardware, Result, TaskRef, finite, write_result
+from benchmarks.predictions import write_predictions
+from benchmarks.schema import (
+    BlockResult,
+    GapResult,
+    Hardware,
+    Metric,
+    PredictionsRef,
+    Result,
+    TaskRef,
+    finite,
+    result_filename,
+    write_result,
+)
 from benchmarks.splits import Fold, patient_folds, split_hash
 from benchmarks.spot_data import SpotData, atlas_hash, load_spot_data
 from benchmarks.tasks import Task, task_hash
@@ -53,6 +65,7 @@ class EncoderRun:
     adapter: Path | None = None
     random_init: bool = False
     kind: Literal["model", "baseline"] = "model"
+    weights: Path | None = None  # local safetensors weights of the encoder (else the hub, or the adapter run's)
 
 
 @dataclass
@@ -136,6 +149,7 @@ def prepare_embeddings(
             run.encoder,
             out=Path(emb_root),
             adapter=run.adapter,
+            weights=run.weights,
             random_init=run.random_init,
             samples=list(samples),
             batch_size=batch_size,
@@ -191,6 +205,7 @@ def block_result(outcome: BlockOutcome, plan: IntervalPlan) -> BlockResult:
         per_patient_target={p: {t: finite(r) for t, r in v.items()} for p, v in outcome.patient_target_r.items()},
         per_patient_ci=plan.per_patient_ci(outcome.pooled, pooled) if plan.spatial else {},
         alphas=outcome.alphas,
+        penalty=outcome.penalty,
     )
 
 
@@ -228,8 +243,13 @@ def evaluate_cache(
     trace: FitTrace | None = None,
     progress: Advance | None = None,
     submitted_by: str = "",
+    keep_predictions: bool = True,
 ) -> tuple[Result, Path | None]:
-    """Score the embeddings in ``cache`` (one ``stamp embed`` folder) on a prepared task; write if ``out``."""
+    """Score the embeddings in ``cache`` (one ``stamp embed`` folder) on a prepared task; write if ``out``.
+
+    With ``out`` and ``keep_predictions``, the per-spot out-of-fold predictions go beside the result file
+    (:mod:`benchmarks.predictions`), referenced from it by name and sha256.
+    """
     started = time.perf_counter()
     info = read_cache_info(cache)
     data = prepared.data
@@ -266,8 +286,24 @@ def evaluate_cache(
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         submitted_by=submitted_by,
     )
+    if out is not None and keep_predictions:
+        result = result.model_copy(update={"predictions": _write_predictions(result, outcomes, prepared, Path(out))})
     path = write_result(result, Path(out)) if out is not None else None
     return result, path
+
+
+def _write_predictions(
+    result: Result, outcomes: Sequence[BlockOutcome], prepared: PreparedTask, out: Path
+) -> PredictionsRef:
+    """Write the per-spot predictions beside the result file (written first: the result is the commit marker)."""
+    from benchmarks.predictions import PREDICTIONS_SCHEMA_VERSION, collect_predictions, predictions_filename
+
+    predictions = collect_predictions(outcomes, prepared.blocks, prepared.data)
+    name = predictions_filename(result_filename(result.embedding_key, result.task.name, result.task.protocol))
+    sha256 = write_predictions(predictions, out / name)
+    return PredictionsRef(
+        file=name, sha256=sha256, schema_version=PREDICTIONS_SCHEMA_VERSION, n_spots=predictions.n_spots
+    )
 
 
 def cache_kind(cache: Path) -> Literal["model", "baseline"]:
@@ -279,7 +315,12 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
 
 
 def entries_for(
-    encoder: str, *, adapter: Path | None = None, random_init: bool = False, baselines: bool = True
+    encoder: str,
+    *,
+    adapter: Path | None = None,
+    random_init: bool = False,
+    baselines: bool = True,
+    weights: Path | None = None,
 ) -> list[EncoderRun]:
     """Return the entries one ``stamp-bench run`` computes: the encoder, then (unless disabled) its two baselines.
 
@@ -290,7 +331,8 @@ def entries_for(
 
     if encoder in baseline_names():
         return [EncoderRun(encoder, kind="baseline")]
-    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind="baseline" if random_init else "model")]
+    kind: Literal["model", "baseline"] = "baseline" if random_init else "model"
+    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind=kind, weights=weights)]
     if baselines:
         if not random_init:
             runs.append(EncoderRun(encoder, random_init=True, kind="baseline"))
@@ -302,6 +344,7 @@ def run_benchmark(
     atlas: Path, tasks: Sequence[Task | PreparedTask], *, protocol: str = "default", runs: Sequence[EncoderRun] = (),
     caches: Sequence[tuple[Path, Literal["model", "baseline"]]] = (), out: Path | None, cache_root: Path,
     device: str = "auto", batch_size: int = 64, submitted_by: str = "", show_progress: bool = True,
+    keep_predictions: bool = True,
 ) -> list[tuple[Result, Path | None]]:  # fmt: skip
     """Score every entry on every task: ``runs`` are embedded here (or read from the cache), ``caches`` as given.
 
@@ -333,7 +376,7 @@ def run_benchmark(
                 step = bar.add_task(f"{prepared.task.name}: {Path(folder).name}", total=len(prepared.folds))
                 result, path = evaluate_cache(
                     prepared, Path(folder), kind=kind, out=out, submitted_by=submitted_by,
-                    progress=partial(bar.advance, step),
+                    progress=partial(bar.advance, step), keep_predictions=keep_predictions,
                 )  # fmt: skip
                 written.append((result, path))
     return written

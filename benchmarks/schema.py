@@ -33,6 +33,7 @@ __all__ = [
     "IntervalInfo",
     "IntervalKind",
     "Metric",
+    "PredictionsRef",
     "Result",
     "TaskRef",
     "canonical_digest",
@@ -91,6 +92,7 @@ class BlockResult(_Strict):
     per_patient_target: dict[str, dict[str, Float]]  # patient -> target -> r (per_patient is its mean over targets)
     per_patient_ci: dict[str, tuple[Float, Float]] = Field(default_factory=dict)  # block bootstrap, few patients
     alphas: list[float] = Field(default_factory=list)
+    penalty: str = ""  # how the ridge penalties were chosen (patient / slide / spatial-block inner CV, or fixed)
 
 
 class GapResult(_Strict):
@@ -137,6 +139,15 @@ class IntervalInfo(_Strict):
     note: str = ""
 
 
+class PredictionsRef(_Strict):
+    """The per-spot out-of-fold predictions kept beside the result (:mod:`benchmarks.predictions`): file and sha256."""
+
+    file: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.parquet$")  # a name in the result's folder, no path
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    schema_version: int = Field(ge=1)
+    n_spots: int = Field(ge=0)
+
+
 class Result(_Strict):
     """One encoder (+ adapter) on one task: provenance, per-block metrics with CIs, random-set gaps."""
 
@@ -157,6 +168,7 @@ class Result(_Strict):
     wall_time_s: float
     created: str
     submitted_by: str = ""
+    predictions: PredictionsRef | None = None
     digest: str = ""
 
     def block(self, name: str) -> BlockResult:
@@ -172,6 +184,8 @@ def canonical_digest(result: Result) -> str:
     """sha256 of the result's canonical JSON with ``digest`` blanked."""
     doc = result.model_dump(mode="json")
     doc["digest"] = ""
+    if doc["predictions"] is None:  # results written before predictions were kept keep their digest
+        del doc["predictions"]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "ReaderError",
     "RegistryError",
     "SampleError",
+    "SlideError",
     "UnknownSampleError",
 ]
 
@@ -60,6 +61,10 @@ class ReaderError(SampleError):
 
 class FormatError(SampleError):
     """A synthetic raw layout could not be written."""
+
+
+class SlideError(SampleError):
+    """A whole-slide image cannot be opened, has no usable pixel size, or fails while its tiles are read."""
 
 
 class GeneSetError(HumanstError):

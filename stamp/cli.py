@@ -73,6 +73,14 @@ def fit(
     lr: Annotated[float | None, typer.Option(help="Peak learning rate of the LoRA parameters.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of data order, augmentation and init.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda (torchrun: each rank its local GPU).")] = None,
+    val_patients: Annotated[
+        list[str] | None,
+        typer.Option("--val-patients", help="Validate on these patients (default: the atlas's `val` split)."),
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option("--select", help="Adapter to keep: `best-val-gap` (default) or `last`."),
+    ] = None,
     sets: Annotated[
         list[str] | None, typer.Option("--set", help="Any config key, e.g. --set lora.r=16 --set data.balance=organ.")
     ] = None,
@@ -81,6 +89,12 @@ def fit(
     ] = False,
 ) -> None:
     """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores.
+
+    Every `validation.every` steps (and at step 0 for the base encoder) a ridge probe on the current encoder's
+    embeddings predicts the validation patients' pathways and matched random gene sets; metrics.csv and
+    TensorBoard get val_<collection>_r, val_random_r, val_gap, drift_cosine and drift_cka. The run keeps the
+    adapter with the best val_gap (--select best-val-gap) or the last one (--select last); run.json and card.md
+    record the choice and warn when the encoder barely moved.
 
     Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
     `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
@@ -101,6 +115,8 @@ def fit(
             "optim.lr": lr,
             "seed": seed,
             "device": device,
+            "validation.patients": val_patients or None,
+            "validation.select": select,
         }
         if out is None and not _config_sets_out(config, sets):
             msg = "stamp fit needs a run directory: pass --out RUN (or set `out:` in --config); there is no default"
@@ -169,6 +185,55 @@ def embed(
     console.print(f"embeddings in [bold]{folder}[/]")
 
 
+@app.command("embed-slides")
+def embed_slides_command(
+    slides: Annotated[list[Path], typer.Argument(help="Slide files, or folders searched for slide files.")],
+    encoder: Annotated[str, typer.Option("--encoder", "-e", help="Registered encoder or timm:<arch>.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Feature root (FEATS).")] = Path("feats"),
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="Run directory of `stamp fit` (aligned).")] = None,
+    weights: WeightsOpt = None,
+    random_init: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--random-init", help="Random weights (baseline).")
+    ] = False,
+    tile_px: Annotated[int, typer.Option(help="Tile side in pixels at --tile-mpp.", min=16)] = 224,
+    tile_mpp: Annotated[
+        float, typer.Option(help="Microns per pixel of the tiles (0.5: the atlas patch).", min=0.01, max=100)
+    ] = 0.5,
+    min_tissue: Annotated[
+        float, typer.Option(help="Keep tiles with at least this tissue fraction.", min=0.0, max=1.0)
+    ] = 0.25,
+    max_tiles: Annotated[
+        int | None, typer.Option(help="At most this many tiles per slide (seeded draw).", min=1)
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the --max-tiles draw.")] = 0,
+    mpp: Annotated[
+        float | None,
+        typer.Option("--mpp", help="Level-0 microns per pixel for slides without (or with wrong) metadata."),
+    ] = None,
+    backend: Annotated[str, typer.Option(help="auto, openslide or tiffslide.")] = "auto",
+    batch_size: Annotated[int, typer.Option(help="Tiles per forward pass.", min=1)] = 64,
+    num_workers: Annotated[int, typer.Option(help="Tile-reading worker processes.", min=0)] = 2,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda (torchrun: each rank its local GPU).")] = "auto",
+) -> None:
+    """Embed the tissue tiles of whole-slide images into FEATS/224px-0.5um/<encoder>[+<adapter-hash>]/, per slide.
+
+    Each slide gets h5_files/<slide>.h5 (Trident / Patho-Bench layout: features, coords in level-0 pixels),
+    <slide>.safetensors (features, coords in pixels and microns, provenance) and previews/<slide>.png (thumbnail,
+    tissue outline, kept tiles). Unchanged slides are skipped; a killed run resumes; an unreadable slide is
+    reported and the rest go on (exit code 1). Many GPUs: `torchrun --nproc_per_node N -m stamp.cli embed-slides ...`.
+    """
+    from stamp.slides.command import run_embed_slides
+
+    code = _guard(
+        lambda: run_embed_slides(
+            slides, encoder, out=out, adapter=adapter, weights=weights, random_init=random_init, tile_px=tile_px,
+            tile_mpp=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed, um_per_px=mpp, backend=backend,
+            batch_size=batch_size, num_workers=num_workers, device=device,
+        )
+    )  # fmt: skip
+    raise typer.Exit(code)
+
+
 @app.command()
 def export(
     run: Annotated[Path, typer.Argument(help="Run directory of `stamp fit`.")],
@@ -188,6 +253,60 @@ def export(
         raise typer.Exit(2)
     folder = _guard(lambda: export_merged(run, out, weights=weights))
     console.print(f"merged encoder in [bold]{folder}[/] (timm.create_model('local-dir:{folder}'))")
+
+
+@app.command()
+def sweep(
+    grid: Annotated[
+        list[str], typer.Option("--grid", help="KEY=V1,V2,... (repeatable): the values to try, e.g. lora.r=4,8,16.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep folder: one run per setting + sweep.csv/.md.")],
+    atlas: Annotated[Path | None, typer.Option("--atlas", "-a", help="Atlas folder built by `humanst build`.")] = None,
+    encoder: EncoderOpt = None,
+    weights: WeightsOpt = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config every setting starts from.")
+    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Overrides shared by every setting.")] = None,
+    one_at_a_time: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option("--one-at-a-time", help="The config, then each --grid value alone (not the full product)."),
+    ] = False,
+) -> None:
+    """Fit one run per setting of a --grid and tabulate drift and validation gap (what each did to the encoder).
+
+    Each setting is an ordinary resumable run in OUT/<setting>/; the table (OUT/sweep.md, OUT/sweep.csv) gives the
+    kept step, the validation probe's pathway r, random-set r and gap, the base encoder's gap, and the drift
+    (1 - linear CKA to the base). Choose on validation; score the chosen run on held-out patients with
+    `stamp-bench run --adapter OUT/<setting>`.
+    """
+    from stamp.train.sweep import run_sweep, sweep_markdown
+
+    overrides = {"atlas": atlas, "encoder": encoder, "weights": weights}
+    rows = _guard(lambda: run_sweep(config, overrides, sets or [], grid, out, one_at_a_time=one_at_a_time))
+    console.print(sweep_markdown(rows), highlight=False, markup=False)
+    console.print(f"sweep table in [bold]{out / 'sweep.md'}[/]")
+
+
+@app.command("demo-base")
+def demo_base(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Weights file to write (reused if its recipe matches).")
+    ] = Path("demo_out/demo-base.safetensors"),
+) -> None:
+    """Pretrain the demo's base encoder (vit-tiny-test) on synthetic H&E to know tissue regions, not expression.
+
+    The demo then aligns it with `stamp fit --weights OUT`, as STAMP aligns a pathology foundation model that
+    already knows morphology. Deterministic and cached: a second call with the same recipe does nothing.
+    """
+    from stamp.demo_base import make_demo_base
+
+    meta = _guard(lambda: make_demo_base(out))
+    console.print(
+        f"demo base [bold]{out}[/]: {meta.get('patches')} patches, region accuracy "
+        f"{meta.get('region_accuracy_last_20_steps')} ({meta.get('objective')})",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from stamp.embedding_cache import (
 from stamp.errors import DataError, RunError
 from stamp.progress import StepProgress
 
-__all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "cache_key", "embed_atlas", "load_embeddings"]
+__all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "build_encoder", "cache_key", "embed_atlas", "load_embeddings"]
 
 
 def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, Any]) -> str:
@@ -48,10 +48,14 @@ def _existing_hash(path: Path) -> str | None:
         return None
 
 
-def _encoder_for(encoder: str, adapter: Path | None, weights: Path | None, *, random_init: bool) -> tuple[Any, str]:
+def build_encoder(encoder: str, adapter: Path | None, weights: Path | None, *, random_init: bool) -> tuple[Any, str]:
+    """Return the encoder to embed with (base, random init, or base + a run's adapter) and the adapter hash."""
     from stamp.encoders import create_encoder, get_encoder_spec
     from stamp.run_dir import adapter_hash, load_run_encoder, read_run_config
 
+    if adapter is not None and random_init:
+        msg = "--adapter and --random-init exclude each other"
+        raise RunError(msg)
     if adapter is None:
         return create_encoder(encoder, weights=weights, pretrained=not random_init).eval(), ""
     trained = read_run_config(adapter).encoder
@@ -103,10 +107,7 @@ def embed_atlas(
     from stamp.data import AtlasPatches, PatchTransform
     from stamp.train.distributed import resolve_device
 
-    if adapter is not None and random_init:
-        msg = "--adapter and --random-init exclude each other"
-        raise RunError(msg)
-    model, ahash = _encoder_for(encoder, adapter, weights, random_init=random_init)
+    model, ahash = build_encoder(encoder, adapter, weights, random_init=random_init)
     spec = model.spec
     dev = resolve_device(device)
     model.to(dev)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,3 +30,39 @@ def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactor
     from humanst.builder import build_demo_atlas
 
     return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))
+
+
+SLIDE_SIZE_UM = (1200.0, 1000.0)  # ~75 tiles of 112 um: the grid tests stay at hundreds of tiles at most
+SLIDE_SEED = 11
+
+
+@pytest.fixture(scope="session")
+def synthetic_slides(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One synthetic section written as several slide files through the real writers (rendered once, a few s).
+
+    Keys: ``tissue`` (the truth), ``image`` (the H&E at 0.5 um/px), ``pen`` (the marker line), and paths:
+    ``pyr05`` (pyramidal TIFF, 0.5 um/px), ``pyr025`` (pyramidal TIFF, 0.25 um/px: a level at 0.5 exists),
+    ``svs025`` (SVS-like, 0.25 um/px, levels 1/4 and 1/16), ``ome05`` (OME-TIFF), ``plain`` (no pixel size),
+    ``appmag`` (SVS with AppMag but no MPP), ``pen05`` (pyramidal TIFF with a green marker line). The section is
+    rendered at 1 um/px and enlarged to 0.5 and 0.25 um/px (the renderer costs ~2 us per pixel; a slow test renders
+    at 0.25 directly).
+    """
+    from PIL import Image
+
+    from humanst.synth import make_tissue
+    from humanst.synth.slides import PenStroke, render_slide, write_slide
+
+    folder = tmp_path_factory.mktemp("slides")
+    tissue = make_tissue(*SLIDE_SIZE_UM, seed=SLIDE_SEED)
+    image = render_slide(tissue, 0.5, render_um_per_px=1.0)
+    fine = np.asarray(Image.fromarray(image).resize((image.shape[1] * 2, image.shape[0] * 2), Image.Resampling.BICUBIC))
+    pen = PenStroke((50.0, 20.0), (360.0, 120.0), 40.0)
+    out: dict[str, object] = {"tissue": tissue, "image": image, "pen": pen, "folder": folder}
+    out["pyr05"] = write_slide(folder / "pyr05.tif", image, um_per_px=0.5)
+    out["pyr025"] = write_slide(folder / "pyr025.tif", fine, um_per_px=0.25)
+    out["svs025"] = write_slide(folder / "svs025.svs", fine, um_per_px=0.25, layout="svs")
+    out["ome05"] = write_slide(folder / "ome05.ome.tif", image, um_per_px=0.5, layout="ome-tiff")
+    out["plain"] = write_slide(folder / "plain.tif", image, um_per_px=0.5, layout="plain-tiff")
+    out["appmag"] = write_slide(folder / "appmag.svs", image, um_per_px=0.5, layout="svs", pixel_size=False)
+    out["pen05"] = write_slide(folder / "pen05.tif", pen.draw(image, 0.5), um_per_px=0.5)
+    return out

@@ -35,7 +35,6 @@ def test_console_scripts_are_installed(name):
 
 
 UNBUILT = [
-    ("stamp-bench", ["report", "r"]),
     ("stamp-bench", ["fetch-cohort", "tcga"]),
 ]
 

@@ -182,7 +182,7 @@ def _submit_embeddings(folder: Path, board: Path, options: _Options) -> Entry:
         try:
             ((result, _),) = run_benchmark(
                 options.atlas, [prepared], caches=[(cache, "model")], out=None, cache_root=staging,
-                submitted_by=card.name, show_progress=False,
+                submitted_by=card.name, show_progress=False, keep_predictions=False,
             )  # fmt: skip
         except CacheError as exc:
             raise SubmissionError(str(exc), path=folder) from exc
@@ -307,7 +307,7 @@ def submit(
         return [_submit_result(path, leaderboard, options)]
     if (path / "model_card.json").exists():
         return [_submit_embeddings(path, leaderboard, options)]
-    results = check_files(path, options.limits)
+    results = [p for p in check_files(path, options.limits) if p.suffix.lower() == ".json"]  # parquet: predictions
     if not results:
         msg = "empty folder: expected result JSONs or an embeddings submission with model_card.json"
         raise SubmissionError(msg, path=path)

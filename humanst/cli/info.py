@@ -1,43 +1,33 @@
-"""``humanst info``: what an atlas holds (samples, spots, platforms, licences), from its build records."""
+"""``humanst info``: the atlas build summary (samples, platforms, spots kept and dropped and why, um/px and source)."""
 
 from __future__ import annotations
 
-from collections import Counter
-
+from rich.markup import escape
 from rich.table import Table
 
 from humanst.cli._app import AtlasArg, app
 from humanst.console import cli_errors, console
 
+TERMINAL_HIDDEN = ("footprint um", "redistributable", "notes")  # the terminal table; notes follow it as lines
+
 
 @app.command()
 def info(atlas: AtlasArg) -> None:
-    """Summarise an atlas: samples, spots, platforms, licences."""
-    from humanst.errors import AtlasError
-    from humanst.store import Atlas
+    """Summarise an atlas: per sample the spots kept and dropped (and why), genes, um/px and its source, licence."""
+    from humanst.store.summary import build_summary
 
     with cli_errors():
-        opened = Atlas.open(atlas)
-        records = opened.records()
-        if not records:
-            msg = f"atlas '{atlas}': no build records; run `humanst build` first"
-            raise AtlasError(msg)
-    ok = [r for r in records if r.status != "failed"]
+        summary = build_summary(atlas)
     table = Table(title=f"atlas '{atlas}'", title_justify="left")
-    for column in ("sample", "platform", "status", "spots", "genes", "um/px", "licence", "redistributable"):
-        table.add_column(column, justify="right" if column in ("spots", "genes", "um/px") else "left")
-    for r in records:
-        table.add_row(
-            r.sample_id, r.platform, r.status, str(r.spots_kept), str(r.genes),
-            f"{r.um_per_px:.4g}" if r.um_per_px else "-", r.license, "yes" if r.redistributable else "no",
-        )  # fmt: skip
+    shown = [i for i, c in enumerate(summary.COLUMNS) if c not in TERMINAL_HIDDEN]
+    for i in shown:
+        table.add_column(summary.COLUMNS[i], justify="right" if i in summary.NUMERIC else "left")
+    rows = summary.rows()
+    for row in rows:
+        table.add_row(*(escape(row[i]) for i in shown))
     console.print(table)
-    platforms = Counter(r.platform for r in ok)
-    licences = Counter(r.license for r in ok)
-    rows = str(opened.info()["rows"]) if opened.dataset.info.is_file() else "-"
-    console.print(
-        f"{len(ok)} sample(s) built, {len(records) - len(ok)} failed; {sum(r.spots_kept for r in ok)} spots; "
-        f"patch dataset rows: {rows}; platforms: {dict(platforms)}; licences: {dict(licences)}; "
-        f"redistributable: {sum(r.redistributable for r in ok)} of {len(ok)}",
-        highlight=False,
-    )
+    notes = summary.COLUMNS.index("notes")
+    for row in rows:
+        if row[notes] != "-":
+            console.print(f"{row[0]}: {row[notes]}", markup=False, highlight=False)
+    console.print(summary.totals_line(), highlight=False)

@@ -11,11 +11,20 @@ import numpy as np
 from humanst.manifest.models import PatchSpec
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from humanst.readers.raw import ImageArray
 
-__all__ = ["PatchSpec", "iter_patches"]
+__all__ = ["PatchSpec", "iter_patches", "resample_filter"]
 
 WHITE = 255
+
+
+def resample_filter(source_px: float, out_px: float) -> Image.Resampling:
+    """PIL filter of every resampling to the atlas grid: box (area average) to shrink, bilinear to enlarge."""
+    from PIL import Image
+
+    return Image.Resampling.BOX if source_px >= out_px else Image.Resampling.BILINEAR
 
 
 def _crop(image: ImageArray, x0: int, y0: int, x1: int, y1: int) -> tuple[np.ndarray, bool]:
@@ -42,7 +51,7 @@ def iter_patches(
     from PIL import Image
 
     side = spec.field_um / source_um_per_px  # window side in source pixels
-    resample = Image.Resampling.BOX if side >= spec.size_px else Image.Resampling.BILINEAR
+    resample = resample_filter(side, spec.size_px)
     half = side / 2.0
     for x, y in np.asarray(xy_px, dtype=np.float64):
         x0, y0 = math.floor(x - half), math.floor(y - half)

@@ -15,7 +15,7 @@ def test_every_command_has_help(command):
     assert "Usage" in result.output
 
 
-@pytest.mark.parametrize("command", [["report", "R"], ["fetch-cohort", "tcga-brca"]])
+@pytest.mark.parametrize("command", [["fetch-cohort", "tcga-brca"]])
 def test_unbuilt_commands_exit_2(command):
     assert runner.invoke(app, command).exit_code == 2
 

@@ -1,0 +1,189 @@
+"""What a report is made of: result files (with their per-spot predictions), grouped by task, and STAMP run folders.
+
+Nothing is dropped silently: a file that does not read, a result without predictions or a run that matches no
+result becomes a line in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.errors import BenchmarkError, ResultError
+from benchmarks.predictions import SpotPredictions, read_predictions
+from benchmarks.schema import Result, read_result
+
+__all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"]
+
+
+@dataclass(frozen=True)
+class LoadedResult:
+    """One result file, its predictions (``None`` when absent, see ``problem``) and a short label."""
+
+    path: Path
+    result: Result
+    predictions: SpotPredictions | None
+    problem: str = ""
+
+    @property
+    def label(self) -> str:
+        """The entry's name in tables and figures: the embedding key (encoder[+adapter hash][@random])."""
+        return self.result.embedding_key
+
+    @property
+    def aligned(self) -> bool:
+        """Whether the encoder carries a STAMP adapter."""
+        return bool(self.result.adapter_hash)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A ``stamp fit`` run folder: its ``run.json``, resolved config text and metrics file."""
+
+    path: Path
+    info: dict[str, Any]
+    config_text: str
+    metrics: Path | None
+
+    @property
+    def adapter_hash(self) -> str:
+        """The adapter hash recorded by ``stamp fit``."""
+        return str(self.info.get("adapter_hash", ""))
+
+
+@dataclass
+class TaskGroup:
+    """The results of one (task, protocol): the reference A, the entries compared with it, and the baselines."""
+
+    task: str
+    protocol: str
+    results: list[LoadedResult]
+    reference: LoadedResult | None = None
+    compared: list[LoadedResult] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[LoadedResult]:
+        """The reference, then the compared entries."""
+        return ([self.reference] if self.reference is not None else []) + self.compared
+
+
+@dataclass
+class ReportInputs:
+    """Task groups in argument order, runs matched to aligned results, and every problem met on the way."""
+
+    groups: list[TaskGroup]
+    runs: dict[str, RunInfo]  # adapter hash -> run
+    notes: list[str] = field(default_factory=list)
+
+
+def _result_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(path.glob("*.json"))
+    msg = "no such result file or folder; pass folders written by `stamp-bench run` or their JSON files"
+    raise ResultError(msg, path=path)
+
+
+def _load_one(path: Path) -> LoadedResult:
+    result = read_result(path)
+    ref = result.predictions
+    if ref is None:
+        problem = f"{path.name}: no per-spot predictions (written before they were kept); rerun `stamp-bench run`"
+        return LoadedResult(path, result, None, problem)
+    try:
+        predictions = read_predictions(path.parent / ref.file, sha256=ref.sha256)
+    except ResultError as exc:
+        return LoadedResult(path, result, None, str(exc))
+    return LoadedResult(path, result, predictions)
+
+
+def _group(results: list[LoadedResult], notes: list[str]) -> list[TaskGroup]:
+    groups: dict[tuple[str, str], TaskGroup] = {}
+    for loaded in results:
+        key = (loaded.result.task.name, loaded.result.task.protocol)
+        group = groups.setdefault(key, TaskGroup(key[0], key[1], []))
+        if group.results and group.results[0].result.task.split_hash != loaded.result.task.split_hash:
+            first = group.results[0]
+            notes.append(
+                f"{loaded.path.name}: task {key[0]!r} on another split than {first.path.name} "
+                f"({loaded.result.task.split_hash[:12]} vs {first.result.task.split_hash[:12]}); left out"
+            )
+            continue
+        group.results.append(loaded)
+    for group in groups.values():
+        models = [r for r in group.results if r.result.kind == "model"]
+        plain = [r for r in models if not r.aligned]
+        group.reference = plain[0] if plain else (models[0] if models else None)
+        group.compared = [r for r in models if r is not group.reference]
+    return list(groups.values())
+
+
+def read_run(path: Path) -> RunInfo:
+    """Read a ``stamp fit`` run folder (``run.json``, ``config.yaml``, ``metrics.csv``).
+
+    Raises
+    ------
+    BenchmarkError
+        Not a finished run folder.
+    """
+    from stamp.run_dir import RunFiles
+
+    path = Path(path)
+    info_path = path / RunFiles.INFO
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        msg = f"run '{path}': {RunFiles.INFO} is missing or unreadable ({exc}); pass a finished `stamp fit` run folder"
+        raise BenchmarkError(msg) from exc
+    config = path / RunFiles.CONFIG
+    metrics = path / RunFiles.METRICS
+    return RunInfo(
+        path=path,
+        info=dict(info),
+        config_text=config.read_text(encoding="utf-8") if config.is_file() else "",
+        metrics=metrics if metrics.is_file() else None,
+    )
+
+
+def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInputs:
+    """Read every result file under ``paths`` and every run folder in ``runs``; match runs to results by adapter hash.
+
+    Raises
+    ------
+    BenchmarkError
+        No readable result at all, or a run folder that is not a finished run.
+    """
+    notes: list[str] = []
+    loaded: list[LoadedResult] = []
+    seen: set[Path] = set()
+    for path in paths:
+        for file in _result_files(Path(path)):
+            if file.resolve() in seen:
+                continue
+            seen.add(file.resolve())
+            try:
+                item = _load_one(file)
+            except ResultError as exc:
+                notes.append(f"skipped: {exc}")
+                continue
+            if item.problem:
+                notes.append(item.problem)
+            loaded.append(item)
+    if not loaded:
+        msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
+        raise ResultError(msg)
+    matched: dict[str, RunInfo] = {}
+    hashes = {r.result.adapter_hash for r in loaded if r.aligned}
+    for run_path in runs:
+        run = read_run(Path(run_path))
+        if run.adapter_hash not in hashes:
+            notes.append(f"run '{run_path}' (adapter {run.adapter_hash}) matches no result given; not shown")
+            continue
+        matched[run.adapter_hash] = run
+    for adapter in sorted(hashes - set(matched)):
+        notes.append(f"adapter {adapter}: no run folder given (--run), so no training curves or run card for it")
+    return ReportInputs(_group(loaded, notes), matched, notes)
