@@ -171,7 +171,8 @@ def report(
 
     A is the first model result without an adapter (the base encoder); B is every other model result.
 
-    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI) beside its matched random set's.
+    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI; per patient, no CI, below 5 patients)
+    beside its matched random set's.
 
     With --atlas: maps of measured vs predicted activity on each held-out sample's H&E, and the build summary.
 

@@ -30,7 +30,6 @@ from benchmarks.schema import (
     BlockResult,
     GapResult,
     Hardware,
-    Metric,
     PredictionsRef,
     Result,
     TaskRef,
