@@ -65,7 +65,9 @@ def fit(
     encoder: EncoderOpt = None,
     weights: WeightsOpt = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config; flags override it.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Run directory (required here or as `out:` in --config).")
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.", min=1)] = None,
     batch_size: Annotated[int | None, typer.Option(help="Patches per GPU/process and step.", min=2)] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate of the LoRA parameters.")] = None,
@@ -97,8 +99,10 @@ def fit(
     Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
     `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
     """
+    from stamp.errors import ConfigError
     from stamp.train import fit as run_fit
     from stamp.train import load_config
+    from stamp.train.checkpoint import latest_checkpoint
 
     def action() -> None:
         overrides = {
@@ -114,7 +118,12 @@ def fit(
             "validation.patients": val_patients or None,
             "validation.select": select,
         }
+        if out is None and not _config_sets_out(config, sets):
+            msg = "stamp fit needs a run directory: pass --out RUN (or set `out:` in --config); there is no default"
+            raise ConfigError(msg)
         cfg = load_config(config, overrides, sets)
+        if resume and latest_checkpoint(cfg.out) is None:
+            console.print(f"--resume: no checkpoint in '{cfg.out}' yet, so this starts a fresh run", highlight=False)
         result = run_fit(cfg, resume=resume)
         console.print(
             f"run [bold]{result.run}[/]: {result.step} steps, final loss {result.losses[-1]:.4f} "
@@ -124,6 +133,21 @@ def fit(
         )
 
     _guard(action)
+
+
+def _config_sets_out(config: Path | None, sets: list[str] | None) -> bool:
+    """Whether the YAML config or a ``--set`` names the run directory (``out``)."""
+    import yaml
+
+    if any(item.partition("=")[0].strip() == "out" for item in sets or []):
+        return True
+    if config is None:
+        return False
+    try:
+        tree = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return True  # load_config reports the unreadable file itself
+    return isinstance(tree, dict) and tree.get("out") is not None
 
 
 @app.command()

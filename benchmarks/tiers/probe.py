@@ -23,6 +23,7 @@ from stamp.probe import pearson_columns, predict_per_alpha, ridge_fixed, ridge_i
 __all__ = [
     "BlockOutcome",
     "FitTrace",
+    "PatientSpots",
     "TargetBlock",
     "embed_fold",
     "predict_per_alpha",
@@ -75,10 +76,21 @@ class BlockOutcome:
     per_slide: dict[str, float] = field(default_factory=dict)  # patient -> mean over slides of mean r
     slides: dict[str, float] = field(default_factory=dict)  # sample -> mean r over targets
     target_r: dict[str, list[float]] = field(default_factory=dict)  # target -> r per test patient
+    patient_target_r: dict[str, dict[str, float]] = field(default_factory=dict)  # patient -> target -> r
+    spots: dict[str, PatientSpots] = field(default_factory=dict)  # patient -> its test spots (block intervals)
     alphas: list[float] = field(default_factory=list)
     penalty: str = ""  # how the ridge penalties were chosen (patients, slides, spatial blocks or fixed)
     # out-of-fold predictions, one entry per fold: (fold name, test rows, target columns, predictions rows x columns)
     oof: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class PatientSpots:
+    """A test patient's spots as scored: row indices into the task data, measured and predicted targets."""
+
+    rows: np.ndarray
+    y: np.ndarray
+    pred: np.ndarray
 
 
 def top_variable(values: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -108,12 +120,20 @@ def score_block(
     target_names: list[str],
     patients: np.ndarray,
     samples: np.ndarray,
+    test_rows: np.ndarray | None = None,
 ) -> None:
-    """Add the test patients of one fold to ``outcome``: per-patient and per-slide mean Pearson over targets."""
+    """Add the test patients of one fold to ``outcome``: per-patient and per-slide mean Pearson over targets.
+
+    ``test_rows`` (the fold's test row indices into the task data) keeps each patient's spots for the spatial
+    block bootstrap used when a task holds out few patients.
+    """
     for patient in sorted(set(patients.tolist())):
         rows = patients == patient
         r = pearson_columns(y_test[rows], pred[rows])
         outcome.pooled[patient] = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
+        outcome.patient_target_r[patient] = dict(zip(target_names, r.tolist(), strict=True))
+        if test_rows is not None:
+            outcome.spots[patient] = PatientSpots(np.asarray(test_rows)[rows], y_test[rows], pred[rows])
         for name, value in zip(target_names, r.tolist(), strict=True):
             outcome.target_r.setdefault(name, []).append(value)
         slide_means = []

@@ -82,7 +82,10 @@ def evaluate_blocks(
             outcome.n_targets = max(outcome.n_targets, len(cols))
             outcome.oof.append((fold.name, fold.test, cols, pred))
             names = [block.names[c] for c in cols]
-            score_block(outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test])
+            score_block(
+                outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test],
+                fold.test,
+            )  # fmt: skip
         if progress is not None:
             progress(1)
     return list(outcomes.values())

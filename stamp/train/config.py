@@ -176,19 +176,26 @@ def load_config(
         if not isinstance(tree, dict):
             msg = f"config '{path}': expected a mapping at the top level"
             raise ConfigError(msg)
+    given: dict[str, str] = {}  # dotted key -> the flag that set it (an error there is the flag's, not the file's)
     for key, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(tree, key, value)
+            given[key] = f"--{key.rsplit('.', 1)[-1].replace('_', '-')} {value}"
     for item in sets or []:
         key, sep, text = item.partition("=")
         if not sep:
             msg = f"--set {item!r}: expected KEY=VALUE, e.g. --set optim.lr=3e-4"
             raise ConfigError(msg)
         _set_dotted(tree, key.strip(), yaml.safe_load(text))
+        given[key.strip()] = f"--set {item}"
     try:
         return TrainConfig.model_validate(tree)
     except ValidationError as err:
-        where = f"config '{path}'" if path is not None else "config"
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        msg = f"{where}: {problems}"
+        problems = []
+        for e in err.errors():
+            loc = ".".join(map(str, e["loc"]))
+            flag = next((f for k, f in given.items() if loc == k or loc.startswith(f"{k}.")), None)
+            where = f"{flag!r}" if flag else (f"config '{path}'" if path is not None else "config")
+            problems.append(f"{where}: {loc}: {e['msg']}")
+        msg = "; ".join(problems)
         raise ConfigError(msg) from err
