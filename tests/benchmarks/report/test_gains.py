@@ -25,15 +25,21 @@ def _predictions(n_patients: int, noise: float, seed: int) -> SpotPredictions:
 def test_two_patients_give_per_patient_values_and_no_interval():
     a, b = _predictions(2, 2.0, 1), _predictions(2, 0.5, 2)
     (gain,) = target_gains(a, b, "hallmark", n_boot=200)
-    assert gain.gain.n == 2 and len(gain.gain.per_patient) == 2
-    assert np.isnan(gain.gain.low) and np.isnan(gain.a.low) and np.isnan(gain.gain.p)
+    assert gain.gain.n == 2
+    assert len(gain.gain.per_patient) == 2
+    assert np.isnan(gain.gain.low)
+    assert np.isnan(gain.a.low)
+    assert np.isnan(gain.gain.p)
     assert gain.gain.diff == np.mean(gain.gain.per_patient)
-    assert "no CI" in gain.gain.text() and "per patient" in gain.a.text()
+    assert "no CI" in gain.gain.text()
+    assert "per patient" in gain.a.text()
 
 
 def test_enough_patients_give_a_bootstrap_interval_around_the_mean():
     a, b = _predictions(6, 2.0, 1), _predictions(6, 0.5, 2)
     (gain,) = target_gains(a, b, "hallmark", n_boot=200)
-    assert gain.gain.n == 6 and gain.gain.per_patient == ()
+    assert gain.gain.n == 6
+    assert gain.gain.per_patient == ()
     assert gain.gain.low <= gain.gain.diff <= gain.gain.high
-    assert gain.gain.diff > 0 and "[" in gain.gain.text()
+    assert gain.gain.diff > 0
+    assert "[" in gain.gain.text()
