@@ -31,6 +31,10 @@ def run(
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Score the encoder with random weights.")
     ] = False,
+    weights: Annotated[
+        Path | None,
+        typer.Option("--weights", help="Local .safetensors weights of the encoder instead of the Hugging Face Hub."),
+    ] = None,
     embeddings: Annotated[
         Path | None,
         typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
@@ -71,7 +75,7 @@ def run(
         runs = (
             []
             if embeddings is not None
-            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines)
+            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
         )
         written = run_benchmark(
             atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,
@@ -89,7 +93,8 @@ def _print_results(results: list[Result]) -> None:
     from benchmarks.leaderboard.collect import fmt_metric
 
     names = list(dict.fromkeys(b.name for r in results for b in r.blocks))
-    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% bootstrap CI]")
+    notes = sorted({r.intervals.note for r in results})
+    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% interval]", caption="; ".join(notes))
     for header in ("entry", "task", *names, *[f"gap {g.pathways}" for g in (results[0].gaps if results else [])]):
         table.add_column(header)
     for result in results:
@@ -107,7 +112,9 @@ def compare(
 ) -> None:
     """Compare two result sets side by side, with a paired bootstrap (over patients) of B - A.
 
-    Folders contribute their model results (baselines skipped); results must share the split hash.
+    Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
+    shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
+    population claim (no CI, no p) is made.
     """
     from rich.table import Table
 
@@ -123,12 +130,22 @@ def compare(
             raise BenchmarkError(msg)
         for key in shared:
             table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
-            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI]", "p", "patients"):
+            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
                 table.add_column(header)
-            for row in compare_results(a[key], b[key], n_boot=n_boot):
-                diff = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
-                table.add_row(
-                    row.target, fmt_metric(row.a), fmt_metric(row.b), diff, f"{row.p:.3f}", str(row.n_patients)
+            rows = compare_results(a[key], b[key], n_boot=n_boot)
+            for row in rows:
+                if row.population:
+                    diff, p_value = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]", f"{row.p:.3f}"
+                else:
+                    diff = ", ".join(f"{p} {d:+.3f}" for p, (_, _, d) in row.per_patient.items()) or "-"
+                    p_value = "-"
+                table.add_row(row.target, fmt_metric(row.a), fmt_metric(row.b), diff, p_value, str(row.n_patients))
+            few = [r for r in rows if not r.population]
+            if few:
+                table.caption = (
+                    f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: B - A is listed per "
+                    "patient; no population claim is made (no CI, no p-value). Intervals of A and B: "
+                    f"{a[key].intervals.kind.replace('_', ' ')}."
                 )
             console.print(table)
 
@@ -154,7 +171,8 @@ def report(
 
     A is the first model result without an adapter (the base encoder); B is every other model result.
 
-    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI) beside its matched random set's.
+    Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI; per patient, no CI, below 5 patients)
+    beside its matched random set's.
 
     With --atlas: maps of measured vs predicted activity on each held-out sample's H&E, and the build summary.
 
@@ -176,25 +194,43 @@ def submit(
     ] = None,
     task: Annotated[str, typer.Option("--task", help="Task an embeddings submission is scored on.")] = "demo-spot",
     protocol: Annotated[str, typer.Option("--protocol", help="Tier-1 protocol for embeddings.")] = "default",
+    cache: Annotated[
+        Path | None,
+        typer.Option("--cache", help="The evaluator's own embedding cache: results reproduced from it are verified."),
+    ] = None,
+    submitter: Annotated[
+        str | None,
+        typer.Option("--submitter", help="Who submits (set by the evaluator); a name belongs to its first submitter."),
+    ] = None,
 ) -> None:
-    """Validate a data-only submission and add it to a leaderboard folder.
+    """Validate a data-only submission and add it to a leaderboard folder as a new entry (nothing is replaced).
 
-    A results file is checked against its digest and the task (and, with --atlas, atlas and split)
-    hashes recomputed here. Embeddings are checked (names, sizes, no pickles, shapes, finite values)
-    and scored by the evaluator. Nothing from a submission is executed.
+    A results file is checked against its digest, its summaries are recomputed from its per-patient and
+    per-target values, and its task (and, with --atlas, atlas, split, patients and counts) must match what is
+    recomputed here; reproduced from --cache it is verified, otherwise self-reported. Embeddings are checked
+    (names, sizes, no pickles, shapes, finite values) and scored by the evaluator (verified). A name taken by
+    another submitter is refused; the same submitter adds a new version. Nothing from a submission is executed.
     """
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.submit import submit as do_submit
 
     with cli_errors(BenchmarkError):
-        paths = do_submit(path, leaderboard, atlas=atlas, task=task, protocol=protocol)
-    for written in paths:
-        console.print(f"accepted: {written}", highlight=False)
+        entries = do_submit(
+            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter
+        )
+    for entry in entries:
+        record = entry.record
+        where = leaderboard / record.result_file
+        console.print(
+            f"accepted: {record.submission_id} ({record.verification}: {record.how}) -> {where}", highlight=False
+        )
 
 
 @app.command()
 def leaderboard(
-    folder: Annotated[Path, typer.Argument(help="Leaderboard folder of validated result files.")],
+    folder: Annotated[
+        Path, typer.Argument(help="Leaderboard folder (entries from `stamp-bench submit`) or a results folder.")
+    ],
     html: Annotated[
         Path | None, typer.Option("--html", help="HTML page to write (default FOLDER/leaderboard.html).")
     ] = None,
@@ -202,9 +238,9 @@ def leaderboard(
     """Render a leaderboard folder as leaderboard.csv, leaderboard.md and a static sortable HTML page."""
     from rich.markdown import Markdown
 
-    from benchmarks.leaderboard import build_table, collect_results, render_all, render_markdown
+    from benchmarks.leaderboard import build_table, collect_board, render_all, render_markdown
 
-    results, problems = collect_results(folder)
+    results, problems = collect_board(folder)
     for problem in problems:
         err_console.print(f"skipped: {problem}", markup=False, highlight=False)
     if not results:
@@ -234,7 +270,7 @@ def fetch_cohort(
     name: Annotated[str, typer.Argument(help="Cohort name.")],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("cohort"),
 ) -> None:
-    """Download a public slide cohort with its label table."""
+    """(planned, not built yet) Download a public slide cohort with its label table."""
     not_built("stamp-bench fetch-cohort", _PLANNED)
 
 

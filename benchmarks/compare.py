@@ -1,9 +1,16 @@
-"""Compare two result sets side by side: per block, both means with CIs and a paired bootstrap of B - A."""
+"""Compare two result sets side by side: per block, both means with CIs and the paired difference B - A.
+
+With at least ``min_patients`` shared patients (the task's, 5 by default) the difference gets a paired
+bootstrap over patients (CI and p). With fewer, a bootstrap over patients measures nothing: the rows list
+the per-patient differences only, and say that no population claim is made.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks.errors import ResultError
 from benchmarks.schema import Metric, Result, read_result
@@ -26,6 +33,9 @@ class ComparisonRow:
     ci_high: float
     p: float
     n_patients: int
+    population: bool = True  # False: fewer than min_patients shared patients, per-patient differences only
+    min_patients: int = 5
+    per_patient: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # patient -> (A, B, B - A)
 
 
 def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
@@ -58,7 +68,10 @@ def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
 
 
 def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) -> list[ComparisonRow]:
-    """Paired bootstrap over the shared patients of every block and gap that both results have.
+    """Paired difference over the shared patients of every block and gap that both results have.
+
+    With fewer shared patients than the tasks' ``min_patients`` no bootstrap is made: ``ci_low``, ``ci_high``
+    and ``p`` are NaN, ``population`` is False and ``per_patient`` holds each patient's A, B and B - A.
 
     Raises
     ------
@@ -84,10 +97,34 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
             name = f"gap {gap.pathways} - {gap.control}"
             pairs.append((name, gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient))
     rows = []
+    min_patients = max(a.intervals.min_patients, b.intervals.min_patients)
     for name, ma, mb, pa, pb in pairs:
         patients = sorted(set(pa) & set(pb))
         va = [float("nan") if (v := pa[p]) is None else v for p in patients]
         vb = [float("nan") if (v := pb[p]) is None else v for p in patients]
+        per_patient = {
+            p: (x, y, y - x) for p, x, y in zip(patients, va, vb, strict=True) if np.isfinite(x) and np.isfinite(y)
+        }
+        if len(per_patient) < min_patients:
+            diffs = [d for _, _, d in per_patient.values()]
+            rows.append(
+                ComparisonRow(
+                    a.task.name,
+                    a.task.protocol,
+                    name,
+                    ma,
+                    mb,
+                    float(np.mean(diffs)) if diffs else float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    float("nan"),
+                    len(per_patient),
+                    population=False,
+                    min_patients=min_patients,
+                    per_patient=per_patient,
+                )
+            )
+            continue
         test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
         rows.append(
             ComparisonRow(
@@ -101,6 +138,8 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
                 test["ci_high"],
                 test["p"],
                 int(test["n"]),
+                min_patients=min_patients,
+                per_patient=per_patient,
             )
         )
     return rows

@@ -24,12 +24,12 @@ import numpy as np
 from benchmarks import __version__
 from benchmarks.cache import aligned_embeddings, embeddings_hash, read_cache_info
 from benchmarks.errors import BenchmarkError
+from benchmarks.intervals import IntervalPlan, plan_intervals
 from benchmarks.predictions import write_predictions
 from benchmarks.schema import (
     BlockResult,
     GapResult,
     Hardware,
-    Metric,
     PredictionsRef,
     Result,
     TaskRef,
@@ -39,7 +39,6 @@ from benchmarks.schema import (
 )
 from benchmarks.splits import Fold, patient_folds, split_hash
 from benchmarks.spot_data import SpotData, atlas_hash, load_spot_data
-from benchmarks.stats import bootstrap_ci
 from benchmarks.tasks import Task, task_hash
 from benchmarks.tiers import get_tier
 from benchmarks.tiers.probe import BlockOutcome, FitTrace, TargetBlock
@@ -65,6 +64,7 @@ class EncoderRun:
     adapter: Path | None = None
     random_init: bool = False
     kind: Literal["model", "baseline"] = "model"
+    weights: Path | None = None  # local safetensors weights of the encoder (else the hub, or the adapter run's)
 
 
 @dataclass
@@ -148,6 +148,7 @@ def prepare_embeddings(
             run.encoder,
             out=Path(emb_root),
             adapter=run.adapter,
+            weights=run.weights,
             random_init=run.random_init,
             samples=list(samples),
             batch_size=batch_size,
@@ -184,34 +185,31 @@ def check_adapter_held_out(adapter: Path, prepared: PreparedTask) -> None:
         raise BenchmarkError(msg)
 
 
-def _metric(values: dict[str, float], task: Task, salt: int = 0) -> Metric:
-    arr = np.array(list(values.values()), dtype=np.float64)
-    lo, hi = bootstrap_ci(arr, n_boot=task.bootstrap, seed=task.seed + salt)
-    mean = float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
-    return Metric(mean=finite(mean), ci_low=finite(lo), ci_high=finite(hi), n_patients=int(np.isfinite(arr).sum()))
-
-
-def block_result(outcome: BlockOutcome, task: Task) -> BlockResult:
-    """Turn a tier's per-patient outcome into the result model, with bootstrap CIs over patients."""
+def block_result(outcome: BlockOutcome, plan: IntervalPlan) -> BlockResult:
+    """Turn a tier's per-patient outcome into the result model, with the plan's intervals (patients or blocks)."""
+    pooled, per_slide = plan.replicates(outcome) if plan.spatial else ({}, {})
     return BlockResult(
         name=outcome.name,
         kind=outcome.kind,
         control_of=outcome.control_of,
         n_targets=outcome.n_targets,
-        pearson=_metric(outcome.pooled, task),
-        pearson_slide=_metric(outcome.per_slide, task),
+        pearson=plan.metric(outcome.pooled, pooled),
+        pearson_slide=plan.metric(outcome.per_slide, per_slide),
         per_patient={k: finite(v) for k, v in outcome.pooled.items()},
         per_patient_slide={k: finite(v) for k, v in outcome.per_slide.items()},
         per_slide={k: finite(v) for k, v in outcome.slides.items()},
         per_target={
             k: finite(float(np.nanmean(v))) if np.isfinite(v).any() else None for k, v in outcome.target_r.items()
         },
+        per_patient_target={p: {t: finite(r) for t, r in v.items()} for p, v in outcome.patient_target_r.items()},
+        per_patient_ci=plan.per_patient_ci(outcome.pooled, pooled) if plan.spatial else {},
         alphas=outcome.alphas,
+        penalty=outcome.penalty,
     )
 
 
-def gap_results(outcomes: Sequence[BlockOutcome], task: Task) -> list[GapResult]:
-    """Pathway minus random-set Pearson per patient for every block with a control, with CIs."""
+def gap_results(outcomes: Sequence[BlockOutcome], plan: IntervalPlan) -> list[GapResult]:
+    """Pathway minus random-set Pearson per patient for every block with a control, with the plan's intervals."""
     by_name = {o.name: o for o in outcomes}
     gaps = []
     for control in outcomes:
@@ -219,12 +217,17 @@ def gap_results(outcomes: Sequence[BlockOutcome], task: Task) -> list[GapResult]
             continue
         real = by_name[control.control_of]
         diff = {p: real.pooled[p] - control.pooled.get(p, float("nan")) for p in real.pooled}
+        reps: dict[str, np.ndarray] = {}
+        if plan.spatial:  # the same tiles drawn for both blocks (one seed per patient): paired replicates
+            real_reps, control_reps = plan.replicates(real)[0], plan.replicates(control)[0]
+            reps = {p: real_reps[p] - control_reps[p] for p in real_reps if p in control_reps}
         gaps.append(
             GapResult(
                 pathways=real.name,
                 control=control.name,
-                gap=_metric(diff, task),
+                gap=plan.metric(diff, reps),
                 per_patient={k: finite(v) for k, v in diff.items()},
+                per_patient_ci=plan.per_patient_ci(diff, reps) if plan.spatial else {},
             )
         )
     return gaps
@@ -252,6 +255,7 @@ def evaluate_cache(
     x = aligned_embeddings(cache, data.sample_ids, data.spot_ids)
     spec = get_tier(prepared.task.tier, prepared.protocol)
     outcomes = spec.evaluate(x, prepared.blocks, prepared.folds, data, prepared.task, trace=trace, progress=progress)
+    plan = plan_intervals(outcomes, data, prepared.task)
     samples = sorted(set(data.sample_ids.tolist()))
     result = Result(
         kind=kind,
@@ -273,8 +277,9 @@ def evaluate_cache(
             n_samples=len(samples),
             patients=sorted(set(data.patient_ids.tolist())),
         ),
-        blocks=[block_result(o, prepared.task) for o in outcomes],
-        gaps=gap_results(outcomes, prepared.task),
+        blocks=[block_result(o, plan) for o in outcomes],
+        gaps=gap_results(outcomes, plan),
+        intervals=plan.info(),
         hardware=hardware(),
         wall_time_s=round(time.perf_counter() - started, 3),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -309,7 +314,12 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
 
 
 def entries_for(
-    encoder: str, *, adapter: Path | None = None, random_init: bool = False, baselines: bool = True
+    encoder: str,
+    *,
+    adapter: Path | None = None,
+    random_init: bool = False,
+    baselines: bool = True,
+    weights: Path | None = None,
 ) -> list[EncoderRun]:
     """Return the entries one ``stamp-bench run`` computes: the encoder, then (unless disabled) its two baselines.
 
@@ -320,7 +330,8 @@ def entries_for(
 
     if encoder in baseline_names():
         return [EncoderRun(encoder, kind="baseline")]
-    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind="baseline" if random_init else "model")]
+    kind: Literal["model", "baseline"] = "baseline" if random_init else "model"
+    runs = [EncoderRun(encoder, adapter=adapter, random_init=random_init, kind=kind, weights=weights)]
     if baselines:
         if not random_init:
             runs.append(EncoderRun(encoder, random_init=True, kind="baseline"))

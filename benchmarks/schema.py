@@ -1,7 +1,14 @@
 """Result files: pydantic models with ``schema_version``, provenance hashes and metrics with 95% CIs.
 
 One JSON per (encoder, adapter, task, protocol). ``digest`` is the sha256 of the file's canonical JSON
-without it, so a hand-edited number is caught when a result is submitted.
+without it: it catches accidental edits, not forgeries (anyone can recompute it), so the leaderboard also
+recomputes every summary from the per-patient / per-target values (``benchmarks.leaderboard.integrity``).
+
+Schema v2 (this version) says what kind of interval each metric carries (``Metric.interval``): a bootstrap
+over patients when the task holds out at least ``min_patients`` of them, otherwise a spatial block bootstrap
+within the patients (``benchmarks.spatial_bootstrap``), which makes no population claim; it also keeps every
+per-patient per-target r (``per_patient_target``), which the summaries are means of. v1 files are refused
+with a message (their intervals do not say what they are).
 """
 
 from __future__ import annotations
@@ -18,11 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from benchmarks.errors import ResultError
 
 __all__ = [
+    "INTERVAL_LABELS",
     "SCHEMA_VERSION",
     "BlockResult",
     "CohortRef",
     "GapResult",
     "Hardware",
+    "IntervalInfo",
+    "IntervalKind",
     "Metric",
     "OutcomeScore",
     "PredictionsRef",
@@ -34,8 +44,14 @@ __all__ = [
     "write_result",
 ]
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 Float = float | None  # NaN is written as null
+IntervalKind = Literal["patient_bootstrap", "spatial_block_bootstrap", "none"]
+INTERVAL_LABELS: Final[dict[str, str]] = {
+    "patient_bootstrap": "95% CI, bootstrap over patients",
+    "spatial_block_bootstrap": "95% spatial block bootstrap within these patients (no population claim)",
+    "none": "no interval",
+}
 
 
 def finite(value: float) -> Float:
@@ -48,12 +64,18 @@ class _Strict(BaseModel):
 
 
 class Metric(_Strict):
-    """A mean over patients with its 95% bootstrap interval (patients resampled)."""
+    """A mean over patients with its 95% interval, and which kind of interval it is.
+
+    ``patient_bootstrap``: patients resampled (at least ``min_patients`` of them); ``spatial_block_bootstrap``:
+    fewer patients, tiles of neighbouring spots resampled within each patient (about these patients only);
+    ``none``: no interval could be computed (``ci_low`` / ``ci_high`` null).
+    """
 
     mean: Float
     ci_low: Float
     ci_high: Float
     n_patients: int = Field(ge=0)
+    interval: IntervalKind
 
 
 class BlockResult(_Strict):
@@ -69,7 +91,10 @@ class BlockResult(_Strict):
     per_patient_slide: dict[str, Float]
     per_slide: dict[str, Float]
     per_target: dict[str, Float]  # mean over test patients
+    per_patient_target: dict[str, dict[str, Float]]  # patient -> target -> r (per_patient is its mean over targets)
+    per_patient_ci: dict[str, tuple[Float, Float]] = Field(default_factory=dict)  # block bootstrap, few patients
     alphas: list[float] = Field(default_factory=list)
+    penalty: str = ""  # how the ridge penalties were chosen (patient / slide / spatial-block inner CV, or fixed)
 
 
 class GapResult(_Strict):
@@ -79,6 +104,7 @@ class GapResult(_Strict):
     control: str
     gap: Metric
     per_patient: dict[str, Float]
+    per_patient_ci: dict[str, tuple[Float, Float]] = Field(default_factory=dict)
 
 
 class OutcomeScore(_Strict):
@@ -140,6 +166,16 @@ class Hardware(_Strict):
     platform: str
 
 
+class IntervalInfo(_Strict):
+    """How the result's intervals were made: kind, the task's patient threshold, replicates, tile sides."""
+
+    kind: IntervalKind
+    min_patients: int = Field(ge=2)
+    n_boot: int = Field(ge=0)
+    block_um: dict[str, float] = Field(default_factory=dict)  # slide -> tile side (spatial blocks only)
+    note: str = ""
+
+
 class PredictionsRef(_Strict):
     """The per-spot out-of-fold predictions kept beside the result (:mod:`benchmarks.predictions`): file and sha256."""
 
@@ -152,7 +188,7 @@ class PredictionsRef(_Strict):
 class Result(_Strict):
     """One encoder (+ adapter) on one task: provenance, per-block metrics with CIs, random-set gaps."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     kind: Literal["model", "baseline"]
     encoder: str
     adapter_hash: str = ""
@@ -164,6 +200,7 @@ class Result(_Strict):
     task: TaskRef
     blocks: list[BlockResult]
     gaps: list[GapResult]
+    intervals: IntervalInfo
     hardware: Hardware
     wall_time_s: float
     created: str
@@ -218,13 +255,21 @@ def read_result(path: Path, *, check_digest: bool = True) -> Result:
     Raises
     ------
     ResultError
-        Not JSON, does not match :class:`Result`, or its digest does not match its content.
+        Not JSON, an older schema version, does not match :class:`Result`, or its digest does not match.
     """
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         msg = f"not a readable JSON results file ({exc})"
         raise ResultError(msg, path=path) from exc
+    found = doc.get("schema_version") if isinstance(doc, dict) else None
+    if isinstance(found, int) and found < SCHEMA_VERSION:
+        msg = (
+            f"results schema v{found} is no longer read (v{SCHEMA_VERSION} labels each interval: with fewer than "
+            "min_patients held-out patients a patient bootstrap is not an interval); rerun `stamp-bench run` "
+            "(cached embeddings make it quick)"
+        )
+        raise ResultError(msg, path=path)
     try:
         result = Result.model_validate(doc)
     except ValidationError as exc:

@@ -29,7 +29,7 @@ from benchmarks.outcome_predictions import (
 )
 from benchmarks.runner import EncoderRun, code_version, hardware
 from benchmarks.schema import CohortRef, PredictionsRef, Result, TaskRef, result_filename, write_result
-from benchmarks.slide_data import SlideData, load_bags, prepare_slide_task
+from benchmarks.slide_data import SlideData, load_bags
 from benchmarks.slide_tasks import SlideTask
 from benchmarks.tasks import task_hash
 from benchmarks.tiers import get_tier

@@ -10,6 +10,7 @@ import numpy as np
 
 from benchmarks.errors import TierError
 from benchmarks.tasks import FoldSpec
+from stamp.probe import inner_splits  # grouped inner splits, owned by stamp.probe (shared with stamp fit)
 
 __all__ = ["Fold", "inner_splits", "patient_folds", "split_hash"]
 
@@ -60,17 +61,6 @@ def patient_folds(patients: Sequence[str] | np.ndarray, spec: FoldSpec) -> list[
         is_test = np.isin(patients, group)
         folds.append(Fold(f"fold{j}", np.flatnonzero(~is_test), np.flatnonzero(is_test), tuple(group)))
     return folds
-
-
-def inner_splits(patients: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Patient-grouped inner splits of a training set (for choosing the ridge penalty); empty if < 2 patients."""
-    unique = sorted(set(np.asarray(patients, dtype=object).tolist()))
-    n = min(n_splits, len(unique))
-    if n < 2:
-        return []
-    which = {p: i % n for i, p in enumerate(unique)}
-    labels = np.array([which[p] for p in patients])
-    return [(np.flatnonzero(labels != j), np.flatnonzero(labels == j)) for j in range(n)]
 
 
 def split_hash(spot_ids: Sequence[str], folds: Sequence[Fold]) -> str:

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from benchmarks.errors import TaskError
 from benchmarks.tasks import Task
 from humanst.errors import AtlasError
+from humanst.pathways.random_sets import scoring_params
 from humanst.store import Atlas, pathway_column
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class SpotData:
     tables: dict[str, Any] = field(repr=False)  # sample id -> AnnData table (for scoring control sets)
     input_hashes: dict[str, str] = field(default_factory=dict)
     dropped_sets: dict[str, list[str]] = field(default_factory=dict)  # masked in some task spot
+    coords_um: np.ndarray | None = None  # spots x 2 (x_um, y_um): spatial blocks when one patient trains the probe
 
     @property
     def n_spots(self) -> int:
@@ -109,9 +111,10 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
             problems.append((f"targets.pathways.{collection}", f"not scored in samples {missing}"))
     if problems:
         raise TaskError(opened.root, problems)
-    counts, sample_ids, spot_ids, patients = [], [], [], []
+    counts, sample_ids, spot_ids, patients, coords = [], [], [], [], []
     for s, table in tables.items():
         counts.append(sp.csr_matrix(table[:, genes].X))
+        coords.append(table.obs[["x_um", "y_um"]].to_numpy(dtype=np.float64))
         sample_ids += [s] * table.n_obs
         spot_ids += table.obs["spot_id"].astype(str).tolist()
         patients += table.obs["patient_id"].astype(str).tolist()
@@ -124,7 +127,7 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         finite = np.asarray(np.isfinite(scores).all(axis=0), dtype=bool).tolist()
         pathways[collection] = ([n for n, f in zip(names, finite, strict=True) if f], scores[:, finite])
         dropped[collection] = [n for n, f in zip(names, finite, strict=True) if not f]
-        params[collection] = {k: meta[k] for k in ("method", "background", "min_coverage", "standardize", "seed")}
+        params[collection] = scoring_params(tables[samples[0]], collection)
     return SpotData(
         sample_ids=np.asarray(sample_ids, dtype=object),
         spot_ids=np.asarray(spot_ids, dtype=object),
@@ -136,4 +139,5 @@ def load_spot_data(atlas: Path, task: Task) -> SpotData:
         tables=tables,
         input_hashes={s: _input_hash(opened, s) for s in samples},
         dropped_sets=dropped,
+        coords_um=np.vstack(coords),
     )

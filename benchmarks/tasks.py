@@ -17,6 +17,7 @@ from humanst.resources import manifests_dir
 __all__ = [
     "AnyTask",
     "FoldSpec",
+    "IntervalSpec",
     "ProbeSpec",
     "RandomSetSpec",
     "TargetSpec",
@@ -79,6 +80,19 @@ class ProbeSpec(_Strict):
     hest_alpha_numerator: float = Field(100.0, gt=0, description="HEST protocol: alpha = this / (dims * targets).")
 
 
+class IntervalSpec(_Strict):
+    """Which interval a metric gets: a bootstrap over patients, or with few patients a spatial block bootstrap."""
+
+    min_patients: int = Field(
+        5,
+        ge=2,
+        description="Below this many held-out patients the patient bootstrap is not used: intervals come from a "
+        "spatial block bootstrap within the patients (benchmarks.spatial_bootstrap) and make no population claim.",
+    )
+    block_pitches: float = Field(4.0, ge=0, description="Tile side of the block bootstrap, in spot pitches.")
+    min_blocks: int = Field(10, ge=2, description="Halve the tile side while a patient has fewer tiles.")
+
+
 class Task(_Strict):
     """A tier-1 task over an atlas: samples, patient folds, targets, probe and bootstrap settings."""
 
@@ -91,7 +105,8 @@ class Task(_Strict):
     folds: FoldSpec = FoldSpec()
     targets: TargetSpec
     probe: ProbeSpec = ProbeSpec()
-    bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples (over patients) for the 95% CI.")
+    bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals.")
+    intervals: IntervalSpec = IntervalSpec()
     seed: int = 0
 
 

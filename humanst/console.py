@@ -126,6 +126,7 @@ def progress(
     columns += [*extra_columns, TimeRemainingColumn() if remaining else TimeElapsedColumn()]
     return HouseProgress(
         *columns,
+        line_interval_s=LINE_INTERVAL_S,  # read at call time (a test shortens it)
         console=out,
         transient=out.is_terminal if transient is None else transient,
         disable=not enabled,
@@ -143,7 +144,7 @@ def cli_errors(*errors: type[BaseException]) -> Iterator[None]:
         yield
     except caught as exc:
         err_console.print("[bold red]error:[/] ", end="")
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)  # one line, even in a narrow log
         raise typer.Exit(1) from exc
 
 

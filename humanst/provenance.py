@@ -32,18 +32,21 @@ def package_versions() -> dict[str, str]:
     return {"python": _platform.python_version(), **{name: package_version(name) for name in _PACKAGES}}
 
 
-def fingerprint_inputs(paths: list[Path]) -> list[dict[str, Any]]:
-    """Cheap fingerprints of local inputs: (relative name, size, mtime) of every file under each path.
+def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[dict[str, Any]]:
+    """Fingerprints of local inputs: (relative name, size, sha256 of the content) of every file under each path.
 
-    Downloaded files were already verified by sha256 at fetch time; this catches local edits on rerun.
+    The content, not the mtime: rewriting identical bytes does not change it. Hashes are cached by path, size,
+    mtime and inode in ``cache`` (:func:`humanst.content_hash.file_sha256`), so an unchanged file is read once.
     """
+    from humanst.content_hash import file_sha256
+
     records = []
     for root in paths:
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
-            stat = path.stat()
             name = str(path.relative_to(root)) if root.is_dir() else path.name
-            records.append({"input": root.name, "file": name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+            size = path.stat().st_size
+            records.append({"input": root.name, "file": name, "size": size, "sha256": file_sha256(path, cache=cache)})
     return records
 
 

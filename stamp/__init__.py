@@ -15,7 +15,7 @@ _LAZY = {
     "encoder_names": "stamp.encoders",
     "get_encoder_spec": "stamp.encoders",
     "register_encoder": "stamp.encoders",
-    "LoraSettings": "stamp.model",
+    "LoraSettings": "stamp.train.config",
     "StampAligner": "stamp.model",
     "AtlasPatches": "stamp.data",
     "TrainConfig": "stamp.train",

@@ -65,12 +65,22 @@ def fit(
     encoder: EncoderOpt = None,
     weights: WeightsOpt = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config; flags override it.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run directory.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Run directory (required here or as `out:` in --config).")
+    ] = None,
     steps: Annotated[int | None, typer.Option(help="Optimiser steps.", min=1)] = None,
     batch_size: Annotated[int | None, typer.Option(help="Patches per GPU/process and step.", min=2)] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate of the LoRA parameters.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of data order, augmentation and init.")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda (torchrun: each rank its local GPU).")] = None,
+    val_patients: Annotated[
+        list[str] | None,
+        typer.Option("--val-patients", help="Validate on these patients (default: the atlas's `val` split)."),
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option("--select", help="Adapter to keep: `best-val-gap` (default) or `last`."),
+    ] = None,
     sets: Annotated[
         list[str] | None, typer.Option("--set", help="Any config key, e.g. --set lora.r=16 --set data.balance=organ.")
     ] = None,
@@ -80,11 +90,19 @@ def fit(
 ) -> None:
     """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores.
 
+    Every `validation.every` steps (and at step 0 for the base encoder) a ridge probe on the current encoder's
+    embeddings predicts the validation patients' pathways and matched random gene sets; metrics.csv and
+    TensorBoard get val_<collection>_r, val_random_r, val_gap, drift_cosine and drift_cka. The run keeps the
+    adapter with the best val_gap (--select best-val-gap) or the last one (--select last); run.json and card.md
+    record the choice and warn when the encoder barely moved.
+
     Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
     `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
     """
+    from stamp.errors import ConfigError
     from stamp.train import fit as run_fit
     from stamp.train import load_config
+    from stamp.train.checkpoint import latest_checkpoint
 
     def action() -> None:
         overrides = {
@@ -97,8 +115,15 @@ def fit(
             "optim.lr": lr,
             "seed": seed,
             "device": device,
+            "validation.patients": val_patients or None,
+            "validation.select": select,
         }
+        if out is None and not _config_sets_out(config, sets):
+            msg = "stamp fit needs a run directory: pass --out RUN (or set `out:` in --config); there is no default"
+            raise ConfigError(msg)
         cfg = load_config(config, overrides, sets)
+        if resume and latest_checkpoint(cfg.out) is None:
+            console.print(f"--resume: no checkpoint in '{cfg.out}' yet, so this starts a fresh run", highlight=False)
         result = run_fit(cfg, resume=resume)
         console.print(
             f"run [bold]{result.run}[/]: {result.step} steps, final loss {result.losses[-1]:.4f} "
@@ -108,6 +133,21 @@ def fit(
         )
 
     _guard(action)
+
+
+def _config_sets_out(config: Path | None, sets: list[str] | None) -> bool:
+    """Whether the YAML config or a ``--set`` names the run directory (``out``)."""
+    import yaml
+
+    if any(item.partition("=")[0].strip() == "out" for item in sets or []):
+        return True
+    if config is None:
+        return False
+    try:
+        tree = yaml.safe_load(Path(config).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return True  # load_config reports the unreadable file itself
+    return isinstance(tree, dict) and tree.get("out") is not None
 
 
 @app.command()
@@ -213,6 +253,60 @@ def export(
         raise typer.Exit(2)
     folder = _guard(lambda: export_merged(run, out, weights=weights))
     console.print(f"merged encoder in [bold]{folder}[/] (timm.create_model('local-dir:{folder}'))")
+
+
+@app.command()
+def sweep(
+    grid: Annotated[
+        list[str], typer.Option("--grid", help="KEY=V1,V2,... (repeatable): the values to try, e.g. lora.r=4,8,16.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Sweep folder: one run per setting + sweep.csv/.md.")],
+    atlas: Annotated[Path | None, typer.Option("--atlas", "-a", help="Atlas folder built by `humanst build`.")] = None,
+    encoder: EncoderOpt = None,
+    weights: WeightsOpt = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config every setting starts from.")
+    ] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="Overrides shared by every setting.")] = None,
+    one_at_a_time: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option("--one-at-a-time", help="The config, then each --grid value alone (not the full product)."),
+    ] = False,
+) -> None:
+    """Fit one run per setting of a --grid and tabulate drift and validation gap (what each did to the encoder).
+
+    Each setting is an ordinary resumable run in OUT/<setting>/; the table (OUT/sweep.md, OUT/sweep.csv) gives the
+    kept step, the validation probe's pathway r, random-set r and gap, the base encoder's gap, and the drift
+    (1 - linear CKA to the base). Choose on validation; score the chosen run on held-out patients with
+    `stamp-bench run --adapter OUT/<setting>`.
+    """
+    from stamp.train.sweep import run_sweep, sweep_markdown
+
+    overrides = {"atlas": atlas, "encoder": encoder, "weights": weights}
+    rows = _guard(lambda: run_sweep(config, overrides, sets or [], grid, out, one_at_a_time=one_at_a_time))
+    console.print(sweep_markdown(rows), highlight=False, markup=False)
+    console.print(f"sweep table in [bold]{out / 'sweep.md'}[/]")
+
+
+@app.command("demo-base")
+def demo_base(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Weights file to write (reused if its recipe matches).")
+    ] = Path("demo_out/demo-base.safetensors"),
+) -> None:
+    """Pretrain the demo's base encoder (vit-tiny-test) on synthetic H&E to know tissue regions, not expression.
+
+    The demo then aligns it with `stamp fit --weights OUT`, as STAMP aligns a pathology foundation model that
+    already knows morphology. Deterministic and cached: a second call with the same recipe does nothing.
+    """
+    from stamp.demo_base import make_demo_base
+
+    meta = _guard(lambda: make_demo_base(out))
+    console.print(
+        f"demo base [bold]{out}[/]: {meta.get('patches')} patches, region accuracy "
+        f"{meta.get('region_accuracy_last_20_steps')} ({meta.get('objective')})",
+        highlight=False,
+    )
 
 
 def main() -> None:

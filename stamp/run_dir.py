@@ -25,6 +25,7 @@ class RunFiles:
     HEADS = "heads.safetensors"
     CONFIG = "config.yaml"
     METRICS = "metrics.csv"
+    TENSORBOARD = "tensorboard"
     CARD = "card.md"
     STATS = "pathway_stats.json"
     INFO = "run.json"
@@ -91,6 +92,7 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
             "- Data licences: see the atlas dataset card (`ATLAS/hf/README.md`); non-redistributable samples stay "
             "local.",
+            *_validation_lines(info.get("validation") or {}),
             "",
             "Load: `stamp embed --atlas ATLAS --encoder "
             f"{config.encoder} --adapter RUN --out EMB`, or merge: `stamp export RUN --merge --out DIR`.",
@@ -99,6 +101,36 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+def _validation_lines(validation: dict[str, Any]) -> list[str]:
+    """Return the card's validation section: base vs kept step, drift, the selection rule and any warning."""
+    if not validation.get("enabled"):
+        return ["- Validation: off (no held-out patients); the adapter is the last step's."]
+    collection = validation["collection"]
+    key = f"val_{collection}_r"
+    base, kept = validation.get("base") or {}, validation.get("selected") or {}
+
+    def row(name: str, values: dict[str, Any]) -> str:
+        cells = [values.get(k) for k in (key, "val_random_r", "val_gap", "drift_cosine", "drift_cka")]
+        return f"| {name} | " + " | ".join("-" if v is None else f"{float(v):.4f}" for v in cells) + " |"
+
+    lines = [
+        "",
+        f"## Validation (patients {', '.join(validation['val_patients'])}; probe on "
+        f"{validation['n_probe_spots']} spots of {', '.join(validation['probe_patients'])})",
+        "",
+        f"Ridge probe on frozen embeddings; {collection} pathways vs size- and expression-matched random gene sets; "
+        f"penalty by {validation.get('penalty') or 'inner CV'}. Drift: mean cosine and linear CKA of the validation "
+        "spots' embeddings to the base encoder's (1 = unchanged).",
+        "",
+        f"| encoder | {collection} r | random-set r | gap | drift cosine | drift CKA |",
+        "|---|---|---|---|---|---|",
+        row("base (step 0)", base),
+        row(f"kept: step {kept.get('step', '?')} ({validation['select']})", kept),
+    ]
+    lines += [f"- **Warning**: {text}" for text in validation.get("warnings", [])]
+    return lines
 
 
 def read_run_config(run: Path) -> TrainConfig:

@@ -104,6 +104,7 @@ def test_import_humanst_is_light():
         "stamp.data",
         "stamp.train",
         "stamp.slides",
+        "stamp.probe",
         "benchmarks",
         "benchmarks.report",
     ],
@@ -301,3 +302,16 @@ def test_the_seams_are_type_checked_strictly_and_pass():
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_checkpoint_folder_is_named_in_one_module():
+    owner = ROOT / "stamp" / "train" / "checkpoint.py"
+    spelled = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in PACKAGES
+        for path in _modules(package)
+        if path != owner
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in ("checkpoints", "checkpoints/")
+    ]
+    assert not spelled, f"only stamp/train/checkpoint.py names the checkpoint folder: {spelled}"

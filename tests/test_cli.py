@@ -42,8 +42,11 @@ UNBUILT = [
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["fit", "--encoder", "vit-tiny-test"], "atlas"),
-        (["fit", "--atlas", "nowhere", "--encoder", "vit-tiny-test", "--set", "optim.stepz=3"], "optim.stepz"),
+        (["fit", "--encoder", "vit-tiny-test", "--out", "r"], "atlas"),
+        (
+            ["fit", "--atlas", "nowhere", "--encoder", "vit-tiny-test", "--set", "optim.stepz=3", "--out", "r"],
+            "optim.stepz",
+        ),
         (["embed", "--atlas", "nowhere", "--encoder", "uni3"], "unknown encoder 'uni3'"),
         (["export", "not-a-run", "--out", "x"], "is not a run directory"),
     ],
@@ -107,7 +110,7 @@ def test_demo_writes_raw_data_and_prints_a_table(tmp_path: Path, demo_manifest_p
     manifest = _small_demo_manifest(tmp_path, demo_manifest_path)
     result = runner.invoke(humanst_app, ["demo", "--out", str(tmp_path / "out"), "--manifest", str(manifest)])
     assert result.exit_code == 0, result.output
-    assert "5/5 samples written" in result.output
+    assert "5/5 samples ready" in result.output
     for platform in ("visium", "visium_hd", "xenium", "legacy_st", "hest"):
         assert platform in result.output
     assert len(list((tmp_path / "out" / "raw").glob("*/truth/obs.parquet"))) == 5

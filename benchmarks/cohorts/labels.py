@@ -25,7 +25,6 @@ from scipy import sparse
 from benchmarks.cohorts.definition import ActivityLabels, MutationLabels
 from benchmarks.cohorts.gdc_files import mutated_genes, read_star_counts, survival_of_case
 from benchmarks.cohorts.record import PATIENT_COLUMN, CohortFolder, CohortRecord, LabelTable, RawFile
-from benchmarks.controls import matched_random_sets
 from benchmarks.errors import CohortError
 
 __all__ = [
@@ -131,13 +130,13 @@ def _activity_tables(
     folder: CohortFolder, record: CohortRecord, spec: ActivityLabels, patients: Sequence[str]
 ) -> list[LabelTable]:
     from humanst.builder.settings import BuildSettings
-    from humanst.pathways import score
+    from humanst.pathways import load_collection, score
+    from humanst.pathways.random_sets import matched_random_sets
 
     adata, excluded = bulk_counts(folder, record, patients)
     min_coverage = BuildSettings().min_coverage  # the atlas's own setting: one owner
     counts = adata.X.toarray().astype(np.float64)
     lib = counts.sum(1, keepdims=True)
-    log_expr = np.log1p(counts / np.maximum(lib, 1) * 1e4).mean(0)
     tables = []
     for collection in spec.collections:
         result = score(adata, collection, min_coverage=min_coverage)
@@ -149,7 +148,7 @@ def _activity_tables(
         }  # fmt: skip
         real = pd.DataFrame(result.scores[:, result.mask], index=adata.obs_names, columns=kept)
         sets = matched_random_sets(
-            collection, kept, list(adata.var_names), log_expr, counts.sum(0) > 0,
+            load_collection(collection), kept, list(adata.var_names), sparse.csr_matrix(counts), lib.ravel(),
             n_bins=spec.random_set_bins, seed=spec.random_set_seed,
         )  # fmt: skip
         random = score(adata, sets, min_coverage=min_coverage)

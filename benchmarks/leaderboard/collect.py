@@ -1,17 +1,29 @@
-"""Collect a folder of result files into one leaderboard table (every file validated, problems listed)."""
+"""Collect a leaderboard (or a results folder) into one table (every file validated, problems listed).
+
+Verified entries rank first; a self-reported one (internally consistent, not reproduced by the evaluator)
+ranks after them and carries a mark. Of an entry's versions the newest is ranked, the older are noted.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.errors import ResultError
+from benchmarks.leaderboard.entries import ENTRIES, Entry, read_entries
 from benchmarks.schema import Metric, Result, read_result
 
-__all__ = ["Column", "LeaderboardTable", "build_table", "collect_results", "fmt_metric"]
+__all__ = ["Column", "LeaderboardTable", "build_table", "collect_board", "collect_results", "fmt_metric"]
 
 BASELINE_COLOUR = "colour-texture"
 DASH = "\u2013"
+SELF_MARK = "\u2020"  # dagger: self-reported
+INTERVAL_TEXT = {
+    "patient_bootstrap": "bootstrap over patients",
+    "spatial_block_bootstrap": "spatial block bootstrap within patients (no population claim)",
+    "none": "none",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,18 @@ def collect_results(folder: Path) -> tuple[list[Result], list[str]]:
         except ResultError as exc:
             problems.append(str(exc))
     return results, problems
+
+
+def collect_board(folder: Path) -> tuple[list[Entry | Result], list[str]]:
+    """Read a leaderboard's entries (``entries/``), or a plain results folder's result files (self-reported)."""
+    folder = Path(folder)
+    if (folder / ENTRIES).is_dir():
+        entries, problems = read_entries(folder)
+        strays = sorted(p.name for p in folder.glob("*.json"))
+        problems += [f"'{folder / n}': not an entry; add it with `stamp-bench submit`" for n in strays]
+        return list(entries), problems
+    results, problems = collect_results(folder)
+    return list(results), problems
 
 
 def fmt_metric(metric: Metric | None) -> str:
@@ -80,29 +104,64 @@ def _metric_columns(results: list[Result]) -> list[Column]:
     return columns
 
 
-def build_table(results: list[Result]) -> LeaderboardTable:
-    """One row per result: entry, encoder, adapter, task, protocol, each block's r [CI] and each gap [CI]."""
+def _newest(items: Sequence[Entry | Result]) -> tuple[list[Entry | Result], list[str]]:
+    """Keep the newest version of every (name, task, protocol); name the older ones in notes."""
+    newest: dict[tuple[str, str, str], Entry] = {}
+    plain: list[Entry | Result] = []
+    for item in items:
+        if isinstance(item, Result):
+            plain.append(item)
+            continue
+        key = (item.record.name.lower(), item.record.task, item.record.protocol)
+        if key not in newest or item.record.version > newest[key].record.version:
+            newest[key] = item
+    kept = {e.record.submission_id for e in newest.values()}
+    older = sorted(i.record.submission_id for i in items if isinstance(i, Entry) and i.record.submission_id not in kept)
+    notes = [f"earlier version kept, not ranked: {sid}" for sid in older]
+    return [*plain, *newest.values()], notes
+
+
+def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
+    """One row per entry: rank, encoder, kind of entry, task, each block's r [interval], gaps, patients, interval.
+
+    ``items`` are leaderboard entries (verified or self-reported, as the evaluator recorded them) or bare
+    results (a results folder: self-reported). Verified entries rank before self-reported ones.
+    """
+    items, version_notes = _newest(items)
+    results = [i.result if isinstance(i, Entry) else i for i in items]
     columns = [
-        Column("rank", "#", numeric=True),
+        Column("rank", "#", numeric=True, title=f"verified entries first; {SELF_MARK} self-reported"),
         Column("encoder", "encoder"),
         Column("adapter", "adapter"),
         Column("entry", "entry"),
+        Column("verification", "verified?", title="verified: scored or reproduced by the evaluator"),
         Column("task", "task"),
         Column("protocol", "protocol"),
         *_metric_columns(results),
         Column("patients", "held-out patients", numeric=True, title="patients scored (held out by the task's folds)"),
+        Column("interval", "interval", title="kind of 95% interval"),
         Column("created", "created"),
     ]
     primary = next((c.key for c in columns if c.numeric and c.key.startswith("r_")), "encoder")
     rows = []
-    for result in results:
+    for item in items:
+        result = item.result if isinstance(item, Entry) else item
+        verification = item.record.verification if isinstance(item, Entry) else "self-reported"
+        how = item.record.how if isinstance(item, Entry) else "a results file, not submitted"
+        entry = _entry(result) + (f" v{item.record.version}" if isinstance(item, Entry) else "")
         row: dict[str, tuple[float | str | None, str]] = {
             "encoder": (result.encoder, result.encoder),
             "adapter": (result.adapter_hash, result.adapter_hash or DASH),
-            "entry": (_entry(result), _entry(result)),
+            "entry": (entry, entry),
+            "verification": (
+                verification,
+                verification if verification == "verified" else f"{verification} {SELF_MARK}",
+            ),
+            "_how": (how, how),
             "task": (result.task.name, result.task.name),
             "protocol": (result.task.protocol, result.task.protocol),
             "patients": (_held_out(result), str(_held_out(result))),
+            "interval": (result.intervals.kind, INTERVAL_TEXT[result.intervals.kind]),
             "created": (result.created, result.created[:10]),
         }
         for block in result.blocks:
@@ -113,14 +172,17 @@ def build_table(results: list[Result]) -> LeaderboardTable:
             row[f"gap_{what}"] = (gap.gap.mean, fmt_metric(gap.gap))
         rows.append(row)
 
-    def sort_key(row: dict[str, tuple[float | str | None, str]]) -> float:
+    def sort_key(row: dict[str, tuple[float | str | None, str]]) -> tuple[bool, float]:
         value = row.get(primary, (None, ""))[0]
-        return -value if isinstance(value, float | int) else float("inf")
+        return (row["verification"][0] != "verified", -value if isinstance(value, float | int) else float("inf"))
 
     rows.sort(key=sort_key)
     for i, row in enumerate(rows, start=1):
-        row["rank"] = (i, str(i))
-    return LeaderboardTable(columns, rows, notes=missing_baselines(results))
+        row["rank"] = (i, str(i) if row["verification"][0] == "verified" else f"{i}{SELF_MARK}")
+    notes = missing_baselines(results) + version_notes
+    if any(row["verification"][0] != "verified" for row in rows):
+        notes.append(f"{SELF_MARK} self-reported: internally consistent, not reproduced by the evaluator; ranked last")
+    return LeaderboardTable(columns, rows, notes=notes)
 
 
 def missing_baselines(results: list[Result]) -> list[str]:

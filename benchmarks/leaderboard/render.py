@@ -25,6 +25,7 @@ table{border-collapse:collapse;font-size:.9rem}th,td{padding:.35rem .6rem;border
 th{cursor:pointer;background:#f4f4f4;text-align:left;white-space:nowrap}th.sorted-asc:after{content:" \\25B2"}
 th.sorted-desc:after{content:" \\25BC"}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.baseline td{color:#777;font-style:italic}.notes{color:#a40;margin-top:1rem}
+tr.self-reported td{background:#fff8e6}
 """
 
 _SCRIPT = """
@@ -113,22 +114,30 @@ def render_html(table: LeaderboardTable, *, title: str = "stamp-bench leaderboar
     )
     body = []
     for row in table.rows:
-        is_baseline = str(row.get("entry", ("", ""))[0]).startswith("baseline")
+        classes = []
+        if str(row.get("entry", ("", ""))[0]).startswith("baseline"):
+            classes.append("baseline")
+        if row.get("verification", ("verified", ""))[0] != "verified":
+            classes.append("self-reported")
         cells = []
         for c in table.columns:
             value, text = row.get(c.key, (None, DASH))
             data = "" if value is None else (f"{value:.9g}" if isinstance(value, float) else str(value))
             cls = ' class="num"' if c.numeric else ""
-            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}>{esc(text or DASH)}</td>')
-        row_class = ' class="baseline"' if is_baseline else ""
+            tip = f' title="{esc(row["_how"][1])}"' if c.key == "verification" and "_how" in row else ""
+            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}{tip}>{esc(text or DASH)}</td>')
+        row_class = f' class="{" ".join(classes)}"' if classes else ""
         body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
     notes = "".join(f"<li>{esc(n)}</li>" for n in table.notes)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{esc(title)}</h1><p>Pearson r, mean over held-out patients, with 95% bootstrap intervals over "
-        "patients. The random-set column is the size- and expression-matched control; the gap is the "
-        "specific molecular signal. Click a header to sort.</p>"
+        f"<h1>{esc(title)}</h1><p>Pearson r, mean over held-out patients, with a 95% interval whose kind is in "
+        "the interval column: a bootstrap over patients when the task holds out enough of them, otherwise a "
+        "spatial block bootstrap within the patients, which makes no claim about other patients. Verified "
+        "entries were scored or reproduced by the evaluator; self-reported ones are internally consistent "
+        "results files and rank after them. The random-set column is the size- and expression-matched control; "
+        "the gap is the specific molecular signal. Click a header to sort.</p>"
         f'<table id="leaderboard" data-default-key="{esc(default)}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
         f'<ul class="notes">{notes}</ul><script>{_SCRIPT}</script></body></html>\n'

@@ -1,43 +1,43 @@
-"""Data-only leaderboard submissions: a results file (re-verified) or embeddings scored by the evaluator.
+"""Data-only leaderboard submissions: a results file (checked, maybe reproduced) or embeddings scored here.
 
-Nothing from a submission is executed or unpickled. Files are checked before they are opened for
-content: regular files only (no links), safe names (no ``..``, no separators), allowed suffixes, size
-limits, no pickle or zip magic bytes; a safetensors header is parsed as JSON with its length bounded.
-An embeddings submission is a folder of ``<sample_id>.safetensors`` (one float32 tensor ``embeddings``
-[N, D], rows in the order of the ``spot_ids`` metadata) plus ``model_card.json``; the evaluator scores it
-on a task whose labels the submitter does not need to have, and writes the result into the leaderboard.
+Nothing from a submission is executed or unpickled; its files are checked before their content is read
+(:mod:`benchmarks.leaderboard.files`). An embeddings submission is a folder of ``<sample_id>.safetensors``
+(one float32 tensor ``embeddings`` [N, D], rows in the order of the ``spot_ids`` metadata) plus
+``model_card.json``; the evaluator scores it on a task whose labels the submitter does not need to have: a
+*verified* entry. A results file is checked for internal consistency and against the task's split
+(:mod:`benchmarks.leaderboard.integrity`); it is *verified* when the evaluator reproduces it from its own
+cached embeddings, *self-reported* otherwise. Every accepted submission is a new entry keyed by its
+submission id (:mod:`benchmarks.leaderboard.entries`): nothing is overwritten or deleted.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
-import struct
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from benchmarks.errors import CacheError, ResultError, SubmissionError
-from benchmarks.schema import Result, read_result, result_filename
+from benchmarks.leaderboard.entries import Entry, Verification, add_entry, claim_version, registered_names
+from benchmarks.leaderboard.files import (
+    SubmissionLimits,
+    check_files,
+    digest_all,
+    file_digest,
+    safe_name,
+    safetensors_header,
+    with_meta,
+)
+from benchmarks.schema import Result, read_result
+
+if TYPE_CHECKING:
+    from benchmarks.runner import PreparedTask
+    from benchmarks.tasks import Task
 
 __all__ = ["ModelCard", "SubmissionLimits", "check_files", "submit", "verify_result"]
-
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
-ALLOWED_SUFFIXES = {".json", ".safetensors", ".parquet"}
-PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin", ".joblib", ".npy", ".npz"}
-MAGIC = {b"\x80": "a Python pickle", b"PK\x03\x04": "a zip archive (torch.save / npz)", b"\x93NUMPY": "a numpy file"}
-
-
-@dataclass(frozen=True)
-class SubmissionLimits:
-    """Size limits of a submission, in bytes."""
-
-    max_file_bytes: int = 1 << 30
-    max_total_bytes: int = 4 << 30
-    max_json_bytes: int = 8 << 20
-    max_header_bytes: int = 64 << 20
 
 
 class ModelCard(BaseModel):
@@ -52,81 +52,6 @@ class ModelCard(BaseModel):
     url: str = Field("", max_length=500)
     contact: str = Field("", max_length=200)
     files: dict[str, str] = Field(default_factory=dict, description="sample id -> file name (default <id>.safetensors)")
-
-
-def safe_name(name: str, *, where: Path) -> str:
-    """Return ``name`` if it is a plain file name; refuse ``..``, separators and odd characters."""
-    if ".." in name or "/" in name or "\\" in name or not SAFE_NAME.match(name):
-        msg = (
-            f"unsafe name {name!r}: names must be plain file names matching {SAFE_NAME.pattern} "
-            "(no '..', no path separators); rename the file"
-        )
-        raise SubmissionError(msg, path=where)
-    return name
-
-
-def check_files(folder: Path, limits: SubmissionLimits) -> list[Path]:
-    """Check every entry of a submission folder before reading any content; return the files.
-
-    Raises
-    ------
-    SubmissionError
-        A link, a sub-folder, an unsafe name, a pickle-like suffix or magic bytes, a suffix that is not
-        data, or a file or total size over the limits.
-    """
-    files, total = [], 0
-    for entry in sorted(Path(folder).iterdir()):
-        safe_name(entry.name, where=entry)
-        if entry.is_symlink() or not entry.is_file():
-            msg = "only regular files are accepted (no links, no folders); copy the data in"
-            raise SubmissionError(msg, path=entry)
-        suffix = entry.suffix.lower()
-        if suffix in PICKLE_SUFFIXES:
-            msg = f"'{suffix}' files can hold pickled code and are refused; submit safetensors, JSON or parquet"
-            raise SubmissionError(msg, path=entry)
-        if suffix not in ALLOWED_SUFFIXES:
-            msg = f"suffix '{suffix}' is not a data format we accept; allowed: {sorted(ALLOWED_SUFFIXES)}"
-            raise SubmissionError(msg, path=entry)
-        size = entry.stat().st_size
-        limit = limits.max_json_bytes if suffix == ".json" else limits.max_file_bytes
-        if size > limit:
-            msg = f"file is {size} bytes, over the {limit}-byte limit for '{suffix}' files"
-            raise SubmissionError(msg, path=entry)
-        with entry.open("rb") as handle:
-            head = handle.read(9)
-        if suffix == ".safetensors" and len(head) == 9 and head[8:9] == b"{":
-            head = b""  # a safetensors header (8-byte length, then JSON): its length bytes are not magic
-        for magic, what in MAGIC.items():
-            if head.startswith(magic):
-                msg = f"content is {what} whatever its name; pickles and archives are refused, submit data"
-                raise SubmissionError(msg, path=entry)
-        total += size
-        files.append(entry)
-    if total > limits.max_total_bytes:
-        msg = f"submission holds {total} bytes, over the {limits.max_total_bytes}-byte total limit"
-        raise SubmissionError(msg, path=folder)
-    return files
-
-
-def _safetensors_header(path: Path, limits: SubmissionLimits) -> dict[str, object]:
-    with path.open("rb") as handle:
-        raw = handle.read(8)
-        if len(raw) < 8:
-            msg = "too short to be a safetensors file"
-            raise SubmissionError(msg, path=path)
-        (length,) = struct.unpack("<Q", raw)
-        if length > min(limits.max_header_bytes, path.stat().st_size - 8):
-            msg = f"safetensors header claims {length} bytes (limit {limits.max_header_bytes}); not a valid file"
-            raise SubmissionError(msg, path=path)
-        try:
-            header = json.loads(handle.read(length))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            msg = "safetensors header is not JSON; write the file with safetensors.numpy.save_file"
-            raise SubmissionError(msg, path=path) from exc
-    if not isinstance(header, dict):
-        msg = "safetensors header is not a JSON object"
-        raise SubmissionError(msg, path=path)
-    return header
 
 
 def verify_result(result: Result, *, task_hash: str, atlas_hash: str | None, split_hash: str | None) -> None:
@@ -151,35 +76,76 @@ def verify_result(result: Result, *, task_hash: str, atlas_hash: str | None, spl
             raise ResultError(msg)
 
 
-def _submit_result(path: Path, leaderboard: Path, atlas: Path | None, limits: SubmissionLimits) -> Path:
-    from benchmarks.runner import prepare_task
+def _who(submitter: str | None, *fallbacks: str) -> str:
+    """Return the submitter: as given (by the evaluator), else the submission's own word, else the login."""
+    import getpass
+
+    for candidate in (submitter, *fallbacks):
+        if candidate:
+            return candidate
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "anonymous"
+
+
+def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
+    from benchmarks.leaderboard.integrity import consistency_problems, reproduce, split_problems
     from benchmarks.tasks import load_task, task_hash
 
     safe_name(path.name, where=path)
-    if path.is_symlink() or path.stat().st_size > limits.max_json_bytes:
-        msg = f"a results file must be a regular JSON file of at most {limits.max_json_bytes} bytes"
+    if path.is_symlink() or path.stat().st_size > options.limits.max_json_bytes:
+        msg = f"a results file must be a regular JSON file of at most {options.limits.max_json_bytes} bytes"
         raise SubmissionError(msg, path=path)
     result = read_result(path)
     task = load_task(result.task.name)
-    atlas_hash = split_hash = None
-    if atlas is not None:
-        prepared = prepare_task(atlas, task, result.task.protocol)
-        atlas_hash, split_hash = prepared.atlas_hash, prepared.split_hash
-    verify_result(result, task_hash=task_hash(task), atlas_hash=atlas_hash, split_hash=split_hash)
-    leaderboard.mkdir(parents=True, exist_ok=True)
-    target = leaderboard / result_filename(result.embedding_key, result.task.name, result.task.protocol)
-    shutil.copyfile(path, target)
-    return target
+    prepared = options.prepare(task, result.task.protocol)
+    verify_result(
+        result, task_hash=task_hash(task), atlas_hash=prepared.atlas_hash if prepared else None,
+        split_hash=prepared.split_hash if prepared else None,
+    )  # fmt: skip
+    problems = consistency_problems(result) + split_problems(result, task, prepared)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        msg = f"refused, the result is not internally consistent: {problems[0]}{more}; rerun `stamp-bench run`"
+        raise ResultError(msg, path=path)
+    checks = ["schema and digest", "summaries recomputed from per-patient and per-target values", "task hash"]
+    if prepared is not None:
+        checks.append("atlas, split, patients and counts recomputed from the atlas")
+    verification: Verification = "self-reported"
+    how = "results file as submitted: internally consistent" + ("" if prepared else " (split not re-checked: no atlas)")
+    stored = result
+    if prepared is not None and options.cache is not None:
+        mine, note = reproduce(result, prepared, options.cache)
+        if mine is not None:
+            verification, how, stored = "verified", note, mine
+            checks.append("reproduced from the evaluator's cached embeddings")
+        else:
+            how += f"; not reproduced: {note}"
+    name = result.embedding_key
+    if result.encoder.lower() in registered_names() and verification != "verified":
+        msg = (
+            f"entry {name!r} claims the registered encoder {result.encoder!r}, which only a result the evaluator "
+            f"reproduces may do ({how}); pass --atlas and --cache with the evaluator's embeddings, or submit "
+            "embeddings under a name of your own"
+        )
+        raise SubmissionError(msg, path=path)
+    submitter = _who(options.submitter, result.submitted_by)
+    claimed = claim_version(board, name, result.task.name, result.task.protocol, submitter, result.digest)
+    if isinstance(claimed, Entry):
+        return claimed
+    return add_entry(
+        board, stored, name=name, version=claimed, submitter=submitter, verification=verification, how=how,
+        checks=checks, source_digest=result.digest,
+    )  # fmt: skip
 
 
-def _submit_embeddings(
-    folder: Path, leaderboard: Path, atlas: Path, task_name: str, protocol: str, limits: SubmissionLimits
-) -> Path:
-    from benchmarks.cache import CACHE_SCHEMA_VERSION, read_embeddings, write_cache_info, write_embeddings
+def _submit_embeddings(folder: Path, board: Path, options: _Options) -> Entry:
+    from benchmarks.cache import write_cache_info
     from benchmarks.runner import prepare_task, run_benchmark
     from benchmarks.tasks import load_task
 
-    files = {p.name: p for p in check_files(folder, limits)}
+    files = {p.name: p for p in check_files(folder, options.limits)}
     if "model_card.json" not in files:
         msg = "an embeddings submission needs model_card.json (name, embed_dim, ...) beside the safetensors files"
         raise SubmissionError(msg, path=folder)
@@ -188,95 +154,106 @@ def _submit_embeddings(
     except (ValidationError, UnicodeDecodeError) as exc:
         msg = f"model_card.json does not match the model card schema: {exc}"
         raise SubmissionError(msg, path=files["model_card.json"]) from exc
-    prepared = prepare_task(atlas, load_task(task_name), protocol)
-    data = prepared.data
-    staging = leaderboard / ".staging" / card.name
-    shutil.rmtree(staging, ignore_errors=True)
-    for sample in sorted(set(data.sample_ids.tolist())):
-        name = safe_name(card.files.get(sample, f"{sample}.safetensors"), where=folder)
-        if name not in files:
-            msg = f"sample '{sample}' has no embeddings file '{name}'; the task needs every one of its samples"
-            raise SubmissionError(msg, path=folder)
-        path = files[name]
-        header = _safetensors_header(path, limits)
-        tensor = header.get("embeddings")
-        n_spots = int((data.sample_ids == sample).sum())
-        if not isinstance(tensor, dict) or tensor.get("dtype") != "F32" or len(tensor.get("shape", [])) != 2:
-            msg = "needs one float32 tensor 'embeddings' of shape [N, D]"
-            raise SubmissionError(msg, path=path)
-        shape = tensor["shape"]
-        if shape[1] != card.embed_dim or shape[0] < n_spots:
-            msg = f"wrong shape {shape}: expected [{n_spots} spots (or more), {card.embed_dim} = model card embed_dim]"
-            raise SubmissionError(msg, path=path)
-        meta = header.get("__metadata__") or {}
-        if not isinstance(meta, dict) or "spot_ids" not in meta:
-            msg = "safetensors metadata must hold 'spot_ids' (JSON list, one per row)"
-            raise SubmissionError(msg, path=path)
-        full_meta = {
-            "schema_version": str(CACHE_SCHEMA_VERSION),
-            "sample_id": sample,
-            "encoder": f"submitted:{card.name}",
-            "adapter_hash": "",
-            "weights": "submitted",
-            "content_hash": "",
-            "embed_dim": str(shape[1]),
-            "spot_ids": str(meta["spot_ids"]),
-        }
-        try:
-            emb = read_embeddings(_with_meta(path, full_meta, staging / "raw" / f"{sample}.safetensors"))
-        except CacheError as exc:
-            raise SubmissionError(str(exc).split(": ", 1)[-1], path=path) from exc
-        content = _digest(path)
-        write_embeddings(
-            staging / card.name,
-            sample,
-            emb.spot_ids,
-            emb.embeddings,
-            {"encoder": f"submitted:{card.name}", "adapter_hash": "", "weights": "submitted", "content_hash": content},
+    if card.name.lower() in registered_names() or card.name.lower().endswith("+random"):
+        msg = (
+            f"model card name {card.name!r} is a registered encoder or baseline of the benchmark; only the evaluator "
+            "scores those. Choose a name of your own in model_card.json"
         )
-    cache = staging / card.name
-    write_cache_info(
-        cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
-    )
-    try:
-        # no per-spot predictions in the leaderboard: they carry the task's measured values (hidden labels)
-        ((_, out),) = run_benchmark(
-            atlas, [prepared], caches=[(cache, "model")], out=leaderboard, cache_root=staging,
-            submitted_by=card.name, show_progress=False, keep_predictions=False,
-        )  # fmt: skip
-    except CacheError as exc:
-        raise SubmissionError(str(exc), path=folder) from exc
-    finally:
-        shutil.rmtree(leaderboard / ".staging", ignore_errors=True)
-    if out is None:  # results are written whenever out is given
-        msg = "the evaluator wrote no result file"
+        raise SubmissionError(msg, path=files["model_card.json"])
+    if options.atlas is None:
+        msg = "scoring an embeddings submission needs the atlas: pass --atlas"
         raise SubmissionError(msg, path=folder)
-    return out
-
-
-def _with_meta(path: Path, meta: dict[str, str], out: Path) -> Path:
-    """Re-write a submitted tensor with the cache metadata (data copied as numbers, never executed)."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file, save_file
-
+    submitter = _who(options.submitter, card.contact)
+    source = digest_all([files[n] for n in sorted(files)])
+    claimed = claim_version(board, card.name, options.task, options.protocol, submitter, source)
+    if isinstance(claimed, Entry):
+        return claimed
+    prepared = prepare_task(options.atlas, load_task(options.task), options.protocol)
+    data = prepared.data
+    board.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=board))  # ours alone; removed when done
     try:
-        tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        msg = f"not a readable safetensors file ({exc})"
-        raise SubmissionError(msg, path=path) from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(out), metadata=meta)
-    return out
+        for sample in sorted(set(data.sample_ids.tolist())):
+            _stage_sample(folder, files, card, sample, int((data.sample_ids == sample).sum()), staging, options)
+        cache = staging / card.name
+        write_cache_info(
+            cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
+        )
+        try:
+            ((result, _),) = run_benchmark(
+                options.atlas, [prepared], caches=[(cache, "model")], out=None, cache_root=staging,
+                submitted_by=card.name, show_progress=False, keep_predictions=False,
+            )  # fmt: skip
+        except CacheError as exc:
+            raise SubmissionError(str(exc), path=folder) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return add_entry(
+        board, result, name=card.name, version=claimed, submitter=submitter, verification="verified",
+        how="embeddings scored by the evaluator on the task's split", source_digest=source,
+        checks=["data-only files (names, sizes, no pickles)", "shapes and finite values", "scored by the evaluator"],
+    )  # fmt: skip
 
 
-def _digest(path: Path) -> str:
-    import hashlib
+def _stage_sample(
+    folder: Path, files: dict[str, Path], card: ModelCard, sample: str, n_spots: int, staging: Path, options: _Options
+) -> None:
+    """Check one sample's submitted tensor and copy it into the staging cache (numbers only, never executed)."""
+    from benchmarks.cache import CACHE_SCHEMA_VERSION, read_embeddings, write_embeddings
 
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    name = safe_name(card.files.get(sample, f"{sample}.safetensors"), where=folder)
+    if name not in files:
+        msg = f"sample '{sample}' has no embeddings file '{name}'; the task needs every one of its samples"
+        raise SubmissionError(msg, path=folder)
+    path = files[name]
+    header = safetensors_header(path, options.limits)
+    tensor = header.get("embeddings")
+    if not isinstance(tensor, dict) or tensor.get("dtype") != "F32" or len(tensor.get("shape", [])) != 2:
+        msg = "needs one float32 tensor 'embeddings' of shape [N, D]"
+        raise SubmissionError(msg, path=path)
+    shape = tensor["shape"]
+    if shape[1] != card.embed_dim or shape[0] < n_spots:
+        msg = f"wrong shape {shape}: expected [{n_spots} spots (or more), {card.embed_dim} = model card embed_dim]"
+        raise SubmissionError(msg, path=path)
+    meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict) or "spot_ids" not in meta:
+        msg = "safetensors metadata must hold 'spot_ids' (JSON list, one per row)"
+        raise SubmissionError(msg, path=path)
+    full_meta = {
+        "schema_version": str(CACHE_SCHEMA_VERSION), "sample_id": sample, "encoder": f"submitted:{card.name}",
+        "adapter_hash": "", "weights": "submitted", "content_hash": "", "embed_dim": str(shape[1]),
+        "spot_ids": str(meta["spot_ids"]),
+    }  # fmt: skip
+    try:
+        emb = read_embeddings(with_meta(path, full_meta, staging / "raw" / f"{sample}.safetensors"))
+    except CacheError as exc:
+        raise SubmissionError(str(exc).split(": ", 1)[-1], path=path) from exc
+    meta_out = {"encoder": f"submitted:{card.name}", "adapter_hash": "", "weights": "submitted"}
+    write_embeddings(
+        staging / card.name, sample, emb.spot_ids, emb.embeddings, {**meta_out, "content_hash": file_digest(path)}
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    atlas: Path | None
+    task: str
+    protocol: str
+    limits: SubmissionLimits
+    cache: Path | None
+    submitter: str | None
+    prepared: dict[tuple[str, str], PreparedTask] = field(default_factory=dict)  # one per task, for a folder
+
+    def prepare(self, task: Task, protocol: str) -> PreparedTask | None:
+        """Return the task prepared on the atlas (once per task and protocol), ``None`` without an atlas."""
+        from benchmarks.runner import prepare_task
+
+        if self.atlas is None:
+            return None
+        key = (task.name, protocol)
+        if key not in self.prepared:
+            self.prepared[key] = prepare_task(self.atlas, task, protocol)
+        return self.prepared[key]
 
 
 def submit(
@@ -287,8 +264,10 @@ def submit(
     task: str = "demo-spot",
     protocol: str = "default",
     limits: SubmissionLimits | None = None,
-) -> list[Path]:
-    """Add a submission to a leaderboard folder and return the result files written.
+    cache: Path | None = None,
+    submitter: str | None = None,
+) -> list[Entry]:
+    """Add a submission to a leaderboard folder as new entries (nothing existing is replaced or deleted).
 
     Parameters
     ----------
@@ -296,21 +275,27 @@ def submit(
         A results JSON, a folder of results JSONs, or an embeddings folder (``model_card.json`` +
         ``<sample>.safetensors``).
     leaderboard
-        The leaderboard folder of validated result files.
+        The leaderboard folder (``entries/``, ``results/``).
     atlas
-        The atlas the leaderboard is computed on: needed to score embeddings, and used to re-verify the
-        atlas and split hashes of a results file.
+        The atlas the leaderboard is computed on: needed to score embeddings; for a results file, its split,
+        patients and counts are recomputed from it.
     task, protocol
         The task (and protocol) an embeddings submission is scored on.
     limits
         Size limits (defaults: 1 GiB a file, 4 GiB in all, 8 MiB a JSON file).
+    cache
+        The evaluator's own embedding cache (``stamp-bench run --cache``): a results file whose embeddings are
+        there is reproduced and becomes *verified*; otherwise it is *self-reported*.
+    submitter
+        Who submits (the evaluator sets it from an authenticated account); default: the model card's contact
+        or the result's ``submitted_by``, else the login name. A name belongs to its first submitter.
 
     Raises
     ------
     SubmissionError, ResultError
         The submission is refused; the message names the file and the reason.
     """
-    limits = limits or SubmissionLimits()
+    options = _Options(atlas, task, protocol, limits or SubmissionLimits(), cache, submitter)
     path, leaderboard = Path(path), Path(leaderboard)
     if path.is_symlink() or not path.exists():
         msg = "no such file or folder (links are not followed)"
@@ -319,14 +304,11 @@ def submit(
         if path.suffix.lower() != ".json":
             msg = "a single-file submission must be a results JSON made by `stamp-bench run`"
             raise SubmissionError(msg, path=path)
-        return [_submit_result(path, leaderboard, atlas, limits)]
+        return [_submit_result(path, leaderboard, options)]
     if (path / "model_card.json").exists():
-        if atlas is None:
-            msg = "scoring an embeddings submission needs the atlas: pass --atlas"
-            raise SubmissionError(msg, path=path)
-        return [_submit_embeddings(path, leaderboard, atlas, task, protocol, limits)]
-    results = [p for p in check_files(path, limits) if p.suffix.lower() == ".json"]  # parquet: per-spot predictions
+        return [_submit_embeddings(path, leaderboard, options)]
+    results = [p for p in check_files(path, options.limits) if p.suffix.lower() == ".json"]  # parquet: predictions
     if not results:
         msg = "empty folder: expected result JSONs or an embeddings submission with model_card.json"
         raise SubmissionError(msg, path=path)
-    return [_submit_result(p, leaderboard, atlas, limits) for p in results]
+    return [_submit_result(p, leaderboard, options) for p in results]

@@ -1,5 +1,8 @@
 """Per-target gains from the per-spot predictions: Pearson per held-out patient, paired B - A with bootstrap CIs.
 
+With fewer held-out patients than the task's ``intervals.min_patients`` (5 by default) a bootstrap over
+patients measures nothing, so no interval is drawn: the values per patient are shown instead.
+
 Pearson is computed as the tier-1 scorer does (per patient, on all its test spots, slides pooled), so the
 mean over patients of :func:`patient_target_r` equals a result's ``per_target`` value. A pathway's gain sits
 beside the gain of its size- and expression-matched random gene set (``random:<pathway>`` in the control
@@ -22,17 +25,20 @@ __all__ = ["Interval", "PairedGain", "TargetGain", "aligned_rows", "patient_targ
 
 @dataclass(frozen=True)
 class Interval:
-    """A mean over patients with its 95% bootstrap interval."""
+    """A mean over patients with its 95% bootstrap interval (NaN bounds with too few patients) and the values."""
 
     mean: float
     low: float
     high: float
     n: int
+    per_patient: tuple[float, ...] = ()
 
     def text(self) -> str:
-        """``0.123 [0.100, 0.150]``, or ``-`` when undefined."""
+        """``0.123 [0.100, 0.150]``; with too few patients ``0.123 (per patient 0.100, 0.146; no CI)``."""
         if not np.isfinite(self.mean):
             return "-"
+        if not np.isfinite(self.low):
+            return f"{self.mean:.3f} ({_values(self.per_patient, '')}; no CI)"
         return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
@@ -45,12 +51,20 @@ class PairedGain:
     high: float
     p: float
     n: int
+    per_patient: tuple[float, ...] = ()
 
     def text(self) -> str:
-        """``+0.050 [+0.010, +0.090]``, or ``-`` when undefined."""
+        """``+0.050 [+0.010, +0.090]``; with too few patients ``+0.050 (per patient +0.01, +0.09; no CI)``."""
         if not np.isfinite(self.diff):
             return "-"
+        if not np.isfinite(self.low):
+            return f"{self.diff:+.3f} ({_values(self.per_patient, '+')}; no CI)"
         return f"{self.diff:+.3f} [{self.low:+.3f}, {self.high:+.3f}]"
+
+
+def _values(values: tuple[float, ...], sign: str) -> str:
+    shown = ", ".join(f"{v:{sign}.3f}" for v in values)
+    return f"per patient {shown}" if shown else "no patient"
 
 
 @dataclass(frozen=True)
@@ -99,13 +113,22 @@ def aligned_rows(a: SpotPredictions, b: SpotPredictions) -> np.ndarray:
     return np.asarray([index[k] for k in keys], dtype=np.int64)
 
 
-def _interval(values: np.ndarray, n_boot: int, seed: int) -> Interval:
+def _interval(values: np.ndarray, n_boot: int, seed: int, min_patients: int) -> Interval:
     finite = values[np.isfinite(values)]
+    mean = float(finite.mean()) if finite.size else float("nan")
+    if finite.size < min_patients:  # a bootstrap over so few patients is not an interval
+        return Interval(mean, float("nan"), float("nan"), int(finite.size), tuple(float(v) for v in finite))
     lo, hi = bootstrap_ci(finite, n_boot=n_boot, seed=seed)
-    return Interval(float(finite.mean()) if finite.size else float("nan"), lo, hi, int(finite.size))
+    return Interval(mean, lo, hi, int(finite.size))
 
 
-def _paired(b: np.ndarray, a: np.ndarray, n_boot: int, seed: int) -> PairedGain:
+def _paired(b: np.ndarray, a: np.ndarray, n_boot: int, seed: int, min_patients: int) -> PairedGain:
+    diffs = b - a
+    diffs = diffs[np.isfinite(diffs)]
+    if diffs.size < min_patients:
+        mean = float(diffs.mean()) if diffs.size else float("nan")
+        nan = float("nan")
+        return PairedGain(mean, nan, nan, nan, int(diffs.size), tuple(float(v) for v in diffs))
     test = paired_bootstrap(b, a, n_boot=n_boot, seed=seed)
     return PairedGain(test["diff"], test["ci_low"], test["ci_high"], test["p"], int(test["n"]))
 
@@ -122,11 +145,12 @@ def _block_r(preds: SpotPredictions, name: str, order: np.ndarray | None) -> tup
 
 
 def target_gains(
-    a: SpotPredictions, b: SpotPredictions, block: str, *, n_boot: int = 2000, seed: int = 0
+    a: SpotPredictions, b: SpotPredictions, block: str, *, n_boot: int = 2000, seed: int = 0, min_patients: int = 5
 ) -> list[TargetGain]:
     """Score every target of ``block`` in both results: A, B and B - A over held-out patients, largest gain first.
 
     The block's random-set control (the block whose ``control_of`` is ``block``) contributes the matched gain.
+    Below ``min_patients`` held-out patients no interval is made (NaN bounds; the per-patient values are kept).
     """
     order = aligned_rows(a, b)
     block_a, r_a = _block_r(a, block, None)
@@ -150,10 +174,10 @@ def target_gains(
         gains.append(
             TargetGain(
                 target=target,
-                a=_interval(ra, n_boot, seed),
-                b=_interval(rb, n_boot, seed),
-                gain=_paired(rb, ra, n_boot, seed),
-                control=None if control is None else _paired(control[1], control[0], n_boot, seed),
+                a=_interval(ra, n_boot, seed, min_patients),
+                b=_interval(rb, n_boot, seed, min_patients),
+                gain=_paired(rb, ra, n_boot, seed, min_patients),
+                control=None if control is None else _paired(control[1], control[0], n_boot, seed, min_patients),
             )
         )
     return sorted(gains, key=lambda g: -g.gain.diff if np.isfinite(g.gain.diff) else np.inf)

@@ -46,7 +46,9 @@ def results_table(group: TaskGroup, table_id: str) -> Table:
     """One row per result of the task: kind, Pearson of every block and every random-set gap, with CIs."""
     blocks = list(dict.fromkeys(b.name for r in group.results for b in r.result.blocks))
     gaps = list(dict.fromkeys(g.pathways for r in group.results for g in r.result.gaps))
-    headers = ["entry", "kind", *[f"r {b}" for b in blocks], *[f"gap {g} - random" for g in gaps]]
+    headers = [
+        "entry", "kind", *[f"r {b}" for b in blocks], *[f"gap {g} - random" for g in gaps], "patients", "interval",
+    ]  # fmt: skip
     rows = []
     for loaded in group.results:
         result = loaded.result
@@ -60,20 +62,27 @@ def results_table(group: TaskGroup, table_id: str) -> Table:
                 kind,
                 *[fmt_metric(by_block.get(b)) for b in blocks],
                 *[fmt_metric(by_gap.get(g)) for g in gaps],
+                str(len(result.task.patients)),
+                result.intervals.kind.replace("_", " "),
             ]
         )
-    return Table(table_id, headers, rows, numeric=frozenset(range(2, len(headers))))
+    return Table(table_id, headers, rows, numeric=frozenset(range(2, len(headers) - 1)))
 
 
 def comparison_table(rows: Sequence[ComparisonRow], table_id: str) -> Table:
-    """Block-level B - A (``stamp-bench compare``): both means with CIs, the paired difference and p."""
+    """Block-level B - A (``stamp-bench compare``): both means with CIs, the paired difference and p.
+
+    With fewer shared patients than the task's minimum the difference is listed per patient, without CI or p.
+    """
     body = [
         [
             r.target,
             fmt_metric(r.a),
             fmt_metric(r.b),
-            f"{r.diff:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]",
-            f"{r.p:.3f}",
+            f"{r.diff:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]"
+            if r.population
+            else f"{r.diff:+.3f} (" + ", ".join(f"{p} {d:+.3f}" for p, (_, _, d) in r.per_patient.items()) + "; no CI)",
+            f"{r.p:.3f}" if r.population else "-",
             str(r.n_patients),
         ]
         for r in rows

@@ -40,6 +40,11 @@ def _summary_lines(
 ) -> list[str]:
     patients = sorted(set(a.predictions.patient_ids.tolist())) if a.predictions is not None else []
     lines = [f"{group.task} ({group.protocol}): A = {a.label}, B = {b.label}; held-out patients {patients}"]
+    if len(patients) < a.result.intervals.min_patients:
+        lines[0] += (
+            f" (fewer than {a.result.intervals.min_patients}: no interval over patients, values per patient; "
+            "no population claim)"
+        )
     for gain, why in picked:
         control = f"; matched random set B - A {gain.control.text()}" if gain.control is not None else ""
         lines.append(
@@ -137,7 +142,9 @@ def task_sections(ctx: ReportContext, group: TaskGroup, index: int) -> list[Sect
         for k, block in enumerate(n for n, x in a.predictions.blocks.items() if x.kind == "pathways"):
             if block not in b.predictions.blocks:
                 continue
-            gains = target_gains(a.predictions, b.predictions, block, n_boot=ctx.n_boot)
+            gains = target_gains(
+                a.predictions, b.predictions, block, n_boot=ctx.n_boot, min_patients=a.result.intervals.min_patients
+            )
             picked = _pick(gains, ctx.named)
             if j == 0 and k == 0:
                 lines = _summary_lines(group, a, b, picked)
@@ -149,7 +156,8 @@ def task_sections(ctx: ReportContext, group: TaskGroup, index: int) -> list[Sect
             fig = draw_gains(gains, a_label=a.label, b_label=b.label, highlight=ctx.named, title=block)
             file = ctx.save(fig, f"{prefix}gains_{j}_{block}")
             caption = (
-                "Per target: B - A Pearson r (filled, mean over held-out patients, 95% paired-bootstrap CI) and the "
+                "Per target: B - A Pearson r (filled, mean over held-out patients, 95% paired-bootstrap CI over "
+                f"patients when at least {a.result.intervals.min_patients} are held out, else no bar) and the "
                 "same for its size- and expression-matched random gene set (open, grey). A gain the random set "
                 "shares is not specific to the pathway. Named targets in red."
             )

@@ -4,22 +4,33 @@ Per outer fold: standardise -> PCA, both fitted on the fold's training spots onl
 (alpha fixed, or chosen per target by patient-grouped inner CV on the training spots); Pearson per target
 on every test patient's spots (pooled over its slides, and per slide), averaged over targets. Every fit
 records the rows it saw in a :class:`FitTrace`, which the leakage test inspects.
+
+The numerical probe (Pearson, standardise + PCA, ridge with per-target penalties by grouped inner CV) lives in
+:mod:`stamp.probe`, shared with the validation inside ``stamp fit``; this module holds the benchmark's
+bookkeeping around it (target blocks, fit traces, per-patient and per-slide scoring).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.linear_model import Ridge
-from sklearn.preprocessing import StandardScaler
 
-from benchmarks.splits import Fold, inner_splits
-from benchmarks.stats import pearson_columns
+from benchmarks.splits import Fold
+from stamp.probe import pearson_columns, predict_per_alpha, ridge_fixed, ridge_inner_cv, standardise_pca
 
-__all__ = ["BlockOutcome", "FitTrace", "TargetBlock", "embed_fold", "ridge_fixed", "ridge_inner_cv", "score_block"]
+__all__ = [
+    "BlockOutcome",
+    "FitTrace",
+    "PatientSpots",
+    "TargetBlock",
+    "embed_fold",
+    "predict_per_alpha",
+    "ridge_fixed",
+    "ridge_inner_cv",
+    "score_block",
+]
 
 
 @dataclass
@@ -65,9 +76,21 @@ class BlockOutcome:
     per_slide: dict[str, float] = field(default_factory=dict)  # patient -> mean over slides of mean r
     slides: dict[str, float] = field(default_factory=dict)  # sample -> mean r over targets
     target_r: dict[str, list[float]] = field(default_factory=dict)  # target -> r per test patient
+    patient_target_r: dict[str, dict[str, float]] = field(default_factory=dict)  # patient -> target -> r
+    spots: dict[str, PatientSpots] = field(default_factory=dict)  # patient -> its test spots (block intervals)
     alphas: list[float] = field(default_factory=list)
+    penalty: str = ""  # how the ridge penalties were chosen (patients, slides, spatial blocks or fixed)
     # out-of-fold predictions, one entry per fold: (fold name, test rows, target columns, predictions rows x columns)
     oof: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class PatientSpots:
+    """A test patient's spots as scored: row indices into the task data, measured and predicted targets."""
+
+    rows: np.ndarray
+    y: np.ndarray
+    pred: np.ndarray
 
 
 def top_variable(values: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -84,69 +107,10 @@ def embed_fold(
     x: np.ndarray, fold: Fold, n_components: int, *, trace: FitTrace | None = None, seed: int = 0
 ) -> np.ndarray:
     """Standardise and project all rows with a scaler and PCA fitted on ``fold.train`` only."""
-    scaler = StandardScaler().fit(x[fold.train])
-    n = max(1, min(n_components, fold.train.size - 1, x.shape[1]))
-    pca = PCA(n_components=n, random_state=seed).fit(scaler.transform(x[fold.train]))
     if trace is not None:
         trace.record(fold.name, "scaler", fold.train)
         trace.record(fold.name, "pca", fold.train)
-    return pca.transform(scaler.transform(x)).astype(np.float64)
-
-
-def _ridge_path_mse(
-    z: np.ndarray, y: np.ndarray, fit_rows: np.ndarray, val_rows: np.ndarray, alphas: Sequence[float]
-) -> np.ndarray:
-    """Return the validation MSE per (alpha, target) of ridge with intercept, all alphas from one SVD.
-
-    The same solution as ``sklearn.linear_model.Ridge(alpha)`` (centred data, unpenalised intercept),
-    computed once per split instead of once per alpha.
-    """
-    z_mean, y_mean = z[fit_rows].mean(0), y[fit_rows].mean(0)
-    u, s, vt = np.linalg.svd(z[fit_rows] - z_mean, full_matrices=False)
-    uty = u.T @ (y[fit_rows] - y_mean)
-    z_val = (z[val_rows] - z_mean) @ vt.T
-    y_val = y[val_rows] - y_mean
-    out = np.empty((len(alphas), y.shape[1]))
-    for a, alpha in enumerate(alphas):
-        pred = z_val @ ((s / (s * s + alpha))[:, None] * uty)
-        out[a] = ((pred - y_val) ** 2).mean(0)
-    return out
-
-
-def ridge_inner_cv(
-    z_train: np.ndarray, y_train: np.ndarray, patients: np.ndarray, alphas: Sequence[float], inner_folds: int
-) -> tuple[list[Ridge], np.ndarray]:
-    """Choose a ridge penalty per target by patient-grouped inner CV (mean squared error), then refit.
-
-    Returns the fitted models (one per distinct alpha) and the alpha of every target. With fewer than two
-    training patients there is no grouped split, and the middle alpha of the grid is used.
-    """
-    alphas = list(alphas)
-    splits = inner_splits(patients, inner_folds)
-    if splits:
-        mse = np.zeros((len(alphas), y_train.shape[1]))
-        for fit_rows, val_rows in splits:
-            mse += _ridge_path_mse(z_train, y_train, fit_rows, val_rows, alphas)
-        chosen = np.asarray(alphas)[mse.argmin(0)]
-    else:
-        chosen = np.full(y_train.shape[1], alphas[len(alphas) // 2])
-    models = [Ridge(alpha=float(alpha)).fit(z_train, y_train[:, chosen == alpha]) for alpha in np.unique(chosen)]
-    return models, chosen
-
-
-def predict_per_alpha(models: list[Ridge], chosen: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Predictions of the per-alpha models, put back in target order."""
-    out = np.empty((z.shape[0], chosen.size))
-    for model, alpha in zip(models, np.unique(chosen), strict=True):
-        out[:, chosen == alpha] = model.predict(z).reshape(z.shape[0], -1)
-    return out
-
-
-def ridge_fixed(z_train: np.ndarray, y_train: np.ndarray, alpha: float, *, intercept: bool) -> Ridge:
-    """One ridge with a fixed penalty (the HEST protocol: lsqr solver)."""
-    return Ridge(alpha=alpha, solver="lsqr", fit_intercept=intercept, max_iter=1000, random_state=0).fit(
-        z_train, y_train
-    )
+    return standardise_pca(x, fold.train, n_components, seed=seed)
 
 
 def score_block(
@@ -156,12 +120,20 @@ def score_block(
     target_names: list[str],
     patients: np.ndarray,
     samples: np.ndarray,
+    test_rows: np.ndarray | None = None,
 ) -> None:
-    """Add the test patients of one fold to ``outcome``: per-patient and per-slide mean Pearson over targets."""
+    """Add the test patients of one fold to ``outcome``: per-patient and per-slide mean Pearson over targets.
+
+    ``test_rows`` (the fold's test row indices into the task data) keeps each patient's spots for the spatial
+    block bootstrap used when a task holds out few patients.
+    """
     for patient in sorted(set(patients.tolist())):
         rows = patients == patient
         r = pearson_columns(y_test[rows], pred[rows])
         outcome.pooled[patient] = float(np.nanmean(r)) if np.isfinite(r).any() else float("nan")
+        outcome.patient_target_r[patient] = dict(zip(target_names, r.tolist(), strict=True))
+        if test_rows is not None:
+            outcome.spots[patient] = PatientSpots(np.asarray(test_rows)[rows], y_test[rows], pred[rows])
         for name, value in zip(target_names, r.tolist(), strict=True):
             outcome.target_r.setdefault(name, []).append(value)
         slide_means = []

@@ -17,16 +17,8 @@ from benchmarks.splits import Fold
 from benchmarks.spot_data import SpotData
 from benchmarks.tasks import Task
 from benchmarks.tiers._registry import register_tier
-from benchmarks.tiers.probe import (
-    BlockOutcome,
-    FitTrace,
-    TargetBlock,
-    embed_fold,
-    predict_per_alpha,
-    ridge_inner_cv,
-    score_block,
-    top_variable,
-)
+from benchmarks.tiers.probe import BlockOutcome, FitTrace, TargetBlock, embed_fold, score_block, top_variable
+from stamp.probe import choose_penalties, fit_ridge_per_alpha, predict_per_alpha
 
 __all__ = ["evaluate_blocks", "spot_targets"]
 
@@ -73,7 +65,10 @@ def evaluate_blocks(
     trace: FitTrace | None = None,
     progress: Progress | None = None,
 ) -> list[BlockOutcome]:
-    """Run every fold: embed (fitted on train), then ``fit(z_train, y_train, patients_train, z_test)`` per block."""
+    """Run every fold: embed (fitted on train), then ``fit(z_train, y_train, train_rows, z_test)`` per block.
+
+    ``train_rows`` indexes ``data`` (patients, slides and coordinates of the training spots).
+    """
     outcomes = {b.name: BlockOutcome(b.name, b.kind, b.control_of, 0) for b in blocks}
     for fold in folds:
         z = embed_fold(x, fold, task.probe.pca_components, trace=trace, seed=task.seed)
@@ -82,12 +77,15 @@ def evaluate_blocks(
             if trace is not None and block.choose is not None:
                 trace.record(fold.name, f"targets:{block.name}", fold.train)
             y = block.values[:, cols]
-            pred = fit(z[fold.train], y[fold.train], data.patient_ids[fold.train], z[fold.test])
+            pred = fit(z[fold.train], y[fold.train], fold.train, z[fold.test])
             outcome = outcomes[block.name]
             outcome.n_targets = max(outcome.n_targets, len(cols))
             outcome.oof.append((fold.name, fold.test, cols, pred))
             names = [block.names[c] for c in cols]
-            score_block(outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test])
+            score_block(
+                outcome, y[fold.test], pred, names, data.patient_ids[fold.test], data.sample_ids[fold.test],
+                fold.test,
+            )  # fmt: skip
         if progress is not None:
             progress(1)
     return list(outcomes.values())
@@ -110,15 +108,30 @@ def evaluate_spot(
     trace: FitTrace | None = None,
     progress: Progress | None = None,
 ) -> list[BlockOutcome]:
-    """Score one encoder's embeddings ``x`` (rows as ``data``) on the task's blocks, fold by fold."""
-    alphas_seen: dict[str, list[float]] = {}
+    """Score one encoder's embeddings ``x`` (rows as ``data``) on the task's blocks, fold by fold.
 
-    def fit(z_train: np.ndarray, y_train: np.ndarray, patients: np.ndarray, z_test: np.ndarray) -> np.ndarray:
-        models, chosen = ridge_inner_cv(z_train, y_train, patients, task.probe.alphas, task.probe.inner_folds)
-        alphas_seen.setdefault("all", []).extend(chosen.tolist())
-        return predict_per_alpha(models, chosen, z_test)
+    The penalty of every target is chosen by patient-grouped inner CV; with one training patient, by its
+    slides or by spatial blocks of its one slide (:func:`stamp.probe.choose_penalties`), recorded per block.
+    """
+    alphas_seen: list[float] = []
+    methods: list[str] = []
+
+    def fit(z_train: np.ndarray, y_train: np.ndarray, rows: np.ndarray, z_test: np.ndarray) -> np.ndarray:
+        choice = choose_penalties(
+            z_train,
+            y_train,
+            data.patient_ids[rows],
+            task.probe.alphas,
+            task.probe.inner_folds,
+            slides=data.sample_ids[rows],
+            coords=data.coords_um[rows] if data.coords_um is not None else None,
+        )
+        alphas_seen.extend(choice.alphas.tolist())
+        methods.append(choice.describe())
+        return predict_per_alpha(fit_ridge_per_alpha(z_train, y_train, choice.alphas), choice.alphas, z_test)
 
     outcomes = evaluate_blocks(x, blocks, folds, data, task, fit=fit, trace=trace, progress=progress)
     for outcome in outcomes:
-        outcome.alphas = sorted(set(alphas_seen.get("all", [])))
+        outcome.alphas = sorted(set(alphas_seen))
+        outcome.penalty = "; ".join(dict.fromkeys(methods))
     return outcomes

@@ -54,7 +54,7 @@ def evaluate_spot_hest(
     """Score ``x`` with HEST's fixed-penalty ridge."""
     alphas: list[float] = []
 
-    def fit(z_train: np.ndarray, y_train: np.ndarray, patients: np.ndarray, z_test: np.ndarray) -> np.ndarray:
+    def fit(z_train: np.ndarray, y_train: np.ndarray, rows: np.ndarray, z_test: np.ndarray) -> np.ndarray:
         alpha = task.probe.hest_alpha_numerator / (z_train.shape[1] * y_train.shape[1])
         alphas.append(alpha)
         return ridge_fixed(z_train, y_train, alpha, intercept=False).predict(z_test)
@@ -62,4 +62,5 @@ def evaluate_spot_hest(
     outcomes = evaluate_blocks(x, blocks, folds, data, task, fit=fit, trace=trace, progress=progress)
     for outcome in outcomes:
         outcome.alphas = sorted(set(alphas))
+        outcome.penalty = "fixed: HEST protocol, 100 / (dims x targets)"
     return outcomes

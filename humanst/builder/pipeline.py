@@ -17,7 +17,7 @@ import numpy as np
 
 from humanst._logging import logger
 from humanst.builder.settings import SampleTask
-from humanst.errors import HumanstError
+from humanst.errors import HumanstError, SampleError
 from humanst.store.records import SampleOutcome, write_record
 
 if TYPE_CHECKING:
@@ -34,13 +34,21 @@ Progress = Callable[[str, int, "int | None"], None]
 
 def _task_hash(task: SampleTask, inputs: list[Path]) -> str:
     import humanst
-    from humanst.provenance import fingerprint_inputs, input_hash
+    from humanst.provenance import input_hash
     from humanst.store.atlas import ATLAS_FORMAT_VERSION
 
     entry = task.entry.model_dump(mode="json", exclude={"synth"})
     return input_hash(
-        entry, task.settings.as_dict(), fingerprint_inputs(inputs), ATLAS_FORMAT_VERSION, humanst.__version__
+        entry, task.settings.as_dict(), _fingerprints(task, inputs), ATLAS_FORMAT_VERSION, humanst.__version__
     )
+
+
+def _fingerprints(task: SampleTask, inputs: list[Path]) -> list[dict[str, Any]]:
+    """Content fingerprints of a sample's inputs (hashes cached under the download cache)."""
+    from humanst.content_hash import hash_cache_dir
+    from humanst.provenance import fingerprint_inputs
+
+    return fingerprint_inputs(inputs, cache=hash_cache_dir(task.cache_dir))
 
 
 def _is_done(task: SampleTask, digest: str) -> SampleOutcome | None:
@@ -84,7 +92,8 @@ def _table(task: SampleTask, raw: RawSample, progress: Progress | None) -> tuple
         coverage[name] = float(np.mean(result.mask))
         if progress is not None:
             progress("score", 1, None)
-    outcome.spots_kept, outcome.dropped, outcome.genes = adata.n_obs, qc.dropped, adata.n_vars
+    outcome.spots_kept, outcome.genes = adata.n_obs, adata.n_vars
+    outcome.dropped = {k: v for k, v in {**raw.dropped, **qc.dropped}.items() if v}  # every reason, reader's and QC's
     outcome.warnings = [*raw.warnings, *gene_report.warnings]
     if gene_report.n_controls:
         outcome.warnings.append(f"{gene_report.n_controls} control probe feature(s) dropped")
@@ -103,13 +112,13 @@ def _provenance(
     task: SampleTask, raw: RawSample, digest: str, inputs: list[Path], build: dict[str, Any]
 ) -> dict[str, Any]:
     """``uns['humanst']``: a few top-level keys, the rest as one JSON string (one zarr array, not fifty)."""
-    from humanst.provenance import fingerprint_inputs, package_versions
+    from humanst.provenance import package_versions
     from humanst.store.atlas import ATLAS_FORMAT_VERSION
 
     entry = task.entry
     details = {
         "manifest_entry": entry.model_dump(mode="json"),
-        "inputs": fingerprint_inputs(inputs),
+        "inputs": _fingerprints(task, inputs),
         "versions": package_versions(),
         "reader": raw.metadata,
         "um_per_px_source": raw.um_per_px_source,
@@ -172,8 +181,19 @@ def build_sample(task: SampleTask, progress: Progress | None = None) -> SampleOu
     outcome.seconds = round(time.perf_counter() - start, 3)
     outcome.redistributable, outcome.license = bool(entry.redistributable), entry.license
     if outcome.status != "skipped":  # the record of a built sample is its commit marker: written last
-        write_record(task.atlas.record_path(entry.id), outcome)
+        try:
+            write_record(task.atlas.record_path(entry.id), outcome)
+        except OSError as exc:
+            error = _write_failure(entry.id, exc)
+            outcome = SampleOutcome(entry.id, "failed", platform=entry.platform.value, error=str(error))
     return outcome
+
+
+def _write_failure(sample_id: str, exc: OSError) -> SampleError:
+    """One line for a failed write: the sample, the path, the cause and what to do."""
+    cause = exc.strerror or type(exc).__name__
+    msg = f"cannot write '{exc.filename}' ({cause}); check the atlas folder's permissions and free space"
+    return SampleError(msg, sample_id=sample_id)
 
 
 def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
@@ -204,19 +224,18 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
     adata.uns["humanst"].update(_provenance(task, raw, digest, inputs, build))
     image = _load_image(raw, entry.id)
     sample = SampleData(adata, xy_px, image, raw.um_per_px, raw.footprint_um)
-    _clear_unfinished(task)
-    write_sample_store(task.atlas.store_path(entry.id), sample)
     meta = {"sample_id": entry.id, "patient_id": entry.patient_id, "organ": entry.organ,
             "platform": entry.platform.value, "split": entry.split.value if entry.split else ""}  # fmt: skip
     step = (lambda n: progress("patches", n, None)) if progress is not None else None
-    info = write_part(
-        task.atlas.part_paths(entry.id),
-        sample,
-        meta,
-        settings.patch,
-        collections=list(settings.gene_sets),
-        progress=step,
-    )
+    try:
+        _clear_unfinished(task)
+        write_sample_store(task.atlas.store_path(entry.id), sample)
+        info = write_part(
+            task.atlas.part_paths(entry.id), sample, meta, settings.patch, collections=list(settings.gene_sets),
+            progress=step,
+        )  # fmt: skip
+    except OSError as exc:
+        raise _write_failure(entry.id, exc) from exc
     outcome.input_hash, outcome.patches_padded = digest, info.n_padded
     outcome.um_per_px, outcome.um_per_px_source, outcome.footprint_um = (
         raw.um_per_px,

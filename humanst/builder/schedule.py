@@ -31,6 +31,7 @@ class BuildReport:
     outcomes: list[SampleOutcome] = field(default_factory=list)
     seconds: float = 0.0
     dataset_rows: int = 0
+    stale_lock: str = ""  # the holder of a lock left by a build that died (replaced by this build)
 
     @property
     def failed(self) -> list[SampleOutcome]:
@@ -92,15 +93,19 @@ def _run_local(tasks: list[SampleTask], workers: int, progress: Progress | None)
 
     context = multiprocessing.get_context("spawn")  # numba / BLAS threads do not survive fork safely
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init,
-                             initargs=(workers,)) as pool:  # fmt: skip
+                             initargs=(workers, os.getpid())) as pool:  # fmt: skip
         futures = [pool.submit(build_sample, task) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _worker_init(workers: int) -> None:
-    """Share the cores among worker processes (each sample's kernels are multi-threaded)."""
+def _worker_init(workers: int, parent_pid: int) -> None:
+    """Die with the build (no orphan after a ``kill -9``); share the cores (each sample's kernels are threaded)."""
     import numba
+
+    from humanst.builder.workers import die_with_parent
+
+    die_with_parent(parent_pid)
 
     numba.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
@@ -111,8 +116,11 @@ def _run_dask(tasks: list[SampleTask], address: str) -> Iterator[SampleOutcome]:
 
     with Client(address) as client:
         futures = client.map(build_sample, tasks, pure=False, key=[f"humanst-build-{t.entry.id}" for t in tasks])
-        for future in dask_completed(futures):
-            yield future.result()
+        try:
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:  # interrupted (or a client error): nothing queued keeps running for a build that is gone
+            client.cancel([f for f in futures if not f.done()])
 
 
 def run_tasks(
@@ -135,17 +143,35 @@ def run_tasks(
 def run_build(
     manifest: AtlasManifest, manifest_name: str, tasks: list[SampleTask], *, workers: int = 1,
     scheduler: str | None = None, on_done: Callable[[SampleOutcome], None] | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, guarded: bool = False,
 ) -> BuildReport:  # fmt: skip
-    """Build every task, assemble the Hugging Face dataset from all finished parts, write the report."""
+    """Build every task, assemble the Hugging Face dataset from all finished parts, write the report.
+
+    The atlas is checked for write access and free space before the first sample runs and locked for the whole
+    build, so a second build into it is refused (:func:`humanst.builder.preflight.build_guard`; ``guarded``:
+    the caller holds it already).
+
+    Raises
+    ------
+    AtlasError
+        Another build holds the atlas, or the atlas folder is not writable or too full (before any work).
+    """
+    from contextlib import nullcontext
+
+    from humanst.builder.preflight import build_guard, write_error
     from humanst.store.hf_dataset import assemble_dataset
 
     start = time.perf_counter()
-    atlas = tasks[0].atlas.root if tasks else Path()
-    atlas.mkdir(parents=True, exist_ok=True)
-    outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done, progress=progress)
-    report = BuildReport(atlas, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
-    report.dataset_rows = assemble_dataset(Atlas(atlas), manifest)
-    report.seconds = time.perf_counter() - start
-    report.write()
+    atlas = tasks[0].atlas if tasks else Atlas(Path())
+    guard = nullcontext() if guarded else build_guard(atlas, tasks, command=f"humanst build {manifest_name}")
+    with guard as stale:
+        try:
+            outcomes = run_tasks(tasks, workers=workers, scheduler=scheduler, on_done=on_done, progress=progress)
+            report = BuildReport(atlas.root, manifest_name, tasks[0].settings.as_dict() if tasks else {}, outcomes)
+            report.stale_lock = stale.describe() if stale is not None else ""
+            report.dataset_rows = assemble_dataset(atlas, manifest)
+            report.seconds = time.perf_counter() - start
+            report.write()
+        except OSError as exc:  # samples report their own write errors; this is the dataset or the report
+            raise write_error(atlas, exc) from exc
     return report

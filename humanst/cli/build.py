@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,33 +14,62 @@ from humanst.cli._app import ManifestArg, app
 from humanst.console import cli_errors, console, err_console, progress
 
 if TYPE_CHECKING:
-    from humanst.builder import BuildReport
+    from humanst.builder import BuildReport, SampleTask
+    from humanst.manifest import AtlasManifest
     from humanst.store import SampleOutcome
 
 __all__ = ["run_build_command"]
 
 
-def _summary(report: BuildReport) -> Table:
+def _summary(report: BuildReport, max_loss: float) -> Table:
     table = Table(title="humanst build", title_justify="left")
-    for column in ("sample", "platform", "status", "spots", "dropped", "genes", "um/px", "um/px source", "s"):
-        table.add_column(column, justify="right" if column in ("spots", "genes", "um/px", "s") else "left")
+    columns = (
+        "sample",
+        "platform",
+        "status",
+        "spots",
+        "dropped (by reason)",
+        "lost",
+        "genes",
+        "um/px",
+        "um/px source",
+        "s",
+    )
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("spots", "lost", "genes", "um/px", "s") else "left")
     for o in report.outcomes:
         style = {"built": "green", "skipped": "cyan", "failed": "bold red"}[o.status]
         dropped = ", ".join(f"{k} {v}" for k, v in o.dropped.items() if v) or "-"
+        lost = f"{100 * o.lost_fraction:.0f}%" if o.finished else "-"
+        if o.finished and o.lost_fraction > max_loss:
+            lost = f"[bold yellow]{lost} (!)[/]"
         source = o.um_per_px_source.split(";")[0]  # the full text is in build_report.md
         table.add_row(
-            o.sample_id, o.platform, f"[{style}]{o.status}[/]", str(o.spots_kept), dropped, str(o.genes),
+            o.sample_id, o.platform, f"[{style}]{o.status}[/]", str(o.spots_kept), dropped, lost, str(o.genes),
             f"{o.um_per_px:.4g}" if o.um_per_px else "-", source or "-", f"{o.seconds:.1f}",
         )  # fmt: skip
     return table
 
 
+def _flag_losses(report: BuildReport, max_loss: float) -> None:
+    """Name every sample that lost more than ``max_loss`` of its tissue spots, with the reader's own warnings."""
+    for o in report.outcomes:
+        if o.finished and o.lost_fraction > max_loss:
+            reasons = ", ".join(f"{k} {v}" for k, v in o.dropped.items() if v)
+            err_console.print(
+                f"[bold yellow]warning:[/] sample '{o.sample_id}' lost {100 * o.lost_fraction:.0f}% of its spots "
+                f"({reasons}), more than --max-loss {100 * max_loss:.0f}%. {' '.join(o.warnings)}",
+                highlight=False,
+            )
+
+
 def run_build_command(
     manifest_path: Path, out: Path, *, samples: list[str] | None, workers: int, scheduler: str | None,
-    data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool,
+    data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool, max_loss: float = 0.2,
 ) -> int:  # fmt: skip
     """Build the atlas of a manifest and print what happened; return the exit code (1 if any sample failed)."""
-    from humanst.builder import make_tasks, run_build
+    from humanst.builder import make_tasks
+    from humanst.builder.preflight import build_guard
     from humanst.fetch import default_cache_dir
     from humanst.manifest import load_manifest
     from humanst.store import Atlas
@@ -53,7 +83,22 @@ def run_build_command(
             samples=samples, min_counts=min_counts, force=force,
         )  # fmt: skip
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local worker(s)"
-    console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+    with ExitStack() as guard:
+        with cli_errors():  # a locked, read-only or full atlas: one line, before any sample runs
+            stale = guard.enter_context(build_guard(Atlas(out), tasks, command=f"humanst build {manifest_path}"))
+        console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+        report = _build_with_progress(manifest, manifest_path, tasks, workers=workers, scheduler=scheduler)
+    if stale is not None:
+        err_console.print(f"note: replaced the stale lock of {stale.describe()}, a build that died", highlight=False)
+    return _print_outcome(report, out, max_loss)
+
+
+def _build_with_progress(
+    manifest: AtlasManifest, manifest_path: Path, tasks: list[SampleTask], *, workers: int, scheduler: str | None
+) -> BuildReport:
+    """Run the (already guarded) build with a progress display: samples done, and downloads / patches of one."""
+    from humanst.builder import run_build
+
     with progress() as bar:
         samples_task = bar.add_task("samples", total=len(tasks))
         detail = bar.add_task("", total=None, visible=False)
@@ -73,10 +118,19 @@ def run_build_command(
                 bar.update(detail, advance=amount)
             current["event"] = event
 
-        report = run_build(
-            manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done, progress=step
-        )
-    console.print(_summary(report))
+        with cli_errors():  # the dataset or the report could not be written: one line
+            return run_build(
+                manifest, str(manifest_path), tasks, workers=workers, scheduler=scheduler, on_done=done,
+                progress=step, guarded=True,
+            )  # fmt: skip
+
+
+def _print_outcome(report: BuildReport, out: Path, max_loss: float) -> int:
+    """Print the summary table, flagged losses and where the outputs are; return the exit code."""
+    from humanst.store import Atlas
+
+    console.print(_summary(report, max_loss))
+    _flag_losses(report, max_loss)
     atlas = Atlas(out)
     dataset = (
         f"{report.dataset_rows} patch rows in '{atlas.hf_dir}' (datasets.load_from_disk)"
@@ -117,6 +171,10 @@ def build(
     force: Annotated[  # noqa: FBT002  (a CLI flag: typer maps it to --force)
         bool, typer.Option("--force", help="Rebuild samples even when their inputs did not change.")
     ] = False,
+    max_loss: Annotated[
+        float,
+        typer.Option(help="Flag a sample that loses more than this share of its tissue spots.", min=0.0, max=1.0),
+    ] = 0.2,
 ) -> None:
     """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset.
 
@@ -124,6 +182,6 @@ def build(
     """
     code = run_build_command(
         manifest, out, samples=samples, workers=workers, scheduler=scheduler, data_root=data_root,
-        cache_dir=cache, min_counts=min_counts, force=force,
+        cache_dir=cache, min_counts=min_counts, force=force, max_loss=max_loss,
     )  # fmt: skip
     raise typer.Exit(code)

@@ -75,7 +75,7 @@ def _atlas_stage(manifest_path: Path, raw: Path, atlas: Path, *, workers: int) -
         manifest_path, atlas, samples=None, workers=workers, scheduler=None, data_root=raw,
         cache_dir=atlas.parent / "cache", min_counts=100, force=False,
     )  # fmt: skip
-    return code or run_validate(atlas)
+    return code or run_validate(atlas, manifest_path)
 
 
 def run_demo(manifest_path: Path, out: Path, *, workers: int) -> int:

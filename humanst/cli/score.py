@@ -15,6 +15,9 @@ from humanst.console import cli_errors, console, err_console, progress
 from humanst.errors import HumanstError
 
 if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from humanst.pathways import PathwayScores
     from humanst.pathways.context import Background
 
 __all__ = ["run_score"]
@@ -56,6 +59,10 @@ def run_score(
         except HumanstError as exc:
             err_console.print(f"[bold red]error[/] '{data}' ({name}): {exc}", highlight=False)
             return 1
+        if not result.mask.any():
+            err_console.print(f"[bold red]error[/] '{data}' ({name}): {_no_coverage_hint(adata, result, min_coverage)}",
+                              highlight=False)  # fmt: skip
+            return 1
         key = result.to_obsm(adata)
         table.add_row(
             result.collection, str(len(result.names)), str(int(result.mask.sum())), str(int((~result.mask).sum())),
@@ -68,6 +75,18 @@ def run_score(
     console.print(table)
     console.print(f"wrote '{target}' (scores in obsm, names/coverage/mask in uns['humanst']['pathways'])")
     return 0
+
+
+def _no_coverage_hint(adata: AnnData, result: PathwayScores, min_coverage: float) -> str:
+    """Why no set was scored, and what to do: the genes do not match the sets' members (naming), or few do."""
+    example = ", ".join(map(str, adata.var_names[:3]))
+    best = float(np.max(result.coverage)) if len(result.coverage) else 0.0
+    return (
+        f"no gene set reaches min_coverage {min_coverage:g} (best coverage {best:.2f}), so every score would be NaN; "
+        f"nothing was written. The table's genes (e.g. {example}) match few members of the sets, which use HGNC "
+        "symbols: name genes by symbol (var_names), or by Ensembl id (var_names or var['gene_ids'], mapped through "
+        "the shipped table); for a targeted panel lower --min-coverage"
+    )
 
 
 def _score_atlas(
@@ -87,8 +106,16 @@ def _score_atlas(
     table = Table(title=f"pathway scores written into the stores of '{atlas}'", title_justify="left")
     for column in ("sample", "collection", "spots", "scored sets", "masked", "s"):
         table.add_column(column, justify="left" if column in {"sample", "collection"} else "right")
+    from contextlib import ExitStack
+
+    from humanst.builder.lock import atlas_lock
+
     failed = 0
-    with progress() as bar:
+    scored = dict.fromkeys(collections, 0)
+    with ExitStack() as stack:
+        with cli_errors(HumanstError, OSError):  # another build or score holds the atlas: one line
+            stack.enter_context(atlas_lock(opened, command=f"humanst score {atlas}"))
+        bar = stack.enter_context(progress())
         task = bar.add_task("stores rescored", total=len(samples))
         for sample_id in samples:
             started = time.perf_counter()
@@ -102,7 +129,8 @@ def _score_atlas(
                 bar.advance(task)
                 continue
             seconds = f"{(time.perf_counter() - started) / max(len(results), 1):.2f}"
-            for result in results:
+            for name, result in zip(collections, results, strict=True):
+                scored[name] += int(result.mask.sum())
                 table.add_row(
                     sample_id, result.collection, str(n_obs), str(int(result.mask.sum())),
                     str(int((~result.mask).sum())), seconds,
@@ -114,7 +142,14 @@ def _score_atlas(
         "collections it was built with (list new ones in the manifest's gene_sets and rebuild to add them).",
         highlight=False,
     )
-    return 1 if failed else 0
+    unscored = [c for c, n in scored.items() if n == 0]
+    for collection in unscored:
+        err_console.print(
+            f"[bold red]error[/] '{atlas}' ({collection}): no gene set reaches min_coverage {min_coverage:g} in any "
+            "store (every score is NaN); check the collection's gene naming, or lower --min-coverage",
+            highlight=False,
+        )
+    return 1 if failed or unscored else 0
 
 
 @app.command()

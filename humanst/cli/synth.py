@@ -53,15 +53,17 @@ def run_synth(manifest_path: Path, out: Path | None, *, samples: Sequence[str] |
             continue
         table.add_row(
             w.sample_id, w.platform, str(w.n_obs), str(w.n_genes), f"{w.um_per_px:g}", f"{w.size_bytes / 1e6:.1f}",
-            f"{outcome.seconds:.1f}", str(w.data_path.relative_to(out)),
+            "unchanged" if outcome.unchanged else f"{outcome.seconds:.1f}", str(w.data_path.relative_to(out)),
         )  # fmt: skip
     console.print(table)
     failed = [o for o in outcomes if o.error is not None]
     for outcome in failed:
         err_console.print(f"[bold red]failed[/] {outcome.error}", highlight=False)
     total = sum(o.written.size_bytes for o in outcomes if o.written is not None)
+    kept = sum(o.unchanged for o in outcomes)
     console.print(
-        f"{len(outcomes) - len(failed)}/{len(outcomes)} samples written ({total / 1e6:.1f} MB); "
+        f"{len(outcomes) - len(failed)}/{len(outcomes)} samples ready ({total / 1e6:.1f} MB"
+        f"{f'; {kept} unchanged from an earlier run, not rewritten' if kept else ''}); "
         "ground truth of each is in <sample>/truth/.",
         highlight=False,
     )

@@ -1,4 +1,8 @@
-"""Match gene-set members to the genes of a dataset: case-insensitive symbols, then Ensembl ids."""
+"""Match gene-set members to the genes of a dataset: case-insensitive symbols, then Ensembl ids.
+
+A dataset named by Ensembl ids only (in ``var_names`` or ``var['gene_ids']``) is matched through the shipped
+Ensembl -> symbol table of the gene sets' members (:mod:`humanst.pathways.ensembl_symbols`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from humanst.pathways.ensembl_symbols import ensembl_key, ensembl_to_symbol, looks_like_ensembl
 from humanst.pathways.genesets import GeneSets
 
 __all__ = ["GeneIndex", "MatchedSets", "match_gene_sets"]
@@ -40,7 +45,10 @@ class GeneIndex:
 
     @classmethod
     def from_var(cls, var_names: pd.Index, gene_ids: pd.Series | None = None) -> GeneIndex:
-        """Build the index from ``var_names`` (symbols) and optional ``var['gene_ids']`` (Ensembl ids)."""
+        """Build the index from ``var_names`` (symbols, or Ensembl ids) and optional ``var['gene_ids']`` (Ensembl ids).
+
+        Ensembl ids also answer for their symbol in the shipped table (a symbol in ``var_names`` wins).
+        """
         names = pd.Index(var_names).astype(str)
         codes, uniques = pd.factorize(names.str.strip().str.upper())  # _symbol_key, vectorised
         if uniques.size == names.size:  # the usual case: no duplicated symbol
@@ -48,9 +56,18 @@ class GeneIndex:
         else:
             first = [str(n) for n in pd.Series(names).groupby(codes).first().to_numpy()]
         lookup = dict(zip(uniques.tolist(), range(uniques.size), strict=True))
-        if gene_ids is not None:
-            for column, gid in enumerate(gene_ids.astype(str)):
+        ids = gene_ids.astype(str).tolist() if gene_ids is not None else None
+        if ids is None and looks_like_ensembl(names):
+            ids = names.tolist()
+        if ids is not None:
+            symbols = ensembl_to_symbol()
+            for column, gid in enumerate(ids):
                 lookup.setdefault(_ensembl_key(gid), int(codes[column]))
+            for column, gid in enumerate(ids):
+                key = ensembl_key(gid)
+                symbol = symbols.get(key) if key is not None else None
+                if symbol is not None:
+                    lookup.setdefault(_symbol_key(symbol), int(codes[column]))
         return cls(first, codes.astype(np.int64), lookup)
 
 

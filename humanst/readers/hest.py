@@ -153,6 +153,7 @@ def read_hest(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettings
     notes: list[str] = []
     xy = np.asarray(table.obsm[Keys.SPATIAL], dtype=np.float64)[:, :2]
     finite = np.isfinite(xy).all(axis=1)
+    dropped = {"no_position": int((~finite).sum())}
     if not finite.all():
         notes.append(f"{int((~finite).sum())} spot(s) without a finite position; dropped")
         table, xy = table[finite].copy(), xy[finite]
@@ -172,6 +173,7 @@ def read_hest(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettings
         um_per_px_source=size.source,
         footprint_um=footprint,
         warnings=notes,
+        dropped=dropped,
         metadata={
             "reader": "humanst.readers.hest",
             "anndata": package_version("anndata"),

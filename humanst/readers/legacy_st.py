@@ -149,6 +149,7 @@ def read_legacy_st(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSet
         um_per_px_source=size.source,
         footprint_um=SPOT_UM,
         warnings=notes,
+        dropped={"not_in_tissue": n_counts_only, "no_counts": n_selection_only},
         metadata={
             "reader": "humanst.readers.legacy_st",
             "files": {"counts": str(counts_path), "selection": str(sel_path), "image": str(image_path)},

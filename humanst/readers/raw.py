@@ -60,6 +60,8 @@ class RawSample:
     (control probes, ...). ``xy_px``: ``(spots, 2)`` spot centres ``(x, y)`` in pixels of ``image``.
     ``footprint_um``: spot diameter in microns (Visium 55, legacy ST 100, pooled = ``pseudo_spot_um``).
     ``warnings``: problems the reader detected and worked around, in words the user can act on.
+    ``dropped``: spots the reader left out, by reason (``no_position``, ``not_in_tissue``, ``no_counts``); the
+    build adds its QC reasons and shows them all.
     """
 
     sample_id: str
@@ -71,6 +73,7 @@ class RawSample:
     um_per_px_source: str
     footprint_um: float
     warnings: list[str] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)  # reader name/version, platform-specific facts
 
     def __post_init__(self) -> None:

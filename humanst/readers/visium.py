@@ -185,11 +185,13 @@ def read_visium(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettin
             f"dropped them and kept {int((~missing).sum())} spots. Check the positions file belongs to this matrix."
         )
     keep = ~missing
+    dropped = {"no_position": int(missing.sum())}
     if Keys.IN_TISSUE in table.obs:
         in_tissue = table.obs[Keys.IN_TISSUE].to_numpy(dtype=float)
         outside = keep & (in_tissue != 1)
         if outside.any():
             notes.append(f"dropped {int(outside.sum())} spot(s) not under tissue (in_tissue = 0)")
+        dropped["not_in_tissue"] = int(outside.sum())
         keep &= in_tissue == 1
     table = table[keep].copy()
     if table.n_obs == 0:
@@ -209,6 +211,7 @@ def read_visium(entry: SampleEntry, inputs: Sequence[Path], settings: ReadSettin
         um_per_px_source=size.source,
         footprint_um=SPOT_UM,
         warnings=notes + pitch_notes,
+        dropped=dropped,
         metadata={
             "reader": f"spatialdata_io.visium {package_version('spatialdata-io')}",
             "files": {"counts": str(h5), "positions": str(positions), "scalefactors": str(sf_path)},

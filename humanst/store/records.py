@@ -9,9 +9,10 @@ from typing import Any
 
 from humanst.atomic import atomic_write_json
 
-__all__ = ["FINISHED_STATUSES", "SampleOutcome", "read_record", "write_record"]
+__all__ = ["EXPECTED_DROPS", "FINISHED_STATUSES", "SampleOutcome", "read_record", "write_record"]
 
 FINISHED_STATUSES = ("built", "skipped")  # a record with one of these vouches for the sample's store and part
+EXPECTED_DROPS = ("not_in_tissue",)  # drop reasons that are the platform's own selection, not a loss of data
 
 
 @dataclass
@@ -40,6 +41,13 @@ class SampleOutcome:
     def finished(self) -> bool:
         """Whether the record vouches for a complete store and part (built now or unchanged)."""
         return self.status in FINISHED_STATUSES
+
+    @property
+    def lost_fraction(self) -> float:
+        """Share of the sample's tissue spots that did not make it into the atlas (every reason but EXPECTED_DROPS)."""
+        lost = sum(v for k, v in self.dropped.items() if k not in EXPECTED_DROPS)
+        total = self.spots_kept + lost
+        return lost / total if total else 0.0
 
     def to_json(self) -> dict[str, Any]:
         """Plain values for the record and the build report."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ class SynthOutcome:
     written: WrittenSample | None
     error: str | None
     seconds: float
+    unchanged: bool = False  # the raw files were already there from the same spec: not rewritten
 
 
 def write_sample(entry: SampleEntry, out_dir: str | Path) -> WrittenSample:
@@ -77,9 +79,16 @@ def _relocate(written: WrittenSample, old: Path, new: Path) -> WrittenSample:
 
 
 def _timed(entry: SampleEntry, out_dir: Path) -> SynthOutcome:
+    from humanst.synth.unchanged import find_unchanged, record_written
+
     start = time.perf_counter()
+    unchanged = find_unchanged(entry, out_dir)
+    if unchanged is not None:
+        seconds = time.perf_counter() - start
+        return SynthOutcome(entry.id, entry.platform.value, unchanged, None, seconds, unchanged=True)
     try:
         written = write_sample(entry, out_dir)
+        record_written(entry, out_dir, written)
     except HumanstError as exc:
         return SynthOutcome(entry.id, entry.platform.value, None, str(exc), time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001  (one bad sample must not stop the others; the error is reported)
@@ -107,7 +116,9 @@ def write_synthetic(
             if on_done is not None:
                 on_done(outcomes[entry.id])
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        from humanst.builder.workers import die_with_parent
+
+        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_timed, entry, out_dir) for entry in entries]
             for future in as_completed(futures):
                 outcome = future.result()

@@ -94,7 +94,8 @@ def _load_file(model: nn.Module, spec: EncoderSpec, path: Path) -> None:
     if is_transformers_dinov2(state):
         state = transformers_dinov2_to_timm(state)
     state = {k.removeprefix("model."): v for k, v in state.items()}
-    state = {k: v for k, v in state.items() if not k.startswith(("head.", "fc.")) or k in model.state_dict()}
+    classifier = classifier_prefixes(model)
+    state = {k: v for k, v in state.items() if not k.startswith(classifier) or k in model.state_dict()}
     _fit_pos_embed(state, model)
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
@@ -105,6 +106,21 @@ def _load_file(model: nn.Module, spec: EncoderSpec, path: Path) -> None:
             "Check that the file belongs to this encoder."
         )
         raise EncoderError(msg)
+
+
+def classifier_prefixes(model: Any) -> tuple[str, ...]:
+    """Key prefixes of the architecture's own classifier as timm names it (``pretrained_cfg['classifier']``).
+
+    A checkpoint saved with its classifier (``fc``, ``head``, ``classifier``, ``head.fc``, ``head_dist``...) loads
+    into the encoder, which is built without one: those keys are dropped, every other key must fit.
+    """
+    cfg = getattr(model, "pretrained_cfg", None) or getattr(model, "default_cfg", None) or {}
+    names = cfg.get("classifier") if isinstance(cfg, dict) else getattr(cfg, "classifier", None)
+    if not names:
+        names = ("head", "fc")
+    if isinstance(names, str):
+        names = (names,)
+    return tuple(f"{name}." for name in names)
 
 
 def _fit_pos_embed(state: dict[str, Any], model: Any) -> None:  # a timm ViT (patch_embed.grid_size)

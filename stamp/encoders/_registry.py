@@ -25,8 +25,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 WeightsSource = Literal["timm-hub", "transformers-dinov2", "none"]
 Pooling = Literal["head", "cls+mean"]
-# Blocks LoRA may go into, in forward order: ViT `blocks.N`, ResNet `layerK.N`, staged nets `stages.K.blocks.N`.
-DEFAULT_BLOCK_PATTERN = r"^(blocks\.\d+|layer\d+\.\d+|stages\.\d+\.blocks\.\d+)$"
+# Blocks LoRA may go into, in forward order: ViT `blocks.N`, ResNet `layerK.N`, staged nets `stages.K.blocks.N`,
+# EfficientNet / MobileNet `blocks.S.N` (the innermost match wins: `blocks.S` is then a stage, not a block).
+DEFAULT_BLOCK_PATTERN = r"^(blocks\.\d+(\.\d+)?|layer\d+\.\d+|stages\.\d+\.blocks\.\d+)$"
 VIT_LORA_TARGETS = ("attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2")
 PREFIXES = ("timm",)
 

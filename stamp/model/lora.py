@@ -6,35 +6,38 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from stamp.encoders import Encoder
 from stamp.errors import ConfigError, RunError
+from stamp.train.config import LoraSettings
 
 __all__ = ["LoraSettings", "attach_lora", "load_lora", "lora_target_modules", "peft_model"]
 
 
-class LoraSettings(BaseModel):
-    """LoRA hyper-parameters (DESIGN 3): rank, scaling, dropout, which blocks and which modules."""
+def _innermost(blocks: list[str]) -> list[str]:
+    """Drop matched blocks that contain other matched blocks (EfficientNet stage ``blocks.2`` holds ``blocks.2.0``)."""
+    return [b for b in blocks if not any(other.startswith(b + ".") for other in blocks)]
 
-    model_config = ConfigDict(extra="forbid")
 
-    r: int = Field(8, ge=1, description="LoRA rank.")
-    alpha: float = Field(16.0, gt=0, description="LoRA scaling numerator (scale = alpha / r).")
-    dropout: float = Field(0.1, ge=0, lt=1, description="Dropout on the LoRA input.")
-    blocks: int | None = Field(None, ge=1, description="Adapt only the last N blocks; null = all blocks.")
-    targets: list[str] | None = Field(
-        None, description="Module-name suffixes inside a block; null = the encoder's defaults (spec.lora_targets)."
-    )
+def _adaptable(module: nn.Module) -> bool:
+    """Linear layers and ungrouped Conv2d: peft's Conv2d LoRA cannot adapt depthwise / grouped convolutions."""
+    if isinstance(module, nn.Conv2d):
+        return module.groups == 1
+    return isinstance(module, nn.Linear)
 
 
 def lora_target_modules(encoder: Encoder, settings: LoraSettings) -> list[str]:
-    """Return the full names of the Linear / Conv2d modules that get LoRA, in forward order."""
+    """Return the full names of the Linear / Conv2d modules that get LoRA, in forward order.
+
+    Blocks are the innermost modules whose names match the spec's ``block_pattern``; inside each, the modules
+    named by ``settings.targets`` (or the spec's ``lora_targets``; empty = every module). Depthwise and
+    grouped convolutions are never targets: peft cannot adapt them (MobileNet, EfficientNet, ConvNeXt).
+    """
     model = encoder.timm_model
     pattern = re.compile(encoder.spec.block_pattern)
     names = dict(model.named_modules())
-    blocks = [name for name in names if pattern.match(name)]
+    blocks = _innermost([name for name in names if pattern.match(name)])
     if not blocks:
         msg = (
             f"encoder {encoder.spec.name!r}: no blocks match {encoder.spec.block_pattern!r}; "
@@ -47,15 +50,16 @@ def lora_target_modules(encoder: Encoder, settings: LoraSettings) -> list[str]:
     targets = []
     for block in blocks:
         for name, module in names.items():
-            if not name.startswith(block + "."):
+            if not name.startswith(block + ".") or not _adaptable(module):
                 continue
             inner = name[len(block) + 1 :]
-            if not isinstance(module, nn.Linear | nn.Conv2d):
-                continue
             if not suffixes or inner in suffixes:
                 targets.append(name)
     if not targets:
-        msg = f"encoder {encoder.spec.name!r}: none of {list(suffixes)} exist in blocks {blocks[:3]}..."
+        msg = (
+            f"encoder {encoder.spec.name!r}: none of {list(suffixes) or 'the Linear / ungrouped Conv2d modules'} "
+            f"exist in blocks {blocks[:3]}...; set lora.targets to module names inside a block"
+        )
         raise ConfigError(msg)
     return targets
 

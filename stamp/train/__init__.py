@@ -1,8 +1,21 @@
-"""Training: configuration, process group, loop, checkpoints and metrics."""
+"""Training: configuration, process group, loop, checkpoints, validation, drift and metrics.
+
+Public names resolve lazily, so reading a configuration (``stamp.train.config``) never imports torch.
+"""
 
 from __future__ import annotations
 
-from stamp.train.config import TrainConfig, load_config
-from stamp.train.loop import FitResult, fit, lr_at
+from humanst.lazy_exports import lazy_getattr
 
-__all__ = ["FitResult", "TrainConfig", "fit", "load_config", "lr_at"]
+_LAZY = {
+    "FitResult": "stamp.train.loop",
+    "LoraSettings": "stamp.train.config",
+    "TrainConfig": "stamp.train.config",
+    "ValidationSettings": "stamp.train.config",
+    "fit": "stamp.train.loop",
+    "load_config": "stamp.train.config",
+    "lr_at": "stamp.train.loop",
+}
+__all__ = sorted(_LAZY)
+
+__getattr__ = lazy_getattr("stamp.train", _LAZY)

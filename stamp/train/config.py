@@ -9,13 +9,34 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stamp.errors import ConfigError
-from stamp.model.lora import LoraSettings
 
-__all__ = ["DataSettings", "LossSettings", "OptimSettings", "TrainConfig", "load_config"]
+__all__ = [
+    "DataSettings",
+    "LoraSettings",
+    "LossSettings",
+    "OptimSettings",
+    "TrainConfig",
+    "ValidationSettings",
+    "load_config",
+]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class LoraSettings(_Strict):
+    """LoRA hyper-parameters (DESIGN 3): rank, scaling, dropout, which blocks and which modules."""
+
+    r: int = Field(8, ge=1, description="LoRA rank.")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling numerator (scale = alpha / r).")
+    dropout: float = Field(0.1, ge=0, lt=1, description="Dropout on the LoRA input.")
+    blocks: int | None = Field(None, ge=1, description="Adapt only the last N blocks; null = all blocks.")
+    targets: list[str] | None = Field(
+        None,
+        description="Module-name suffixes inside a block; null = the encoder's defaults (spec.lora_targets; for "
+        "timm CNNs every Linear and ungrouped Conv2d of the block: depthwise / grouped convolutions are skipped).",
+    )
 
 
 class DataSettings(_Strict):
@@ -41,16 +62,56 @@ class LossSettings(_Strict):
 
 
 class OptimSettings(_Strict):
-    """AdamW with linear warmup then cosine decay, counted in optimiser steps."""
+    """AdamW with linear warmup then cosine decay, counted in optimiser steps; LoRA and heads have their own rates.
+
+    A run can start with ``heads_only_steps`` in which only the heads learn (the LoRA rate is 0), so the heads
+    fit the frozen base before the encoder moves; LoRA then warms up over ``warmup_steps`` and decays with a
+    cosine over the remaining steps, while the heads follow their own warmup + cosine over the whole run.
+    """
 
     steps: int = Field(1000, ge=1, description="Optimiser steps in total.")
     batch_size: int = Field(64, ge=2, description="Patches per rank and step (the global batch is this x ranks).")
-    lr: float = Field(1e-4, gt=0)
-    head_lr: float | None = Field(None, gt=0, description="Learning rate of the heads; null = lr x 10.")
+    lr: float = Field(1e-4, gt=0, description="Peak learning rate of the LoRA parameters (the encoder's change).")
+    head_lr: float | None = Field(
+        None,
+        gt=0,
+        description="Peak learning rate of the heads; null = lr (at 10 x lr the heads absorbed the objective).",
+    )
+    heads_only_steps: int = Field(0, ge=0, description="First N steps train the heads only (LoRA rate 0).")
     weight_decay: float = Field(0.05, ge=0)
-    warmup_steps: int = Field(100, ge=0)
+    warmup_steps: int = Field(100, ge=0, description="Linear warm-up (heads: from step 0; LoRA: after heads_only).")
     min_lr_ratio: float = Field(0.01, ge=0, le=1, description="Final lr as a fraction of the peak.")
     grad_clip: float | None = Field(1.0, gt=0)
+
+
+class ValidationSettings(_Strict):
+    """Validation inside ``stamp fit``: a tier-1 ridge probe on held-out patients, encoder drift, checkpoint choice.
+
+    Every ``every`` steps (and at step 0, for the base encoder) the current encoder (no heads) embeds a fixed
+    subset of training-patient spots and the validation spots; a ridge probe (standardise -> PCA -> ridge with
+    a per-target penalty by patient-grouped inner CV) is fitted on the former and scored on the latter: mean
+    Pearson over the collection's pathways, over size- and expression-matched random gene sets, and their gap.
+    Drift compares the current and the base embeddings of the validation spots (mean cosine, linear CKA).
+    """
+
+    enabled: bool = Field(default=True, description="Validate during fit (skipped, with a warning, if no rows).")
+    splits: list[str] = Field(["val"], description="Atlas splits whose patients are the validation set.")
+    patients: list[str] | None = Field(None, description="Validation patients (overrides splits); --val-patients.")
+    every: int = Field(100, ge=1, description="Validate every N steps (and at step 0 and at the last step).")
+    collection: str = Field("hallmark", description="Pathway collection scored by the probe (atlas obsm).")
+    train_spots: int = Field(1000, ge=20, description="Fixed subset of training-patient spots the probe fits on.")
+    val_spots: int = Field(2000, ge=20, description="At most this many validation spots (fixed subset).")
+    pca_components: int = Field(256, ge=1, description="PCA width of the probe (fitted on the probe's spots).")
+    alphas: list[float] = Field(default_factory=lambda: [0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5])
+    inner_folds: int = Field(3, ge=2, description="Patient-grouped inner folds choosing each target's penalty.")
+    random_set_bins: int = Field(25, ge=2, description="Expression bins matching the random gene sets.")
+    batch_size: int = Field(64, ge=1, description="Patches per forward pass when embedding.")
+    select: Literal["last", "best-val-gap"] = Field(
+        "best-val-gap", description="Adapter the run keeps: the last step's, or the validated step with the best gap."
+    )
+    min_drift: float = Field(
+        0.01, ge=0, description="Warn when the kept encoder's drift (1 - linear CKA to the base) is below this."
+    )
 
 
 class TrainConfig(_Strict):
@@ -68,10 +129,16 @@ class TrainConfig(_Strict):
     keep_checkpoints: int = Field(2, ge=1)
     log_every: int = Field(10, ge=1)
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N (under torchrun: the local rank's GPU).")
+    freeze_norm: bool = Field(
+        default=True,
+        description="Keep the encoder's BatchNorm layers in eval mode during fit (running statistics frozen), so the "
+        "encoder that trains is the encoder `stamp embed` and `stamp export` rebuild.",
+    )
     lora: LoraSettings = LoraSettings()
     data: DataSettings = DataSettings()
     loss: LossSettings = LossSettings()
     optim: OptimSettings = OptimSettings()
+    validation: ValidationSettings = ValidationSettings()
 
     def to_yaml(self) -> str:
         """YAML text of the resolved configuration."""
@@ -109,19 +176,26 @@ def load_config(
         if not isinstance(tree, dict):
             msg = f"config '{path}': expected a mapping at the top level"
             raise ConfigError(msg)
+    given: dict[str, str] = {}  # dotted key -> the flag that set it (an error there is the flag's, not the file's)
     for key, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(tree, key, value)
+            given[key] = f"--{key.rsplit('.', 1)[-1].replace('_', '-')} {value}"
     for item in sets or []:
         key, sep, text = item.partition("=")
         if not sep:
             msg = f"--set {item!r}: expected KEY=VALUE, e.g. --set optim.lr=3e-4"
             raise ConfigError(msg)
         _set_dotted(tree, key.strip(), yaml.safe_load(text))
+        given[key.strip()] = f"--set {item}"
     try:
         return TrainConfig.model_validate(tree)
     except ValidationError as err:
-        where = f"config '{path}'" if path is not None else "config"
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-        msg = f"{where}: {problems}"
+        problems = []
+        for e in err.errors():
+            loc = ".".join(map(str, e["loc"]))
+            flag = next((f for k, f in given.items() if loc == k or loc.startswith(f"{k}.")), None)
+            where = f"{flag!r}" if flag else (f"config '{path}'" if path is not None else "config")
+            problems.append(f"{where}: {loc}: {e['msg']}")
+        msg = "; ".join(problems)
         raise ConfigError(msg) from err

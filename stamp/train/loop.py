@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from stamp._logging import logger
@@ -18,12 +19,13 @@ __all__ = ["FitResult", "fit", "lr_at"]
 
 @dataclass
 class FitResult:
-    """What a finished (or interrupted at ``stop_after``) fit reports."""
+    """What a finished (or interrupted at ``stop_after``) fit reports; ``model`` is the trained aligner in memory."""
 
     run: Path
     step: int
     losses: list[float]
     wall_s: float
+    model: Any = None
 
 
 def lr_at(step: int, peak: float, total: int, warmup: int, min_ratio: float) -> float:
@@ -32,6 +34,14 @@ def lr_at(step: int, peak: float, total: int, warmup: int, min_ratio: float) -> 
         return peak * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return peak * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def group_lr(group: dict[str, Any], step: int, optim: Any) -> float:
+    """Learning rate of a parameter group at ``step``: heads over the whole run, LoRA after ``heads_only_steps``."""
+    delay = optim.heads_only_steps if group["name"] == "lora" else 0
+    if step < delay:
+        return 0.0
+    return lr_at(step - delay, group["peak_lr"], max(1, optim.steps - delay), optim.warmup_steps, optim.min_lr_ratio)
 
 
 def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
@@ -53,6 +63,18 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
         collections=config.data.collections,
         standardise=config.data.standardise,
     )
+    held_out = sorted(set(config.validation.patients or []) & set(dataset.patient_id.tolist()))
+    if config.validation.enabled and held_out:
+        keep = sorted(set(dataset.sample_id[~np.isin(dataset.patient_id, held_out)].tolist()))
+        logger.info("validation patients %s are left out of training (%d samples train)", held_out, len(keep))
+        dataset = AtlasPatches(
+            config.atlas,
+            transform,
+            splits=config.data.splits,
+            samples=keep,
+            collections=config.data.collections,
+            standardise=config.data.standardise,
+        )
     encoder = attach_lora(encoder, config.lora)
     if config.grad_checkpointing:
         encoder.set_grad_checkpointing(enable=True)
@@ -70,10 +92,44 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
 def _optimizer(aligner: Any, config: TrainConfig) -> torch.optim.Optimizer:
     lora = [p for n, p in aligner.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     heads = [p for n, p in aligner.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
-    head_lr = config.optim.head_lr or config.optim.lr * 10
-    groups = [{"params": lora, "lr": config.optim.lr, "peak_lr": config.optim.lr}]
-    groups.append({"params": heads, "lr": head_lr, "peak_lr": head_lr})
+    head_lr = config.optim.head_lr or config.optim.lr
+    groups = [{"params": lora, "lr": config.optim.lr, "peak_lr": config.optim.lr, "name": "lora"}]
+    groups.append({"params": heads, "lr": head_lr, "peak_lr": head_lr, "name": "heads"})
     return torch.optim.AdamW(groups, weight_decay=config.optim.weight_decay)
+
+
+def _validation(config: TrainConfig, aligner: Any, device: torch.device, *, autocast: bool) -> Any:
+    """Return the run's validator (main process), or ``None`` when validation is off or has no rows."""
+    from stamp.data import PatchTransform
+    from stamp.train.validation import Validator
+    from stamp.train.validation_set import load_validation_set
+
+    if not config.validation.enabled:
+        return None
+    data = load_validation_set(config.atlas, config.validation, config.data.splits, config.seed)
+    if data is None:
+        return None
+    spec = aligner.encoder.spec
+    transform = PatchTransform(spec.input_size, spec.mean, spec.std)
+    return Validator(data, config.validation, transform, device, autocast=autocast)
+
+
+def _check_same_config(run: Path, config: TrainConfig) -> None:
+    """Refuse to resume (or reuse) a run made with another configuration."""
+    from stamp.errors import RunError
+    from stamp.run_dir import RunFiles, read_run_config
+
+    if not (run / RunFiles.CONFIG).is_file():
+        return
+    saved = read_run_config(run).model_dump(mode="json", exclude={"out"})
+    wanted = config.model_dump(mode="json", exclude={"out"})
+    changed = sorted(k for k in wanted if saved.get(k) != wanted[k])
+    if changed:
+        msg = (
+            f"run directory '{run}' holds a run of another configuration (differs in {changed}); resume it with its "
+            f"own config ({run / RunFiles.CONFIG}), or choose another --out (or delete '{run}')"
+        )
+        raise RunError(msg)
 
 
 def _groups(dataset: Any, balance: str) -> Any:
@@ -101,12 +157,15 @@ def fit(
     from stamp.data import BalancedBatchSampler
     from stamp.errors import RunError
     from stamp.losses import info_nce, masked_mse
+    from stamp.model.norm import set_train_mode
     from stamp.progress import StepProgress
     from stamp.run_dir import RunFiles
-    from stamp.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+    from stamp.train.checkpoint import checkpoint_step, clear_best, latest_checkpoint, load_checkpoint, save_checkpoint
     from stamp.train.distributed import init_distributed
-    from stamp.train.metrics_log import MetricsLog
+    from stamp.train.metrics_log import MetricsLog, read_metrics
+    from stamp.train.selection import RunValidation
     from stamp.train.summary import finish_run
+    from stamp.train.validation import validation_fields
 
     dist = init_distributed(config.device)
     run = Path(config.out)
@@ -117,16 +176,16 @@ def fit(
             "it, or choose another --out"
         )
         raise RunError(msg)
-    if (
-        existing is not None
-        and int(existing.name.split("-")[1]) >= config.optim.steps
-        and (run / RunFiles.INFO).is_file()
-    ):
+    if existing is not None:
+        _check_same_config(run, config)
+    if existing is not None and checkpoint_step(existing) >= config.optim.steps and (run / RunFiles.INFO).is_file():
         logger.info("run %s already finished %d steps; nothing to do", run, config.optim.steps)
         return FitResult(run, config.optim.steps, [], 0.0)
     if dist.is_main:
         run.mkdir(parents=True, exist_ok=True)
         (run / RunFiles.CONFIG).write_text(config.to_yaml(), encoding="utf-8")
+        if existing is None:
+            clear_best(run)
     aligner, dataset = _build(config, dist.device)
     optimizer = _optimizer(aligner, config)
     start = 0
@@ -152,19 +211,22 @@ def fit(
         persistent_workers=False,
     )
     autocast = config.precision == "bf16" or (config.precision == "auto" and dist.device.type == "cuda")
-    metrics = MetricsLog(run, start_step=start) if dist.is_main else None
+    validator = _validation(config, aligner, dist.device, autocast=autocast) if dist.is_main else None
+    checks = RunValidation(validator, run, config.validation, config.optim.steps)
+    extra = validation_fields(config.validation.collection) if checks.enabled else ()
+    metrics = MetricsLog(run, start_step=start, extra_fields=extra) if dist.is_main else None
     losses: list[float] = []
     began = time.perf_counter()
-    tick, seen = began, 0
+    if metrics is not None and start == 0 and checks.due(0):
+        metrics.log(0, checks.validate(aligner, 0))
+    tick, seen = time.perf_counter(), 0
     step = start
-    model.train()
+    set_train_mode(model, freeze_norm=config.freeze_norm)
     with StepProgress("fit", len(sampler), enabled=progress and dist.is_main, show_loss=True) as bar:
         for step, batch in enumerate(loader, start=start):
             torch.manual_seed(config.seed * 1_000_003 + step * 1009 + dist.rank)  # dropout streams survive resume
             for group in optimizer.param_groups:
-                group["lr"] = lr_at(
-                    step, group["peak_lr"], config.optim.steps, config.optim.warmup_steps, config.optim.min_lr_ratio
-                )
+                group["lr"] = group_lr(group, step, config.optim)
             images = batch["image"].to(dist.device, non_blocking=True)
             targets = batch["pathways"].to(dist.device, non_blocking=True)
             mask = batch["mask"].to(dist.device, non_blocking=True)
@@ -183,20 +245,24 @@ def fit(
             losses.append(float(loss.detach()))
             seen += images.shape[0] * dist.world_size
             done = step + 1
-            if metrics is not None and (done % config.log_every == 0 or done == sampler.num_steps):
-                now = time.perf_counter()
-                metrics.log(
-                    done,
-                    {
-                        "loss": losses[-1],
-                        "loss_con": float(loss_con.detach()),
-                        "loss_reg": float(loss_reg.detach()),
-                        "temperature": float(torch.exp(-out.logit_scale.detach())),
-                        "lr": optimizer.param_groups[0]["lr"],
-                        "patches_per_s": seen / max(now - tick, 1e-9),
-                    },
-                )
-                tick, seen = now, 0
+            row: dict[str, float] = {}
+            if done % config.log_every == 0 or done == sampler.num_steps:
+                row = {
+                    "loss": losses[-1],
+                    "loss_con": float(loss_con.detach()),
+                    "loss_reg": float(loss_reg.detach()),
+                    "temperature": float(torch.exp(-out.logit_scale.detach())),
+                    "lr": optimizer.param_groups[0]["lr"],
+                    "lr_heads": optimizer.param_groups[1]["lr"],
+                    "patches_per_s": seen / max(time.perf_counter() - tick, 1e-9),
+                }
+                tick, seen = time.perf_counter(), 0
+            if metrics is not None and checks.due(done):
+                row.update(checks.validate(aligner, done))
+                set_train_mode(model, freeze_norm=config.freeze_norm)
+                tick = time.perf_counter()
+            if metrics is not None and row:
+                metrics.log(done, row)
             if dist.is_main and (done % config.checkpoint_every == 0 or done == sampler.num_steps):
                 save_checkpoint(run, done, aligner.trainable_state(), optimizer, keep=config.keep_checkpoints)
             bar.advance(1, loss=losses[-1])
@@ -205,5 +271,6 @@ def fit(
         metrics.close()
     wall = time.perf_counter() - began
     if dist.is_main and step >= config.optim.steps:
-        finish_run(run, aligner, dataset, config, dist, losses, wall)
-    return FitResult(run, step, losses, wall)
+        validation = checks.select(aligner, read_metrics(run))
+        finish_run(run, aligner, dataset, config, dist, losses, wall, validation=validation)
+    return FitResult(run, step, losses, wall, model=aligner)

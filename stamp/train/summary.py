@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stamp.data import AtlasPatches
@@ -16,9 +16,9 @@ __all__ = ["finish_run"]
 
 def finish_run(
     run: Path, aligner: StampAligner, dataset: AtlasPatches, config: TrainConfig, dist: DistInfo,
-    losses: list[float], wall_s: float,
+    losses: list[float], wall_s: float, *, validation: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
-    """Write the final artefacts of a run (main process only)."""
+    """Write the final artefacts of a run (main process only); ``validation`` is the selection summary."""
     import numpy as np
 
     import stamp
@@ -39,5 +39,7 @@ def finish_run(
         "final_loss": losses[-1] if losses else float("nan"),
         "wall_s": wall_s,
         "stamp_version": stamp.__version__,
+        "freeze_norm": config.freeze_norm,
+        "validation": validation or {"enabled": False, "select": "last"},
     }
     write_run(run, aligner, config, dataset.stats, info)

@@ -64,3 +64,40 @@ def test_an_adapter_is_never_scored_on_its_training_patients(prepared, tmp_path)
         check_adapter_held_out(run, prepared)
     (run / "run.json").write_text(json.dumps({"train_patients": ["synth-breast:P1", "synth-breast:P2"]}))
     check_adapter_held_out(run, prepared)
+
+
+def test_two_held_out_patients_get_spatial_block_intervals_not_a_patient_bootstrap(demo_results):
+    """The issue's case: with 2 patients the old '95% CI' collapsed to [0.369, 0.369]; now it is a labelled block CI."""
+    from benchmarks.leaderboard.integrity import consistency_problems
+
+    model = read_result(demo_results / "vit-tiny-test__demo-spot__default.json")
+    assert model.intervals.kind == "spatial_block_bootstrap"
+    assert model.intervals.min_patients == 5
+    assert "no population claim" in model.intervals.note
+    assert set(model.intervals.block_um) == set(model.blocks[0].per_slide)  # one tile size per test slide
+    for block in model.blocks:
+        for metric in (block.pearson, block.pearson_slide):
+            assert metric.interval == "spatial_block_bootstrap"
+            assert metric.n_patients == 2
+            assert metric.ci_low < metric.mean < metric.ci_high  # an interval, not a point
+        assert sorted(block.per_patient_ci) == ["synth-breast:P3", "synth-colon:P5"]
+        for patient, (lo, hi) in block.per_patient_ci.items():
+            assert lo <= block.per_patient[patient] <= hi
+            assert lo < hi
+    assert model.gaps[0].gap.interval == "spatial_block_bootstrap"
+    assert consistency_problems(model) == []
+
+
+def test_one_held_out_patient_gets_a_block_interval_of_its_own(demo_atlas, demo_task, informative_cache):
+    from benchmarks.runner import evaluate_cache, prepare_task
+    from benchmarks.tasks import FoldSpec
+
+    one = demo_task.model_copy(update={"folds": FoldSpec(held_out_patients=["synth-breast:P3"])})
+    result, _ = evaluate_cache(prepare_task(demo_atlas, one), informative_cache, kind="model")
+    pathways = result.block("pathways:hallmark")
+    assert list(pathways.per_patient) == ["synth-breast:P3"]
+    metric = pathways.pearson
+    assert metric.interval == "spatial_block_bootstrap"
+    assert metric.n_patients == 1
+    assert metric.ci_low < metric.mean < metric.ci_high  # a patient bootstrap would give [mean, mean]
+    assert pathways.per_patient_ci["synth-breast:P3"] == pytest.approx((metric.ci_low, metric.ci_high))

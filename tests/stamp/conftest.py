@@ -23,6 +23,8 @@ def tiny_config(atlas: Path, out: Path, **overrides: object):
         "log_every": 2,
         "checkpoint_every": 8,
         "seed": 7,
+        "validation.train_spots": 200,
+        "validation.val_spots": 100,
     }
     base.update(overrides)
     return load_config(None, base)

@@ -32,12 +32,14 @@ def _embeddings_submission(folder, prepared, *, dim=8, name="my-model", nan=Fals
 
 def test_an_embeddings_submission_is_scored_by_the_evaluator(prepared, demo_atlas, tmp_path):
     sub = _embeddings_submission(tmp_path / "sub", prepared)
-    (written,) = submit(sub, tmp_path / "board", atlas=demo_atlas)
-    result = read_result(written)
+    (entry,) = submit(sub, tmp_path / "board", atlas=demo_atlas)
+    result = read_result(tmp_path / "board" / entry.record.result_file)
+    assert entry.record.verification == "verified"
+    assert entry.record.submission_id == "my-model__demo-spot__default__v1"
     assert result.submitted_by == "my-model"
     assert result.encoder == "submitted:my-model"
     assert result.task.split_hash == prepared.split_hash
-    assert not (tmp_path / "board" / ".staging").exists()
+    assert not list((tmp_path / "board").glob(".staging*"))
 
 
 @pytest.mark.parametrize(
@@ -88,13 +90,14 @@ def test_hostile_embeddings_submissions_are_refused(prepared, demo_atlas, tmp_pa
     with pytest.raises(SubmissionError, match=match) as info:
         submit(sub, tmp_path / "board", atlas=demo_atlas, limits=limits)
     assert str(tmp_path) in str(info.value) or "sub" in str(info.value)
-    assert not list((tmp_path / "board").glob("*.json")) if (tmp_path / "board").exists() else True
+    assert not (tmp_path / "board" / "entries").exists()
 
 
 def test_a_results_file_is_reverified(demo_results, demo_atlas, tmp_path):
     source = demo_results / "colour-texture__demo-spot__default.json"
-    (accepted,) = submit(source, tmp_path / "board", atlas=demo_atlas)
-    assert read_result(accepted).encoder == "colour-texture"
+    (accepted,) = submit(source, tmp_path / "board", atlas=demo_atlas, cache=demo_results / "embeddings")
+    assert accepted.result.encoder == "colour-texture"
+    assert accepted.record.verification == "verified"
     doc = json.loads(source.read_text())
     doc["blocks"][0]["pearson"]["mean"] = 0.99
     (tmp_path / "edited.json").write_text(json.dumps(doc))

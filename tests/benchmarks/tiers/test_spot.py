@@ -8,8 +8,8 @@ import pytest
 from benchmarks.cache import aligned_embeddings
 from benchmarks.runner import prepare_task
 from benchmarks.tiers import get_tier
-from benchmarks.tiers import probe as probe_module
 from benchmarks.tiers.probe import FitTrace, TargetBlock, top_variable
+from stamp.probe import projection as projection_module
 
 
 def test_genes_and_pca_are_fitted_without_any_test_fold_spot(prepared, informative_cache, monkeypatch):
@@ -22,12 +22,12 @@ def test_genes_and_pca_are_fitted_without_any_test_fold_spot(prepared, informati
 
     fitted_rows = []
 
-    class SpyPCA(probe_module.PCA):
+    class SpyPCA(projection_module.PCA):
         def fit(self, X, y=None):
             fitted_rows.append(np.asarray(X).copy())
             return super().fit(X, y)
 
-    monkeypatch.setattr(probe_module, "PCA", SpyPCA)
+    monkeypatch.setattr(projection_module, "PCA", SpyPCA)
     genes = next(b for b in prepared.blocks if b.kind == "genes")
     # a gene whose variance is huge on fold 0's test spots only: chosen if the test fold leaked into selection
     values = genes.values.copy()

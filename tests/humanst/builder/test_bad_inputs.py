@@ -219,6 +219,7 @@ def test_barcodes_without_positions_are_dropped_with_a_warning(mixed_build: Buil
     assert outcome.status == "built", outcome.error
     assert any(f"{N_MISSING_BARCODES} barcode(s)" in w and "absent" in w for w in outcome.warnings)
     assert outcome.spots_in == raw_samples["visium"].n_obs - N_MISSING_BARCODES
+    assert outcome.dropped["no_position"] == N_MISSING_BARCODES  # in the summary table, not only in a warning
     spot_ids = set(read_table(mixed_build.atlas / "samples" / "missing-barcodes.zarr").obs["spot_id"])
     assert spot_ids.isdisjoint(mixed_build.facts["missing_barcodes"])
 

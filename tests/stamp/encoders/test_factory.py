@@ -51,3 +51,19 @@ def test_random_init_and_pooling_width():
     encoder = create_encoder("vit-tiny-test")
     assert encoder.weights_id == "random"
     assert encoder(torch.randn(3, 3, 112, 112)).shape == (3, 64)
+
+
+@pytest.mark.parametrize(("arch", "classifier"), [("test_efficientnet", "classifier."), ("test_convnext", "head.fc.")])
+def test_a_checkpoint_with_its_classifier_loads_without_it(tmp_path, arch, classifier):
+    import timm
+
+    torch.manual_seed(0)
+    with_head = timm.create_model(arch, pretrained=False, num_classes=7).eval()
+    state = with_head.state_dict()
+    assert any(k.startswith(classifier) for k in state)  # the arch's own classifier, as timm names it
+    path = tmp_path / "w.safetensors"
+    save_file({k: v.contiguous() for k, v in state.items()}, str(path))
+    encoder = create_encoder(f"timm:{arch}", weights=path).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(encoder(x), with_head.forward_head(with_head.forward_features(x), pre_logits=True))

@@ -60,4 +60,4 @@ def test_stamp_fit_runs_under_torchrun(demo_atlas, tmp_path):
     assert info["world_size"] == 2
     assert (run / "adapter" / "adapter_model.safetensors").is_file()
     rows = (run / "metrics.csv").read_text().splitlines()
-    assert len(rows) == 4  # header + one row per step, written once (rank 0)
+    assert len(rows) == 5  # header + the base's validation (step 0) + one row per step, written once (rank 0)

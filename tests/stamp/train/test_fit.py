@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import timm
 import torch
 from safetensors.torch import load_file
@@ -15,6 +17,7 @@ from stamp.embed import embed_atlas, load_embeddings
 from stamp.encoders import create_encoder
 from stamp.export import export_merged
 from stamp.run_dir import RunFiles, load_run_encoder
+from stamp.train.checkpoint import checkpoint_dir, latest_checkpoint
 
 
 def test_loss_falls(tiny_run):
@@ -41,7 +44,7 @@ def test_only_lora_and_heads_are_trainable_and_base_weights_stay(tiny_run):
         )
         torch.testing.assert_close(live, value)
         torch.testing.assert_close(saved[key], value)
-    checkpoint = sorted((result.run / "checkpoints").glob("step-*"))[-1]
+    checkpoint = latest_checkpoint(result.run)
     trained = load_file(str(checkpoint / "trainable.safetensors"))
     assert all(
         "lora_" in k or k.startswith(("image_proj", "pathway_encoder", "regressor", "logit_scale")) for k in trained
@@ -63,9 +66,24 @@ def test_run_directory_has_the_contract_files(tiny_run):
     ):
         assert (result.run / name).is_file(), name
     rows = list(csv.DictReader((result.run / RunFiles.METRICS).open()))
-    assert [int(r["step"]) for r in rows] == list(range(2, 25, 2))
-    assert list((result.run / "tensorboard").glob("events.out.tfevents.*"))
-    assert "vit-tiny-test" in (result.run / RunFiles.CARD).read_text()
+    assert [int(r["step"]) for r in rows] == [0, *range(2, 25, 2)]
+    # the base encoder is validated at step 0 (no training columns), the last step has both
+    assert rows[0]["loss"] == ""
+    assert float(rows[0]["drift_cka"]) == pytest.approx(1.0)
+    for key in ("val_hallmark_r", "val_random_r", "val_gap", "drift_cosine", "drift_cka", "loss"):
+        assert rows[-1][key] != "", key
+    assert rows[1]["val_gap"] == ""
+    assert list((result.run / RunFiles.TENSORBOARD).glob("events.out.tfevents.*"))
+    card = (result.run / RunFiles.CARD).read_text()
+    assert "vit-tiny-test" in card
+    assert "| base (step 0) |" in card
+    info = json.loads((result.run / RunFiles.INFO).read_text())
+    validation = info["validation"]
+    assert validation["val_patients"] == ["synth-breast:P3"]
+    assert "synth-breast:P3" not in info["train_patients"]
+    assert validation["base"]["step"] == 0
+    assert validation["selected"]["step"] in {int(r["step"]) for r in rows if r["val_gap"]}
+    assert validation["left_out_samples"] == {"demo-xenium-p4": "its genes cover only 0 of 50 hallmark sets"}
 
 
 def test_adapter_round_trips_through_embed_and_merged_export(tiny_run, demo_atlas, tmp_path):
@@ -124,7 +142,11 @@ def test_adapter_hash_follows_weights_not_config_order(tiny_run, tmp_path):
 
     _, result = tiny_run
     copy = Path(
-        shutil.copytree(result.run, tmp_path / "copy", ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
+        shutil.copytree(
+            result.run,
+            tmp_path / "copy",
+            ignore=shutil.ignore_patterns(checkpoint_dir(result.run).name, RunFiles.TENSORBOARD),
+        )
     )
     config_path = copy / "adapter" / "adapter_config.json"
     config = json.loads(config_path.read_text())

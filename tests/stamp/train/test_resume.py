@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pytest
 
 from stamp.train import fit
 from tests.stamp.conftest import tiny_config
@@ -20,4 +21,8 @@ def test_resume_replays_the_uninterrupted_run(demo_atlas, tmp_path):
     assert second.step == 8
     np.testing.assert_allclose(first.losses + second.losses, full.losses, atol=1e-5, rtol=0)
     rows = list(csv.DictReader((tmp_path / "split" / "metrics.csv").open()))
-    assert [int(r["step"]) for r in rows] == [2, 4, 6, 8]
+    assert [int(r["step"]) for r in rows] == [0, 2, 4, 6, 8]
+    # the resumed run validates the same encoder against the same base (recomputed with the adapter disabled)
+    full_rows = list(csv.DictReader((tmp_path / "full" / "metrics.csv").open()))
+    for key in ("val_gap", "drift_cosine", "drift_cka"):
+        assert float(rows[-1][key]) == pytest.approx(float(full_rows[-1][key]), abs=1e-5)

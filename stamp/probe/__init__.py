@@ -1,0 +1,36 @@
+"""The tier-1 linear probe, shared by the benchmark (``benchmarks.tiers``) and the validation inside ``stamp fit``.
+
+numpy and scikit-learn only (importing it never imports torch): Pearson per column, standardise + PCA fitted on
+training rows, ridge regression with a per-target penalty chosen by grouped inner cross-validation (patients;
+with one patient: its slides, or spatial blocks of its one slide), all penalties of a split from one SVD.
+"""
+
+from __future__ import annotations
+
+from stamp.probe.pearson import pearson_columns
+from stamp.probe.projection import standardise_pca
+from stamp.probe.ridge import (
+    PenaltyChoice,
+    choose_penalties,
+    fit_ridge_per_alpha,
+    predict_per_alpha,
+    ridge_fixed,
+    ridge_inner_cv,
+    ridge_path_mse,
+)
+from stamp.probe.splits import PenaltySplits, inner_splits, penalty_splits
+
+__all__ = [
+    "PenaltyChoice",
+    "PenaltySplits",
+    "choose_penalties",
+    "fit_ridge_per_alpha",
+    "inner_splits",
+    "pearson_columns",
+    "penalty_splits",
+    "predict_per_alpha",
+    "ridge_fixed",
+    "ridge_inner_cv",
+    "ridge_path_mse",
+    "standardise_pca",
+]
