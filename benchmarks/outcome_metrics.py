@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmarks.stats import pearson_columns
+from benchmarks.tasks import IntervalSpec
 
 __all__ = [
     "MIN_BOOTSTRAP_PATIENTS",
@@ -28,7 +29,7 @@ __all__ = [
     "resample_indices",
 ]
 
-MIN_BOOTSTRAP_PATIENTS = 5
+MIN_BOOTSTRAP_PATIENTS: int = IntervalSpec().min_patients  # the tasks' default: one owner (benchmarks.tasks)
 Metric = Callable[[np.ndarray], float]  # metric of the patients at the given indices
 
 
@@ -96,7 +97,7 @@ class Interval:
 
 
 def patient_bootstrap(metric: Metric, n: int, *, n_boot: int, seed: int) -> tuple[Interval, np.ndarray]:
-    """The metric on all ``n`` patients and its 95% percentile interval over patient resamples (and the resamples).
+    """Return the metric on all ``n`` patients, its 95% percentile interval over patient resamples, the resamples.
 
     The resample indices depend on ``(n, n_boot, seed)`` only, so two encoders scored on the same patients are
     resampled identically (a paired comparison can reuse them).
@@ -110,7 +111,7 @@ def patient_bootstrap(metric: Metric, n: int, *, n_boot: int, seed: int) -> tupl
     if ok.size < max(10, n_boot // 10):
         return Interval(value, float("nan"), float("nan"), "none", int(ok.size)), values
     lo, hi = np.percentile(ok, [2.5, 97.5])
-    return Interval(value, float(lo), float(hi), "patient-bootstrap", int(ok.size)), values
+    return Interval(value, float(lo), float(hi), "patient_bootstrap", int(ok.size)), values
 
 
 def resample_indices(n: int, *, n_boot: int, seed: int) -> np.ndarray:

@@ -68,7 +68,7 @@ class OutcomePredictions:
 
 
 def outcome_predictions_filename(result_filename: str) -> str:
-    """``<result stem>.outcomes.parquet``."""
+    """Return ``<result stem>.outcomes.parquet``."""
     return Path(result_filename).stem + SUFFIX
 
 

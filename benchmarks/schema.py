@@ -112,7 +112,7 @@ class OutcomeScore(_Strict):
 
     ``block`` is ``label`` (the task's label) or ``control`` (the matched random sets of a slide-activity task);
     ``primary`` names the metric a leaderboard ranks by (``auroc``, ``pearson``, ``c_index``). ``interval`` says how
-    the CIs were made: ``patient-bootstrap`` (patients resampled) or ``none`` (too few patients).
+    the CIs were made: ``patient_bootstrap`` (patients resampled) or ``none`` (too few patients).
     """
 
     target: str
@@ -122,7 +122,7 @@ class OutcomeScore(_Strict):
     probe: str
     primary: str
     metrics: dict[str, Metric]
-    interval: Literal["patient-bootstrap", "none"]
+    interval: IntervalKind
     counts: dict[str, int] = Field(default_factory=dict)
     per_target: dict[str, Float] = Field(default_factory=dict)
     per_seed: dict[str, list[Float]] = Field(default_factory=dict)

@@ -52,7 +52,7 @@ class SlideData:
         return sorted(s for ids in self.slides.values() for s in ids)
 
     def strata(self) -> np.ndarray:
-        """What the folds balance: the class, the event, or nothing."""
+        """Return what the folds balance: the class, the event, or nothing."""
         if self.task.kind == "classification":
             return self.y.astype(int)
         if self.task.kind == "survival":
@@ -151,7 +151,8 @@ def load_bags(feature_folder: Path, data: SlideData) -> tuple[list[np.ndarray], 
     missing = [s for s in data.slide_ids if s not in have and s not in h5]
     if missing:
         msg = (
-            f"{len(missing)} slide(s) of task {data.task.name!r} have no features (e.g. {missing[:3]}); embed them with "
+            f"{len(missing)} slide(s) of task {data.task.name!r} have no features (e.g. {missing[:3]}); "
+            "embed them with "
             "`stamp embed-slides` (or let `stamp-bench run --cohort` do it)"
         )
         raise CohortError(msg, path=feature_folder)

@@ -22,17 +22,27 @@ from benchmarks.baselines.colour_texture import NAME as COLOUR_TEXTURE
 from benchmarks.baselines.slide_colour_texture import write_slide_colour_texture
 from benchmarks.cache import read_cache_info
 from benchmarks.errors import BenchmarkError
+from benchmarks.outcome_metrics import MIN_BOOTSTRAP_PATIENTS
 from benchmarks.outcome_predictions import (
     OUTCOME_PREDICTIONS_VERSION,
     outcome_predictions_filename,
     write_outcome_predictions,
 )
 from benchmarks.runner import EncoderRun, code_version, hardware
-from benchmarks.schema import CohortRef, PredictionsRef, Result, TaskRef, result_filename, write_result
+from benchmarks.schema import (
+    CohortRef,
+    IntervalInfo,
+    PredictionsRef,
+    Result,
+    TaskRef,
+    result_filename,
+    write_result,
+)
 from benchmarks.slide_data import SlideData, load_bags
 from benchmarks.slide_tasks import SlideTask
 from benchmarks.tasks import task_hash
 from benchmarks.tiers import get_tier
+from benchmarks.tiers.outcomes import OutcomeRun
 
 __all__ = ["PreparedSlideTask", "evaluate_slide_features", "prepare_slide_features", "run_slide_benchmark"]
 
@@ -117,8 +127,6 @@ def evaluate_slide_features(
     device: str = "cpu", progress: Callable[[int], None] | None = None,
 ) -> tuple[Result, Path | None]:  # fmt: skip
     """Score one feature folder on a prepared task; write the result and its predictions under ``out`` if given."""
-    from benchmarks.tiers.outcomes import OutcomeRun
-
     started = time.perf_counter()
     data = prepared.data
     info = read_cache_info(folder)
@@ -136,11 +144,12 @@ def evaluate_slide_features(
             atlas_hash=data.cohort_hash, split_hash=data.split_hash, n_spots=n_tiles, n_samples=len(data.slide_ids),
             patients=list(data.patients),
         ),
-        blocks=[], gaps=[], hardware=hardware(), wall_time_s=round(time.perf_counter() - started, 3),
+        blocks=[], gaps=[], intervals=_intervals(scored, data), hardware=hardware(),
+        wall_time_s=round(time.perf_counter() - started, 3),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), outcomes=scored.scores,
         cohort=CohortRef(
             name=data.cohort, content_hash=data.cohort_hash,
-            pretraining_overlap=data.pretraining.for_encoder(encoder),  # type: ignore[arg-type]
+            pretraining_overlap=data.pretraining.for_encoder(encoder),
             cohort_overlap=data.pretraining.status, excluded=data.excluded,
         ),
     )  # fmt: skip
@@ -152,6 +161,18 @@ def evaluate_slide_features(
                          n_spots=scored.predictions.n_patients)  # fmt: skip
     result = result.model_copy(update={"predictions": ref})
     return result, write_result(result, Path(out))
+
+
+def _intervals(scored: OutcomeRun, data: SlideData) -> IntervalInfo:
+    """Say how the result's intervals were made: a bootstrap over patients, or none with too few patients."""
+    n = len(data.patients)
+    if all(s.interval == "patient_bootstrap" for s in scored.scores):
+        note = f"{n} patients: 95% percentile bootstrap over patients (out-of-fold predictions resampled)"
+        kind: Literal["patient_bootstrap", "none"] = "patient_bootstrap"
+    else:
+        note = f"{n} patients (< {MIN_BOOTSTRAP_PATIENTS}, or a metric undefined on resamples): no interval"
+        kind = "none"
+    return IntervalInfo(kind=kind, min_patients=MIN_BOOTSTRAP_PATIENTS, n_boot=data.task.bootstrap, note=note)
 
 
 def _probe_device(device: str) -> str:
@@ -193,7 +214,8 @@ def run_slide_benchmark(
             for folder, kind in folders:
                 step = bar.add_task(f"{p.task.name}: {Path(folder).name}", total=folds)
                 written.append(
-                    evaluate_slide_features(p, Path(folder), kind=kind, out=out, device=device,
-                                            progress=partial(bar.advance, step))  # fmt: skip
+                    evaluate_slide_features(
+                        p, Path(folder), kind=kind, out=out, device=device, progress=partial(bar.advance, step)
+                    )
                 )
     return written

@@ -77,7 +77,7 @@ class AbmilSettings(_Strict):
 class ProbeSettings(_Strict):
     """Which probes run, and their settings."""
 
-    use: list[ProbeName] = Field(default_factory=lambda: ["mean-linear", "abmil"], min_length=1)
+    use: list[ProbeName] = Field(default=["mean-linear", "abmil"], min_length=1)
     linear: LinearSettings = LinearSettings()
     abmil: AbmilSettings = AbmilSettings()
 

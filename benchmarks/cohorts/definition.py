@@ -143,7 +143,7 @@ class CohortDefinition(_Strict):
 
 
 def _exposure_card(name: str, where: Path) -> dict[str, object]:
-    """A shared pretraining-exposure card (``cohorts/pretraining/<name>.yaml``), named by a definition."""
+    """Return a shared pretraining-exposure card (``cohorts/pretraining/<name>.yaml``), named by a definition."""
     path = cohorts_dir() / "pretraining" / f"{name}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in (cohorts_dir() / "pretraining").glob("*.yaml"))

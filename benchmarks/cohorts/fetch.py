@@ -40,7 +40,7 @@ class FetchSummary:
 def select_slides(
     folder: CohortFolder, record: CohortRecord, slides: Sequence[SlideEntry], options: FetchOptions
 ) -> list[SlideEntry]:
-    """The slides to download: all, none (labels only), or those of the first N patients of every class of a label.
+    """Return the slides to download: all, none (labels only), or those of the first N patients of each class.
 
     Raises
     ------

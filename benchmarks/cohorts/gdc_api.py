@@ -28,7 +28,7 @@ _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def gdc_filter(fields: Mapping[str, str | Sequence[str]]) -> dict[str, Any]:
-    """An ``and`` of ``in`` filters, one per field (a single value or a list), in the GDC filter language."""
+    """Return an ``and`` of ``in`` filters, one per field (a single value or a list), in the GDC filter language."""
     content = []
     for field, value in fields.items():
         values = [value] if isinstance(value, str) else list(value)
@@ -46,7 +46,7 @@ class GdcQuery:
     sort: str
 
     def as_provenance(self, api: str, total: int, when: str) -> dict[str, Any]:
-        """The query as a label table records it (address, filters, fields, hits, date)."""
+        """Return the query as a label table records it (address, filters, fields, hits, date)."""
         return {
             "url": f"{api.rstrip('/')}/{self.endpoint}",
             "filters": self.filters,
@@ -70,7 +70,7 @@ class GdcClient:
         self.timeout_s = timeout_s
 
     def page_url(self, query: GdcQuery, offset: int) -> str:
-        """The address of one page of a query (deterministic: tests replay responses keyed by it)."""
+        """Return the address of one page of a query (deterministic: tests replay responses keyed by it)."""
         params = {
             "filters": json.dumps(query.filters, sort_keys=True, separators=(",", ":")),
             "fields": ",".join(query.fields),
@@ -140,7 +140,7 @@ class GdcClient:
         return hits, total
 
     def status(self) -> dict[str, Any]:
-        """The API's ``status`` document (holds the data release); empty when the API does not answer it."""
+        """Return the API's ``status`` document (holds the data release); empty when the API does not answer it."""
         try:
             return self._get_json(f"{self.api}/status")
         except CohortError:

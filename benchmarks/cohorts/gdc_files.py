@@ -67,7 +67,9 @@ def read_star_counts(path: Path) -> pd.Series:
         Missing columns or non-integer counts.
     """
     try:
-        frame = pd.read_csv(path, sep="\t", comment="#", usecols=[StarKeys.GENE_ID, StarKeys.GENE_NAME, StarKeys.COUNTS])
+        frame = pd.read_csv(
+            path, sep="\t", comment="#", usecols=[StarKeys.GENE_ID, StarKeys.GENE_NAME, StarKeys.COUNTS]
+        )
     except (ValueError, OSError) as exc:
         msg = f"not a GDC STAR-counts file ({exc}); expected columns {[k.value for k in StarKeys][:3]}"
         raise CohortError(msg, path=path) from exc

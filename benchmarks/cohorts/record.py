@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,7 +28,7 @@ __all__ = ["COHORT_FILE", "CohortFolder", "CohortRecord", "LabelTable", "RawFile
 
 COHORT_FILE = "cohort.json"
 PATIENT_COLUMN = "patient_id"
-RECORD_VERSION = 1
+RECORD_VERSION: Final = 1
 
 
 class _Strict(BaseModel):
@@ -139,7 +139,10 @@ class CohortFolder:
         """
         path = self.record_path
         if not path.is_file():
-            msg = f"no {COHORT_FILE}: not a cohort folder; make one with `stamp-bench fetch-cohort NAME --out {self.root}`"
+            msg = (
+                f"no {COHORT_FILE}: not a cohort folder; make one with "
+                f"`stamp-bench fetch-cohort NAME --out {self.root}`"
+            )
             raise CohortError(msg, path=self.root)
         try:
             return CohortRecord.model_validate_json(path.read_text(encoding="utf-8"))

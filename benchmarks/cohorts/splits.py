@@ -33,7 +33,9 @@ PATHOBENCH_CONFIG = "config.yaml"
 _TRAIN, _TEST, _VAL = "train", "test", "val"
 
 
-def stratified_patient_folds(patients: Sequence[str], strata: Sequence[object], *, k: int, seed: int) -> list[Fold]:
+def stratified_patient_folds(
+    patients: Sequence[str], strata: Sequence[object] | np.ndarray, *, k: int, seed: int
+) -> list[Fold]:
     """``k`` folds over patients, each stratum dealt out separately after a seeded shuffle.
 
     Raises
@@ -107,7 +109,9 @@ def read_pathobench(path: Path, patients: Sequence[str]) -> list[Fold]:
     by_case = frame.groupby("case_id")[fold_columns].agg(lambda col: sorted(set(col.dropna().str.lower())))
     missing = sorted(set(patients) - set(by_case.index))
     if missing:
-        msg = f"{len(missing)} labelled patient(s) are not in the split (e.g. {missing[:3]}); use a split of this cohort"
+        msg = (
+            f"{len(missing)} labelled patient(s) are not in the split (e.g. {missing[:3]}); use a split of this cohort"
+        )
         raise CohortError(msg, path=path)
     position = {p: i for i, p in enumerate(patients)}
     tests: list[list[int]] = [[] for _ in fold_columns]
@@ -120,7 +124,9 @@ def read_pathobench(path: Path, patients: Sequence[str]) -> list[Fold]:
                 raise CohortError(msg, path=path)
             if states == [_TEST]:
                 if case in seen:
-                    msg = f"case {case!r} is tested in {seen[case]} and {column}; only disjoint test folds are supported"
+                    msg = (
+                        f"case {case!r} is tested in {seen[case]} and {column}; only disjoint test folds are supported"
+                    )
                     raise CohortError(msg, path=path)
                 seen[str(case)] = column
                 tests[j].append(position[str(case)])

@@ -53,7 +53,9 @@ class ProbeSpec:
 PROBES: Registry[str, ProbeSpec] = Registry("slide probe", error=TierError)
 
 
-def register_probe(name: str, description: str) -> Callable[[Callable[[ProbeInput], ProbeOutput]], Callable[..., ProbeOutput]]:
+def register_probe(
+    name: str, description: str
+) -> Callable[[Callable[[ProbeInput], ProbeOutput]], Callable[..., ProbeOutput]]:
     """Register the decorated ``fit_predict`` as probe ``name``; a duplicate raises."""
 
     def wrap(func: Callable[[ProbeInput], ProbeOutput]) -> Callable[[ProbeInput], ProbeOutput]:

@@ -65,7 +65,9 @@ def _regress(x_train: np.ndarray, y: np.ndarray, x_test: np.ndarray, data: Probe
 
     model = RidgeCV(alphas=list(data.settings.linear.alphas), alpha_per_target=True).fit(x_train, y)
     alphas = np.atleast_1d(model.alpha_)
-    return ProbeOutput(np.asarray(model.predict(x_test)).reshape(len(x_test), -1), notes={"alpha_median": float(np.median(alphas))})
+    return ProbeOutput(
+        np.asarray(model.predict(x_test)).reshape(len(x_test), -1), notes={"alpha_median": float(np.median(alphas))}
+    )
 
 
 def _cox(x_train: np.ndarray, y: np.ndarray, x_test: np.ndarray, data: ProbeInput) -> ProbeOutput:

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.outcome_metrics import Interval, metric_function, patient_bootstrap, resample_indices
+from benchmarks.outcome_metrics import (
+    MIN_BOOTSTRAP_PATIENTS,
+    Interval,
+    metric_function,
+    patient_bootstrap,
+    resample_indices,
+)
 from benchmarks.outcome_predictions import OutcomePredictions
 from benchmarks.probes import ProbeInput, get_probe
 from benchmarks.schema import Metric, OutcomeScore, finite
@@ -41,7 +47,11 @@ class OutcomeRun:
 
 
 def _metric(interval: Interval, n: int) -> Metric:
-    return Metric(mean=finite(interval.value), ci_low=finite(interval.low), ci_high=finite(interval.high), n_patients=n)
+    kind = "patient_bootstrap" if interval.kind == "patient_bootstrap" else "none"
+    return Metric(
+        mean=finite(interval.value), ci_low=finite(interval.low), ci_high=finite(interval.high), n_patients=n,
+        interval=kind,
+    )  # fmt: skip
 
 
 def _counts(kind: str, y: np.ndarray) -> dict[str, int]:
@@ -124,10 +134,10 @@ def evaluate_outcomes(
             )
             scores.append(
                 OutcomeScore(
-                    target=block_target(data, block), block=block,  # type: ignore[arg-type]
+                    target=block_target(data, block), block=block,
                     control_of=block_target(data, "label") if block == "control" else "", kind=task.kind,
                     probe=probe_name, primary=primary, metrics=metrics,
-                    interval="patient-bootstrap" if metrics[primary].ci_low is not None else "none",
+                    interval=metrics[primary].interval,
                     counts=_counts(task.kind, y_t), per_target=per_target, per_seed=per_seed,
                 )
             )  # fmt: skip
@@ -142,7 +152,7 @@ def evaluate_outcomes(
 
 
 def block_target(data: SlideData, block: str) -> str:
-    """The name a block's scores carry: the label column (classification), the table (regression), or the endpoint."""
+    """Return a block's score name: the label column (classification), the table (regression), or the endpoint."""
     task = data.task
     if block == "control" and task.label.control is not None:
         return task.label.control
@@ -157,9 +167,13 @@ def _gap(
     real = metric_function("pearson", y, pred)
     ctrl = metric_function("pearson", control_y, control_pred)
     value = real(np.arange(n)) - ctrl(np.arange(n))
-    diffs = np.array([real(i) - ctrl(i) for i in resamples]) if len(resamples) and n >= 5 else np.zeros(0)
+    diffs = (
+        np.array([real(i) - ctrl(i) for i in resamples])
+        if len(resamples) and n >= MIN_BOOTSTRAP_PATIENTS
+        else np.zeros(0)
+    )
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size < 10:
-        return Metric(mean=finite(value), ci_low=None, ci_high=None, n_patients=n)
+        return Metric(mean=finite(value), ci_low=None, ci_high=None, n_patients=n, interval="none")
     lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return Metric(mean=finite(value), ci_low=finite(lo), ci_high=finite(hi), n_patients=n)
+    return Metric(mean=finite(value), ci_low=finite(lo), ci_high=finite(hi), n_patients=n, interval="patient_bootstrap")

@@ -19,7 +19,8 @@ evaluate_slide = register_tier(
     2,
     "default",
     name="slide",
-    description="slide-level status (AUROC, balanced accuracy) and bulk-RNA pathway activity (Pearson, random-set gap); "
+    description="slide-level status (AUROC, balanced accuracy) and bulk-RNA pathway activity (Pearson, "
+    "random-set gap); "
     "mean-pooled linear probe and ABMIL over patient folds",
     targets=prepare_slide_task,
     reference="Ilse et al. 2018 (ABMIL); Patho-Bench (Zhang et al. 2025); SEAL",

@@ -71,7 +71,7 @@ def file_md5(path: Path) -> str:
 
 
 def _read_stamp(path: Path, stat: os.stat_result) -> dict[str, str]:
-    """The digests a stamp file records for ``path`` at its current size and mtime (empty when stale or absent)."""
+    """Return the digests a stamp file records for ``path`` at its size and mtime (empty when stale or absent)."""
     try:
         fields = _stamp_path(path).read_text().split()
     except OSError:

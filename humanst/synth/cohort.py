@@ -9,7 +9,8 @@ shifts the stroma region's share (and so the EMT programme). Then, as a clinic w
   tied to the sub-visual programme level); ``PASSENGER1`` at random (a label no image can predict); written as
   GDC-style masked somatic mutation MAFs, one per patient, with silent hits that must not count;
 - **survival**: an exponential time with log-hazard ``hazard_effect * stroma`` (stroma-rich tumours do worse, as
-  the tumour-stroma ratio predicts in colorectal and breast cancer), censored uniformly, written as GDC ``cases`` records (vital status, days to death / last follow-up);
+  the tumour-stroma ratio predicts in colorectal and breast cancer), censored uniformly,
+  written as GDC ``cases`` records (vital status, days to death / last follow-up);
 - **bulk RNA**: the counts of the patient's sections pooled (spots on a grid, summed), written as GDC STAR-counts
   TSVs, so slide-level pathway activity can be scored like the atlas scores spots.
 
@@ -159,11 +160,12 @@ def _write_star_counts(path: Path, model: GeneModel, counts: np.ndarray) -> None
     counts = counts.astype(np.int64)
     rate = counts / max(1, counts.sum())
     lines = ["# gene-model: GENCODE v36 (synthetic)", "\t".join(_STAR_HEADER)]
-    lines += [f"{name}\t\t\t{n}\t{n}\t{n}\t\t\t" for name, n in (("N_unmapped", 1000), ("N_multimapping", 2000),
-                                                                 ("N_noFeature", 500), ("N_ambiguous", 300))]  # fmt: skip
+    unassigned = (("N_unmapped", 1000), ("N_multimapping", 2000), ("N_noFeature", 500), ("N_ambiguous", 300))
+    lines += [f"{name}\t\t\t{n}\t{n}\t{n}\t\t\t" for name, n in unassigned]
     for gene_id, name, n, r in zip(model.gene_ids, model.genes, counts, rate, strict=True):
         lines.append(
-            f"{gene_id}.1\t{name}\tprotein_coding\t{n}\t{n // 2}\t{n - n // 2}\t{r * 1e6:.4f}\t{r * 1e5:.4f}\t{r * 2e5:.4f}"
+            f"{gene_id}.1\t{name}\tprotein_coding\t{n}\t{n // 2}\t{n - n // 2}\t"
+            f"{r * 1e6:.4f}\t{r * 1e5:.4f}\t{r * 2e5:.4f}"
         )
     atomic_write_text(path, "\n".join(lines) + "\n")
 

@@ -135,9 +135,7 @@ def make_tissue(
         msg = f"region_shift names unknown regions {unknown}; regions: {', '.join(REGIONS)}"
         raise ValueError(msg)
 
-    logits = np.stack(
-        [_smooth(shape, sigma, rng) + REGION_STYLES[r].logit_bias + shift.get(r, 0.0) for r in REGIONS]
-    )
+    logits = np.stack([_smooth(shape, sigma, rng) + REGION_STYLES[r].logit_bias + shift.get(r, 0.0) for r in REGIONS])
     region_prob = special.softmax(logits / 0.12, axis=0).astype(np.float32)
 
     # Outline: a blob that fills most of the field, with an irregular edge.

@@ -71,5 +71,5 @@ def get_source(kind: str) -> SourceSpec:
 
 
 def local_file(folder: CohortFolder, path: Path) -> str:
-    """A file's path relative to the cohort folder, as the record stores it."""
+    """Return a file's path relative to the cohort folder, as the record stores it."""
     return Path(path).resolve().relative_to(folder.root.resolve()).as_posix()

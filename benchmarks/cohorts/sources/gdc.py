@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks.cohorts.definition import CohortDefinition, GdcSource
 from benchmarks.cohorts.gdc_api import GdcClient, GdcQuery, gdc_filter
@@ -28,6 +28,9 @@ from benchmarks.cohorts.sources._registry import FetchOptions, Listing, local_fi
 from benchmarks.errors import CohortError
 from humanst.atomic import atomic_write_text
 from humanst.fetch import Progress
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 __all__ = ["list_gdc"]
 
@@ -52,7 +55,7 @@ def _client(definition: CohortDefinition, options: FetchOptions) -> GdcClient:
 
 
 def queries_of(source: GdcSource) -> dict[str, GdcQuery]:
-    """The four searches of a GDC cohort, by what they list."""
+    """Return the four searches of a GDC cohort, by what they list."""
     projects = {"cases.project.project_id": source.projects}
     samples = {"cases.samples.sample_type": source.sample_types}
     return {
@@ -130,7 +133,11 @@ def list_gdc(definition: CohortDefinition, folder: CohortFolder, options: FetchO
     with progress(enabled=options.show_progress) as bar:
         for what, query in queries_of(source).items():
             task = bar.add_task(f"GDC {what}", total=None)
-            found, total = client.search(query, on_page=lambda n, t, task=task: bar.update(task, completed=n, total=t))
+
+            def on_page(n: int, t: int, task: TaskID = task) -> None:
+                bar.update(task, completed=n, total=t)
+
+            found, total = client.search(query, on_page=on_page)
             hits[what] = found
             listing.queries[what] = query.as_provenance(client.api, total, when)
     for hit in hits["slides"]:
@@ -166,7 +173,7 @@ def list_gdc(definition: CohortDefinition, folder: CohortFolder, options: FetchO
                         source=f"gdc:{hit['file_id']}", url=client.data_url(str(hit["file_id"])),
                         md5=hit.get("md5sum"), size=hit.get("file_size"),
                     )
-                )  # type: ignore[arg-type]  # fmt: skip
+                )  # fmt: skip
                 bar.advance(task)
     return listing
 

@@ -39,14 +39,20 @@ def list_synthetic(definition: CohortDefinition, folder: CohortFolder, options: 
     written = write_synthetic_cohort(folder.root, design)
     slides = [
         SlideEntry(
-            slide_id=s.slide_id, patient_id=s.patient_id, file=local_file(folder, s.path), source=SOURCE,
-            sha256=_sha256(s.path), size=s.path.stat().st_size, sample_type="Primary Tumor", license=definition.license,
-        )  # fmt: skip
+            slide_id=s.slide_id,
+            patient_id=s.patient_id,
+            file=local_file(folder, s.path),
+            source=SOURCE,
+            sha256=_sha256(s.path),
+            size=s.path.stat().st_size,
+            sample_type="Primary Tumor",
+            license=definition.license,
+        )
         for s in written.slides
     ]
     raw = [
         RawFile(kind=f.kind, file=local_file(folder, f.path), patient_id=f.patient_id, source=f"{SOURCE}: {f.file_id}",
-                size=f.path.stat().st_size)  # type: ignore[arg-type]  # kind is one of the three written
+                size=f.path.stat().st_size)
         for f in written.files
     ]  # fmt: skip
     provenance = {"generator": "humanst.synth.cohort.write_synthetic_cohort", "design": design.__dict__}
