@@ -37,12 +37,22 @@ def run(
     ] = None,
     embeddings: Annotated[
         Path | None,
-        typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
+        typer.Option("--embeddings", help="Tier 1: score an existing embedding folder EMB/<key> instead of embedding."),
     ] = None,
     task: Annotated[
         list[str] | None, typer.Option("--task", help="Task name (manifests/benchmarks) or YAML path; repeatable.")
     ] = None,
-    tiers: Annotated[str, typer.Option("--tiers", help="Comma-separated tiers to run (built: 1).")] = "1",
+    tiers: Annotated[
+        str, typer.Option("--tiers", help="Comma-separated tiers: 1 (spot, atlas), 2 (slide) and 3 (patient) (cohort).")
+    ] = "1",
+    cohort: Annotated[
+        Path | None,
+        typer.Option("--cohort", help="Cohort folder (`stamp-bench fetch-cohort`): the slides of tiers 2 and 3."),
+    ] = None,
+    features: Annotated[
+        Path | None,
+        typer.Option("--features", help="Slide feature root for tiers 2-3 (default: the cache folder's slides/)."),
+    ] = None,
     protocol: Annotated[
         str, typer.Option("--protocol", help="Tier-1 protocol: `default`, or `hest` (HEST-Benchmark's).")
     ] = "default",
@@ -59,31 +69,58 @@ def run(
 ) -> None:
     """Run the benchmark tiers for one encoder (optionally with a STAMP adapter) and its two baselines.
 
-    Tier 1 per task: standardise -> PCA(256, fit on train) -> ridge (alpha by inner patient CV), Pearson
-    per target on held-out patients with 95% bootstrap CIs; pathways beside matched random gene sets.
+    Tier 1 (atlas) per task: standardise -> PCA(256, fit on train) -> ridge (alpha by inner patient CV), Pearson
+    per target on held-out patients; pathways beside matched random gene sets.
+
+    Tiers 2 (slide status, slide pathway activity) and 3 (survival) run on a cohort folder (--cohort): its slides
+    are embedded once per entry (`stamp embed-slides`, cached under --features), then mean-pooled linear probes
+    and ABMIL are scored over patient folds (AUROC, Pearson beside random sets, C-index). Without --task, every
+    shipped task of the requested tiers is run (tier 1: demo-spot; tiers 2-3: those written for the cohort).
+
+    Every interval says what it resamples: patients (at least 5), else spatial blocks within patients (tier 1)
+    or none.
     """
     from benchmarks.errors import BenchmarkError
     from benchmarks.runner import cache_kind, entries_for, run_benchmark
-    from benchmarks.tasks import load_task
+    from benchmarks.slide_runner import run_slide_benchmark, slide_tasks_for
+    from benchmarks.tasks import Task, load_any_task
     from benchmarks.tiers import get_tier
 
     with cli_errors(BenchmarkError, OSError):
-        wanted = [int(t) for t in tiers.split(",") if t.strip()]
-        loaded = [load_task(t) for t in (task or ["demo-spot"])]
+        wanted = sorted({int(t) for t in tiers.split(",") if t.strip()})
         for number in wanted:
-            get_tier(number, protocol)
+            get_tier(number, protocol if number == 1 else "default")
+        loaded = [load_any_task(t) for t in task or []]
+        spot_tasks = [t for t in loaded if isinstance(t, Task)] if task else [load_any_task("demo-spot")]
+        slide_wanted = [n for n in wanted if n > 1]
+        if slide_wanted and cohort is None:
+            msg = f"tier(s) {slide_wanted} run on a cohort folder: pass --cohort DIR (`stamp-bench fetch-cohort`)"
+            raise BenchmarkError(msg)
         runs = (
             []
             if embeddings is not None
             else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
         )
-        written = run_benchmark(
-            atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,
-            caches=[(embeddings, cache_kind(embeddings))] if embeddings is not None else [],
-            out=out, cache_root=cache or out / "embeddings", device=device, batch_size=batch_size,
-        )  # fmt: skip
-    _print_results([r for r, _ in written])
-    for _, path in written:
+        cache_root = cache or out / "embeddings"
+        written = []
+        if 1 in wanted:
+            written += run_benchmark(
+                atlas, [t for t in spot_tasks if isinstance(t, Task) and t.tier == 1], protocol=protocol, runs=runs,
+                caches=[(embeddings, cache_kind(embeddings))] if embeddings is not None else [],
+                out=out, cache_root=cache_root, device=device, batch_size=batch_size,
+            )  # fmt: skip
+        slide_written = []
+        if slide_wanted and cohort is not None:
+            chosen = slide_tasks_for(cohort, slide_wanted, [t for t in loaded if not isinstance(t, Task)] or None)
+            slide_written = run_slide_benchmark(
+                cohort, chosen, runs=runs, out=out, feature_root=features or cache_root / "slides", device=device,
+                batch_size=batch_size,
+            )  # fmt: skip
+    if written:
+        _print_results([r for r, _ in written])
+    if slide_written:
+        _print_outcomes([r for r, _ in slide_written])
+    for _, path in [*written, *slide_written]:
         console.print(f"wrote {path}", highlight=False)
 
 
@@ -101,6 +138,31 @@ def _print_results(results: list[Result]) -> None:
         blocks = {b.name: fmt_metric(b.pearson) for b in result.blocks}
         gaps = [fmt_metric(g.gap) for g in result.gaps]
         table.add_row(result.embedding_key, result.task.name, *[blocks.get(n, "-") for n in names], *gaps)
+    console.print(table)
+
+
+def _print_outcomes(results: list[Result]) -> None:
+    from rich.table import Table
+
+    from benchmarks.leaderboard.collect import fmt_metric
+
+    table = Table(
+        title="tiers 2-3: primary metric per probe [95% bootstrap interval over patients]",
+        caption="AUROC (status), Pearson mean over pathways (activity; gap = minus matched random sets), C-index "
+        "(survival); chance: 0.5, 0, 0.5",
+    )
+    for header in ("entry", "task", "probe", "target", "metric", "value [95% CI]", "gap vs random", "counts"):
+        table.add_column(header)
+    for result in results:
+        for score in result.outcomes:
+            if score.block != "label":
+                continue
+            gap = score.metrics.get("gap_vs_random")
+            counts = ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in score.counts.items())
+            table.add_row(
+                result.embedding_key, result.task.name, score.probe, score.target, score.primary,
+                fmt_metric(score.metrics[score.primary]), fmt_metric(gap) if gap else "-", counts,
+            )  # fmt: skip
     console.print(table)
 
 
@@ -255,13 +317,14 @@ def leaderboard(
 
 @app.command()
 def tasks() -> None:
-    """List the shipped benchmark tasks (manifests/benchmarks) and the registered tiers."""
-    from benchmarks.tasks import load_task, shipped_tasks
+    """List the shipped benchmark tasks of every tier (manifests/benchmarks) and the registered tiers."""
+    from benchmarks.tasks import Task, load_any_task, shipped_tasks
     from benchmarks.tiers import tier_names
 
     for name in shipped_tasks():
-        spec = load_task(name)
-        console.print(f"{name}: tier {spec.tier}, atlas {spec.atlas} - {spec.description}", highlight=False)
+        spec = load_any_task(name)
+        where = f"atlas {spec.atlas}" if isinstance(spec, Task) else f"cohort {spec.cohort}, {spec.kind}"
+        console.print(f"{name}: tier {spec.tier}, {where} - {spec.description}", highlight=False)
     console.print(f"tiers: {', '.join(tier_names())}", highlight=False)
 
 

@@ -44,7 +44,13 @@ from benchmarks.tasks import task_hash
 from benchmarks.tiers import get_tier
 from benchmarks.tiers.outcomes import OutcomeRun
 
-__all__ = ["PreparedSlideTask", "evaluate_slide_features", "prepare_slide_features", "run_slide_benchmark"]
+__all__ = [
+    "PreparedSlideTask",
+    "evaluate_slide_features",
+    "prepare_slide_features",
+    "run_slide_benchmark",
+    "slide_tasks_for",
+]
 
 SlideBaseline = Callable[..., Path]
 SLIDE_BASELINES: dict[str, SlideBaseline] = {COLOUR_TEXTURE: write_slide_colour_texture}
@@ -110,7 +116,7 @@ def prepare_slide_features(
         return SLIDE_BASELINES[run.encoder](paths, feature_root, show_progress=show_progress)
     try:
         result = embed_slides(
-            paths, run.encoder, out=feature_root, adapter=run.adapter, random_init=run.random_init,
+            paths, run.encoder, out=feature_root, adapter=run.adapter, weights=run.weights, random_init=run.random_init,
             batch_size=batch_size, device=device, num_workers=0, show_progress=show_progress,
         )  # fmt: skip
     except StampError as exc:
@@ -187,6 +193,33 @@ def _features_hash(folder: Path, data: SlideData) -> str:
     from benchmarks.cache import embeddings_hash
 
     return embeddings_hash(folder, data.slide_ids)
+
+
+def slide_tasks_for(cohort: Path, tiers: Sequence[int], given: Sequence[SlideTask] | None = None) -> list[SlideTask]:
+    """Return the tier-2/3 tasks to run on a cohort folder: ``given`` (of those tiers), else every shipped one for it.
+
+    Raises
+    ------
+    BenchmarkError
+        A given task was written for another cohort, or no shipped task of those tiers is written for this one.
+    """
+    from benchmarks.cohorts import read_cohort
+    from benchmarks.tasks import load_any_task, shipped_tasks
+
+    name = read_cohort(Path(cohort))[1].name
+    if given:
+        chosen = [t for t in given if t.tier in tiers]
+        other = [t.name for t in chosen if t.cohort != name]
+        if other:
+            msg = f"task(s) {other} were written for another cohort, not {name!r} ('{cohort}')"
+            raise BenchmarkError(msg)
+        return chosen
+    shipped = [load_any_task(n) for n in shipped_tasks()]
+    chosen = [t for t in shipped if isinstance(t, SlideTask) and t.tier in tiers and t.cohort == name]
+    if not chosen:
+        msg = f"no shipped tier-{'/'.join(map(str, tiers))} task is written for cohort {name!r}; pass --task FILE"
+        raise BenchmarkError(msg)
+    return chosen
 
 
 def run_slide_benchmark(
