@@ -18,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.cohorts import sources  # noqa: F401  (register the sources)
 from benchmarks.cohorts.definition import CohortDefinition, load_definition
-from benchmarks.cohorts.labels import build_labels
+from benchmarks.cohorts.labels import SURVIVAL_COLUMNS, build_labels
 from benchmarks.cohorts.record import CohortFolder, CohortRecord, SlideEntry
 from benchmarks.cohorts.sources import FetchOptions, get_source
 from benchmarks.errors import CohortError
@@ -66,8 +66,11 @@ def select_slides(
         msg = f"--stratify {table_name}:{column}: no such column; columns: {list(frame.columns)}"
         raise CohortError(msg)
     values = frame[column].dropna()
-    if table.kind == "regression":
-        msg = f"--stratify {table_name}:{column} is a continuous label; pick a class label (a mutation, os_event)"
+    if table.kind == "regression" or (table.kind == "survival" and column != SURVIVAL_COLUMNS[1]):
+        msg = (
+            f"--stratify {table_name}:{column} is a continuous label; pick a class label "
+            f"(a mutation, {SURVIVAL_COLUMNS[1]})"
+        )
         raise CohortError(msg)
     chosen: set[str] = set()
     for _, group in values.groupby(values):
