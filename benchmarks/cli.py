@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from humanst.console import cli_errors, console, err_console, new_app, not_built
+from humanst.console import cli_errors, console, err_console, new_app
 
 if TYPE_CHECKING:
     from benchmarks.schema import Result
@@ -16,7 +16,6 @@ app = new_app(
     "stamp-bench",
     "Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
 )
-_PLANNED = "the tier 2/3 benchmarks issue"
 
 
 @app.command()
@@ -330,11 +329,54 @@ def tasks() -> None:
 
 @app.command("fetch-cohort")
 def fetch_cohort(
-    name: Annotated[str, typer.Argument(help="Cohort name.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("cohort"),
+    name: Annotated[
+        str, typer.Argument(help="Shipped cohort (see `stamp-bench cohorts`, e.g. tcga-coadread) or a YAML path.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Cohort folder to write (cohort.json, slides/, labels/, raw/).")],
+    labels_only: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--labels-only", help="Write the label tables; download no slide.")
+    ] = False,
+    max_slides_per_class: Annotated[
+        int | None,
+        typer.Option("--max-slides-per-class", help="Download the slides of at most N patients per class (quick run)."),
+    ] = None,
+    stratify: Annotated[
+        str | None,
+        typer.Option("--stratify", help="TABLE:COLUMN whose classes the cap applies to (default: first label column)."),
+    ] = None,
+    api: Annotated[
+        str | None, typer.Option("--api", help="GDC API root instead of the definition's (a mirror, a test server).")
+    ] = None,
 ) -> None:
-    """(planned, not built yet) Download a public slide cohort with its label table."""
-    not_built("stamp-bench fetch-cohort", _PLANNED)
+    """Fetch a public slide cohort: label tables with their provenance, then the diagnostic slides.
+
+    GDC cohorts: paged `files` / `cases` queries of the NCI GDC API (open access only) list the diagnostic slides,
+    case records, masked somatic MAFs and STAR counts; the label tables (driver mutations, overall survival, slide
+    Hallmark activity from bulk RNA-seq beside matched random sets) are written to OUT/labels with the query, data
+    release and date in OUT/cohort.json. Every file is checked against the size and md5 the API gives; a rerun
+    resumes partial downloads and skips verified files. TCGA diagnostic slides are large (about 0.5-2 GB each): try
+    --labels-only or --max-slides-per-class first. The summary says whether widely used PFMs saw the cohort in
+    pretraining.
+    """
+    from benchmarks.cohorts.command import run_fetch_cohort
+    from benchmarks.cohorts.sources import FetchOptions
+    from benchmarks.errors import CohortError
+
+    options = FetchOptions(
+        labels_only=labels_only, max_slides_per_class=max_slides_per_class, stratify=stratify, api=api
+    )
+    with cli_errors(CohortError, OSError):
+        run_fetch_cohort(name, out, options)
+
+
+@app.command()
+def cohorts() -> None:
+    """List the shipped cohort definitions (manifests/benchmarks/cohorts) for `stamp-bench fetch-cohort`."""
+    from benchmarks.cohorts.command import list_cohorts
+    from benchmarks.errors import CohortError
+
+    with cli_errors(CohortError):
+        list_cohorts()
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
 Steps: the source lists the slides and fetches the label inputs (:mod:`benchmarks.cohorts.sources`), the label
 tables are built (:mod:`benchmarks.cohorts.labels`), then the slides are downloaded: all of them, none
 (``labels_only``), or the first ``max_slides_per_class`` patients of each class of one label (a seeded order, so the
-same call picks the same patients). ``cohort.json`` is written last; a rerun resumes partial downloads and skips the
-files already verified.
+same call picks the same patients). A slide that fails (network, size or md5) is reported and the others go on;
+``cohort.json`` is written last, with every listed slide; a rerun resumes partial downloads and skips the files
+already verified.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from benchmarks.cohorts import sources  # noqa: F401  (register the sources)
 from benchmarks.cohorts.definition import CohortDefinition, load_definition
-from benchmarks.cohorts.labels import build_labels
+from benchmarks.cohorts.labels import SURVIVAL_COLUMNS, build_labels
 from benchmarks.cohorts.record import CohortFolder, CohortRecord, SlideEntry
 from benchmarks.cohorts.sources import FetchOptions, get_source
 from benchmarks.errors import CohortError
@@ -35,6 +36,7 @@ class FetchSummary:
     downloaded: list[str] = field(default_factory=list)
     present: list[str] = field(default_factory=list)
     not_selected: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # slide id -> why (one line)
 
 
 def select_slides(
@@ -64,8 +66,11 @@ def select_slides(
         msg = f"--stratify {table_name}:{column}: no such column; columns: {list(frame.columns)}"
         raise CohortError(msg)
     values = frame[column].dropna()
-    if table.kind == "regression":
-        msg = f"--stratify {table_name}:{column} is a continuous label; pick a class label (a mutation, os_event)"
+    if table.kind == "regression" or (table.kind == "survival" and column != SURVIVAL_COLUMNS[1]):
+        msg = (
+            f"--stratify {table_name}:{column} is a continuous label; pick a class label "
+            f"(a mutation, {SURVIVAL_COLUMNS[1]})"
+        )
         raise CohortError(msg)
     chosen: set[str] = set()
     for _, group in values.groupby(values):
@@ -101,18 +106,35 @@ def fetch_cohort(name_or_path: str | Path, out: Path, options: FetchOptions | No
     summary = FetchSummary(folder, record, not_selected=len(record.slides) - len(selected))
     with progress(enabled=options.show_progress) as bar:
         task = bar.add_task("slides", total=len(selected))
+        sizes = [s.size for s in selected]
+        in_bytes = bar.add_task("slide bytes", total=sum(s or 0 for s in sizes) if None not in sizes else None)
+        done_bytes = 0
         for slide in selected:
             path = folder.root / slide.file
+
+            def on_bytes(_label: str, done: int, _total: int | None, before: int = done_bytes) -> None:
+                bar.update(in_bytes, completed=before + done)
+
             if verified(path, sha256=slide.sha256, size=slide.size, md5=slide.md5):
                 summary.present.append(slide.slide_id)
             else:
-                spec.download_slide(slide, folder, options)
-                summary.downloaded.append(slide.slide_id)
+                try:
+                    spec.download_slide(slide, folder, options, on_bytes)
+                except CohortError as exc:  # one slide's failure must not lose the others: reported at the end
+                    summary.failed[slide.slide_id] = str(exc)
+                else:
+                    summary.downloaded.append(slide.slide_id)
+            done_bytes += slide.size or 0
+            bar.update(in_bytes, completed=done_bytes)
             bar.advance(task)
     if summary.not_selected:
         record.notes.append(
             f"{summary.not_selected} slide(s) listed but not downloaded "
             f"({'labels only' if options.labels_only else f'at most {options.max_slides_per_class} per class'})"
+        )
+    if summary.failed:
+        record.notes.append(
+            f"{len(summary.failed)} slide(s) failed to download ({', '.join(sorted(summary.failed))}); fetch again"
         )
     folder.write(record)
     return summary

@@ -6,7 +6,8 @@
   ``gene_id``, ``gene_name``, ``gene_type`` and ``unstranded`` (raw read counts, what we score), four ``N_*`` summary
   rows, then one row per GENCODE gene (versioned Ensembl id).
 - Case records (the ``cases`` endpoint's hits): ``submitter_id``, ``demographic.vital_status``,
-  ``demographic.days_to_death``, ``diagnoses[].days_to_last_follow_up``.
+  ``demographic.days_to_death``, ``diagnoses[].days_to_last_follow_up`` and ``follow_ups[].days_to_follow_up`` (the
+  GDC moved follow-up times from the diagnosis to follow-up records; cases carry one or the other).
 """
 
 from __future__ import annotations
@@ -94,8 +95,9 @@ def _number(value: Any) -> float | None:
 def survival_of_case(case: dict[str, Any]) -> tuple[float, int] | str:
     """Overall survival of one GDC case record: ``(days, event)``, or the reason it cannot be used.
 
-    Dead: days to death, event 1. Alive: the longest days to last follow-up over its diagnoses, event 0. A missing
-    or non-positive time, or a vital status other than Alive/Dead, gives the reason instead.
+    Dead: days to death, event 1. Alive: the longest follow-up time over its diagnoses (``days_to_last_follow_up``)
+    and follow-up records (``days_to_follow_up``), event 0. A missing or non-positive time, or a vital status other
+    than Alive/Dead, gives the reason instead.
     """
     demographic = case.get("demographic") or {}
     status = str(demographic.get("vital_status") or "").strip().lower()
@@ -104,6 +106,7 @@ def survival_of_case(case: dict[str, Any]) -> tuple[float, int] | str:
         return (days, 1) if days is not None and days > 0 else "dead without days_to_death"
     if status == "alive":
         follow = [_number(d.get("days_to_last_follow_up")) for d in case.get("diagnoses") or []]
+        follow += [_number(f.get("days_to_follow_up")) for f in case.get("follow_ups") or []]
         known = [f for f in follow if f is not None and f > 0]
-        return (max(known), 0) if known else "alive without days_to_last_follow_up"
+        return (max(known), 0) if known else "alive without a follow-up time"
     return f"vital status {status or 'missing'}"

@@ -200,7 +200,7 @@ def build_labels(
             LabelTable(
                 name=SURVIVAL, kind="survival", columns=list(SURVIVAL_COLUMNS),
                 source="case records: demographic.vital_status, demographic.days_to_death, "
-                "diagnoses.days_to_last_follow_up", query=queries.get("clinical"),
+                "diagnoses.days_to_last_follow_up, follow_ups.days_to_follow_up", query=queries.get("clinical"),
                 inputs=sum(r.kind == "clinical" for r in record.raw),
                 method={"endpoint": specs.survival.endpoint, "event": "vital_status == Dead"}, created=_today(),
                 n_patients=len(frame), excluded=excluded,

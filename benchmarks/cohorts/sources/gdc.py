@@ -6,7 +6,7 @@ Queries (``files`` and ``cases`` endpoints, paged, every one recorded as provena
   experimental strategy Diagnostic Slide, format SVS), ``access`` open, ``cases.samples.sample_type`` in the
   sample types;
 - clinical: ``cases`` of the projects with ``demographic.vital_status``, ``demographic.days_to_death`` and
-  ``diagnoses.days_to_last_follow_up``;
+  ``diagnoses.days_to_last_follow_up`` and ``follow_ups.days_to_follow_up``;
 - mutations: ``files`` of data type Masked Somatic Mutation, the open-access masking workflow, format MAF;
 - expression: ``files`` of data type Gene Expression Quantification, workflow STAR - Counts, the sample types.
 
@@ -37,7 +37,7 @@ __all__ = ["list_gdc"]
 FILE_FIELDS = ("file_id", "file_name", "md5sum", "file_size", "cases.submitter_id", "cases.samples.sample_type")
 CASE_FIELDS = (
     "case_id", "submitter_id", "demographic.vital_status", "demographic.days_to_death",
-    "diagnoses.days_to_last_follow_up",
+    "diagnoses.days_to_last_follow_up", "follow_ups.days_to_follow_up",
 )  # fmt: skip
 CLINICAL_FILE = "cases.json"
 
