@@ -176,6 +176,9 @@ def compare(
     Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
     shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
     population claim (no CI, no p) is made.
+
+    Tiers 2-3: per probe, the primary metric (AUROC, Pearson, C-index) of both, recomputed from the kept
+    out-of-fold predictions on the same patient resamples (paired bootstrap of B - A).
     """
     from rich.table import Table
 
@@ -190,6 +193,9 @@ def compare(
             msg = f"no task in common: A has {sorted(a)}, B has {sorted(b)}"
             raise BenchmarkError(msg)
         for key in shared:
+            if a[key].task.tier > 1:
+                _print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
+                continue
             table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
             for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
                 table.add_column(header)
@@ -209,6 +215,27 @@ def compare(
                     f"{a[key].intervals.kind.replace('_', ' ')}."
                 )
             console.print(table)
+
+
+def _print_outcome_comparison(a: Result, b: Result, path_a: Path, path_b: Path, n_boot: int) -> None:
+    from rich.table import Table
+
+    from benchmarks.outcome_compare import compare_outcomes
+
+    folder_a = path_a if path_a.is_dir() else path_a.parent
+    folder_b = path_b if path_b.is_dir() else path_b.parent
+    table = Table(
+        title=f"{a.task.name} (tier {a.task.tier}): A = {a.embedding_key}, B = {b.embedding_key}",
+        caption="B - A recomputed from both encoders' out-of-fold predictions on the same patient resamples",
+    )
+    for header in ("probe", "target", "metric", "A", "B", "B - A [95% paired CI]", "p", "patients"):
+        table.add_column(header)
+    for row in compare_outcomes(a, b, folder_a, folder_b, n_boot=n_boot):
+        p_value = f"{row.p:.3f}" if row.p == row.p else "-"
+        table.add_row(
+            row.probe, row.target, row.metric, f"{row.a:.3f}", f"{row.b:.3f}", row.text(), p_value, str(row.n_patients)
+        )
+    console.print(table)
 
 
 @app.command()
