@@ -7,6 +7,7 @@ the tile features of all of that patient's slides (what ``load_bags`` returns).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from threadpoolctl import threadpool_limits
 
 from benchmarks.cohorts.definition import CohortDefinition, LabelSpecs, PretrainingExposure, SyntheticSource
 from benchmarks.cohorts.record import CohortFolder, CohortRecord, LabelTable, SlideEntry
@@ -139,3 +142,16 @@ def toy() -> ToyCohort:
 def toy_dir(toy: ToyCohort, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toy cohort written as a cohort folder once per session (tests must not change it)."""
     return write_toy_cohort(tmp_path_factory.mktemp("cohort") / COHORT, toy)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Tiny probes on a shared 2-core machine: one BLAS and one torch thread (several only oversubscribe the cores).
+
+    ABMIL's bit-identity is asserted at this fixed thread count.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(before)

@@ -141,18 +141,18 @@ def test_patient_bootstrap_is_seeded_and_brackets_the_value():
     y = rng.integers(0, 2, size=60)
     score = y + rng.normal(scale=1.0, size=60)
     metric = metric_function("auroc", y, score)
-    first, values = patient_bootstrap(metric, 60, n_boot=300, seed=4)
-    again, values_again = patient_bootstrap(metric, 60, n_boot=300, seed=4)
-    other, _ = patient_bootstrap(metric, 60, n_boot=300, seed=5)
+    first, values = patient_bootstrap(metric, 60, n_boot=120, seed=4)
+    again, values_again = patient_bootstrap(metric, 60, n_boot=120, seed=4)
+    other, _ = patient_bootstrap(metric, 60, n_boot=120, seed=5)
     assert first == again
     np.testing.assert_array_equal(values, values_again)
     assert other != first
     assert first.kind == "patient_bootstrap"
-    assert first.n_defined == 300
+    assert first.n_defined == 120
     assert first.low < first.value < first.high
     assert first.value == pytest.approx(roc_auc_score(y, score))
     # the resamples are patients drawn with replacement, the same for any metric of the same patients
-    idx = resample_indices(60, n_boot=300, seed=4)
+    idx = resample_indices(60, n_boot=120, seed=4)
     expected = [metric(row) for row in idx]
     np.testing.assert_array_equal(values, expected)
 
@@ -171,8 +171,8 @@ def test_undefined_resamples_are_skipped_not_counted():
     # 2 positives among 12: many resamples hold one class; those are skipped and counted out of n_defined
     y = np.array([1, 1] + [0] * 10)
     score = np.linspace(1.0, 0.0, 12)
-    interval, values = patient_bootstrap(metric_function("auroc", y, score), 12, n_boot=400, seed=0)
+    interval, values = patient_bootstrap(metric_function("auroc", y, score), 12, n_boot=150, seed=0)
     undefined = int(np.isnan(values).sum())
     assert undefined > 0
-    assert interval.n_defined == 400 - undefined
+    assert interval.n_defined == 150 - undefined
     assert interval.kind == "patient_bootstrap"

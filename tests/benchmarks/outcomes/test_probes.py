@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -13,15 +11,6 @@ from benchmarks.probes import PROBES, ProbeInput, get_probe
 from benchmarks.probes.abmil import cox_partial_likelihood
 from benchmarks.slide_tasks import ProbeSettings
 from tests.benchmarks.outcomes.conftest import FAST_ABMIL, FAST_LINEAR
-
-
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """Tiny models run fastest on one thread of a shared machine; bit-identity is asserted at a fixed thread count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _input(kind: str, seed: int = 0) -> ProbeInput:
@@ -44,7 +33,7 @@ def test_the_registry_holds_both_probes_and_refuses_unknown_ones():
 
 
 @pytest.mark.parametrize("kind", ["classification", "regression", "survival"])
-def test_abmil_is_bit_identical_on_rerun_and_averages_its_seeds(kind: str, one_thread: None):
+def test_abmil_is_bit_identical_on_rerun_and_averages_its_seeds(kind: str):
     data = _input(kind)
     first = get_probe("abmil").fit_predict(data)
     torch.manual_seed(12345)  # the global generators must not matter
@@ -64,7 +53,7 @@ def test_abmil_is_bit_identical_on_rerun_and_averages_its_seeds(kind: str, one_t
     assert not torch.are_deterministic_algorithms_enabled()  # switched on for the fit only, then restored
 
 
-def test_abmil_depends_on_the_task_seed(one_thread: None):
+def test_abmil_depends_on_the_task_seed():
     data = _input("classification")
     other = ProbeInput(data.kind, data.train, data.y_train, data.test, data.settings, seed=4)
     assert not np.array_equal(get_probe("abmil").fit_predict(data).predictions,
