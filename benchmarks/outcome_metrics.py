@@ -60,9 +60,15 @@ def mean_pearson(y: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def comparable_pairs(time: np.ndarray, event: np.ndarray) -> int:
-    """Pairs (i, j) with an event at i before j's time (Harrell's usable pairs; tied times not comparable)."""
+    """Pairs (i, j) where i had the event and j outlived it: a later time, or the same time censored.
+
+    Harrell's usable pairs as lifelines counts them (the C-index's denominator): two events at the same time are
+    not comparable, an event and a censoring at the same time are (the censored patient was still alive).
+    """
     time, event = np.asarray(time, dtype=np.float64), np.asarray(event).astype(bool)
-    return int(sum(int((time[event][k] < time).sum()) for k in range(int(event.sum()))))
+    later = time[None, :] > time[event][:, None]
+    tied_censored = (time[None, :] == time[event][:, None]) & ~event[None, :]
+    return int((later | tied_censored).sum())
 
 
 def concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> float:

@@ -86,6 +86,13 @@ def prepare_slide_task(cohort: Path, task: SlideTask, *, task_dir: Path | None =
         raise TaskError(None, [(f"task {task.name!r}", problem)])
     frame = folder.read_table(task.label.table)
     columns = _columns(frame, task.label.columns, task.label.table)
+    twice = sorted(set(frame.index[frame.index.duplicated()].astype(str)))
+    if twice:
+        msg = (
+            f"label table {task.label.table!r} has {len(twice)} patient(s) on several rows (e.g. {twice[:3]}); "
+            "a patient is one unit of the folds: keep one row per patient"
+        )
+        raise CohortError(msg, path=folder.label_path(task.label.table))
     on_disk: dict[str, list[str]] = {}
     files: dict[str, str] = {}
     excluded = Counter[str]()

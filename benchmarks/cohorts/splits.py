@@ -41,9 +41,12 @@ def stratified_patient_folds(
     Raises
     ------
     CohortError
-        Fewer patients than folds.
+        Fewer patients than folds, or a patient listed twice.
     """
     patients = list(patients)
+    if len(set(patients)) != len(patients) or len(strata) != len(patients):
+        msg = f"folds need {len(patients)} distinct patients with one stratum each (got {len(strata)} strata)"
+        raise CohortError(msg)
     if len(patients) < k:
         msg = f"{len(patients)} labelled patients cannot fill {k} folds; lower folds.k or fetch more of the cohort"
         raise CohortError(msg)

@@ -46,13 +46,16 @@ class GatedAttentionMIL(nn.Module):
 
 
 def cox_partial_likelihood(risk: torch.Tensor, time: torch.Tensor, event: torch.Tensor) -> torch.Tensor:
-    """Negative Cox partial log-likelihood of log-risks (Breslow), averaged over the events; 0 without events."""
-    order = torch.argsort(time, descending=True)
-    risk, event = risk[order], event[order]
-    log_at_risk = torch.logcumsumexp(risk, dim=0)
+    """Negative Cox partial log-likelihood of log-risks (Breslow), averaged over the events; 0 without events.
+
+    Patient i's risk set is everyone with ``time >= time[i]``, tied times included (a cumulative sum over a sorted
+    order would leave part of a tie out, and which part would depend on the order of the batch).
+    """
     n_events = event.sum()
     if n_events == 0:
         return risk.sum() * 0.0
+    at_risk = time.unsqueeze(0) >= time.unsqueeze(1)  # row i: the risk set of patient i
+    log_at_risk = torch.logsumexp(risk.unsqueeze(0).masked_fill(~at_risk, float("-inf")), dim=1)
     return -((risk - log_at_risk) * event).sum() / n_events
 
 

@@ -25,6 +25,7 @@ from benchmarks.outcome_predictions import OutcomePredictions
 from benchmarks.probes import ProbeInput, get_probe
 from benchmarks.schema import Metric, OutcomeScore, finite
 from benchmarks.slide_data import SlideData
+from benchmarks.splits import Fold
 from benchmarks.stats import pearson_columns
 
 __all__ = ["METRICS", "OutcomeRun", "evaluate_outcomes"]
@@ -109,6 +110,9 @@ def evaluate_outcomes(
                     seeds[k][fold.test] = seed_pred.reshape(len(fold.test), -1)
                 if progress is not None:
                     progress(1)
+            if task.kind == "regression":
+                for values in (oof, *seeds):
+                    _centre_folds(values, data.folds)
             y_t = y_all[tested]
             pred = oof[tested] if task.kind == "regression" else oof[tested, 0]
             metrics = {}
@@ -149,6 +153,20 @@ def evaluate_outcomes(
         folds=fold_name[tested], targets=targets, measured=measured, predicted=predicted,
     )  # fmt: skip
     return OutcomeRun(scores, predictions)
+
+
+def _centre_folds(values: np.ndarray, folds: list[Fold]) -> None:
+    """Give every fold's regression predictions the same mean (in place), so pooling them is fair.
+
+    A fold's intercept is its training patients' label mean, which is low exactly when its test patients' labels are
+    high: pooled across folds, predictions that know nothing correlate negatively with the labels (r about
+    ``-1/sqrt(fold size)`` under shuffled labels). Shifting each fold's predictions to the pooled mean removes that
+    artefact and keeps everything the probe learnt within the fold; it uses no label.
+    """
+    tested = [f.test for f in folds if len(f.test)]
+    pooled = np.nanmean(values[np.concatenate(tested)], axis=0) if tested else None
+    for test in tested:
+        values[test] += pooled - np.nanmean(values[test], axis=0)
 
 
 def block_target(data: SlideData, block: str) -> str:
