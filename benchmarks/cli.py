@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from humanst.console import cli_errors, console, err_console, new_app
-
-if TYPE_CHECKING:
-    from benchmarks.schema import Result
 
 app = new_app(
     "stamp-bench",
@@ -83,6 +80,7 @@ def run(
     from benchmarks.runner import cache_kind, entries_for, run_benchmark
     from benchmarks.slide_runner import run_slide_benchmark, slide_tasks_for
     from benchmarks.tasks import Task, load_any_task
+    from benchmarks.terminal_tables import print_outcomes, print_results
     from benchmarks.tiers import get_tier
 
     with cli_errors(BenchmarkError, OSError):
@@ -116,53 +114,11 @@ def run(
                 batch_size=batch_size,
             )  # fmt: skip
     if written:
-        _print_results([r for r, _ in written])
+        print_results([r for r, _ in written])
     if slide_written:
-        _print_outcomes([r for r, _ in slide_written])
+        print_outcomes([r for r, _ in slide_written])
     for _, path in [*written, *slide_written]:
         console.print(f"wrote {path}", highlight=False)
-
-
-def _print_results(results: list[Result]) -> None:
-    from rich.table import Table
-
-    from benchmarks.leaderboard.collect import fmt_metric
-
-    names = list(dict.fromkeys(b.name for r in results for b in r.blocks))
-    notes = sorted({r.intervals.note for r in results})
-    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% interval]", caption="; ".join(notes))
-    for header in ("entry", "task", *names, *[f"gap {g.pathways}" for g in (results[0].gaps if results else [])]):
-        table.add_column(header)
-    for result in results:
-        blocks = {b.name: fmt_metric(b.pearson) for b in result.blocks}
-        gaps = [fmt_metric(g.gap) for g in result.gaps]
-        table.add_row(result.embedding_key, result.task.name, *[blocks.get(n, "-") for n in names], *gaps)
-    console.print(table)
-
-
-def _print_outcomes(results: list[Result]) -> None:
-    from rich.table import Table
-
-    from benchmarks.leaderboard.collect import fmt_metric
-
-    table = Table(
-        title="tiers 2-3: primary metric per probe [95% bootstrap interval over patients]",
-        caption="AUROC (status), Pearson mean over pathways (activity; gap = minus matched random sets), C-index "
-        "(survival); chance: 0.5, 0, 0.5",
-    )
-    for header in ("entry", "task", "probe", "target", "metric", "value [95% CI]", "gap vs random", "counts"):
-        table.add_column(header)
-    for result in results:
-        for score in result.outcomes:
-            if score.block != "label":
-                continue
-            gap = score.metrics.get("gap_vs_random")
-            counts = ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in score.counts.items())
-            table.add_row(
-                result.embedding_key, result.task.name, score.probe, score.target, score.primary,
-                fmt_metric(score.metrics[score.primary]), fmt_metric(gap) if gap else "-", counts,
-            )  # fmt: skip
-    console.print(table)
 
 
 @app.command()
@@ -185,6 +141,7 @@ def compare(
     from benchmarks.compare import compare_results, pick_model_results
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.collect import fmt_metric
+    from benchmarks.terminal_tables import print_outcome_comparison
 
     with cli_errors(BenchmarkError):
         a, b = pick_model_results(results_a), pick_model_results(results_b)
@@ -194,7 +151,7 @@ def compare(
             raise BenchmarkError(msg)
         for key in shared:
             if a[key].task.tier > 1:
-                _print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
+                print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
                 continue
             table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
             for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
@@ -215,27 +172,6 @@ def compare(
                     f"{a[key].intervals.kind.replace('_', ' ')}."
                 )
             console.print(table)
-
-
-def _print_outcome_comparison(a: Result, b: Result, path_a: Path, path_b: Path, n_boot: int) -> None:
-    from rich.table import Table
-
-    from benchmarks.outcome_compare import compare_outcomes
-
-    folder_a = path_a if path_a.is_dir() else path_a.parent
-    folder_b = path_b if path_b.is_dir() else path_b.parent
-    table = Table(
-        title=f"{a.task.name} (tier {a.task.tier}): A = {a.embedding_key}, B = {b.embedding_key}",
-        caption="B - A recomputed from both encoders' out-of-fold predictions on the same patient resamples",
-    )
-    for header in ("probe", "target", "metric", "A", "B", "B - A [95% paired CI]", "p", "patients"):
-        table.add_column(header)
-    for row in compare_outcomes(a, b, folder_a, folder_b, n_boot=n_boot):
-        p_value = f"{row.p:.3f}" if row.p == row.p else "-"
-        table.add_row(
-            row.probe, row.target, row.metric, f"{row.a:.3f}", f"{row.b:.3f}", row.text(), p_value, str(row.n_patients)
-        )
-    console.print(table)
 
 
 @app.command()
@@ -290,12 +226,21 @@ def submit(
         str | None,
         typer.Option("--submitter", help="Who submits (set by the evaluator); a name belongs to its first submitter."),
     ] = None,
+    cohort: Annotated[
+        Path | None, typer.Option("--cohort", help="Tiers 2-3: the cohort folder the results were computed on.")
+    ] = None,
+    features: Annotated[
+        Path | None,
+        typer.Option("--features", help="Tiers 2-3: the evaluator's slide features; results reproduced are verified."),
+    ] = None,
 ) -> None:
     """Validate a data-only submission and add it to a leaderboard folder as a new entry (nothing is replaced).
 
     A results file is checked against its digest, its summaries are recomputed from its per-patient and
     per-target values, and its task (and, with --atlas, atlas, split, patients and counts) must match what is
-    recomputed here; reproduced from --cache it is verified, otherwise self-reported. Embeddings are checked
+    recomputed here; reproduced from --cache it is verified, otherwise self-reported. A tier-2/3 result's metrics
+    and counts are recomputed from its out-of-fold predictions; reproduced from --features on --cohort it is
+    verified. Embeddings are checked
     (names, sizes, no pickles, shapes, finite values) and scored by the evaluator (verified). A name taken by
     another submitter is refused; the same submitter adds a new version. Nothing from a submission is executed.
     """
@@ -304,8 +249,9 @@ def submit(
 
     with cli_errors(BenchmarkError):
         entries = do_submit(
-            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter
-        )
+            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter,
+            cohort=cohort, features=features,
+        )  # fmt: skip
     for entry in entries:
         record = entry.record
         where = leaderboard / record.result_file
