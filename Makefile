@@ -47,12 +47,14 @@ demo: setup
 	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
 	$(VENV)/bin/stamp demo-base --out $(DEMO_BASE)
 	$(VENV)/bin/stamp fit --atlas $(DEMO_OUT)/atlas --config configs/fit/demo.yaml --weights $(DEMO_BASE) --out $(DEMO_OUT)/stamp-run --resume
+	$(VENV)/bin/stamp-bench fetch-cohort synthetic-slides --out $(DEMO_OUT)/cohort
 	$(VENV)/bin/stamp-bench run --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --weights $(DEMO_BASE) --out $(DEMO_OUT)/bench/base --cache $(DEMO_OUT)/emb
-	$(VENV)/bin/stamp-bench run --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-run --no-baselines --out $(DEMO_OUT)/bench/aligned --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench run --tiers 2,3 --cohort $(DEMO_OUT)/cohort --encoder vit-tiny-test --weights $(DEMO_BASE) --no-baselines --out $(DEMO_OUT)/bench/base --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench run --tiers 1,2,3 --atlas $(DEMO_OUT)/atlas --cohort $(DEMO_OUT)/cohort --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-run --no-baselines --out $(DEMO_OUT)/bench/aligned --cache $(DEMO_OUT)/emb
 	$(VENV)/bin/stamp-bench compare $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned
 	@rm -rf $(DEMO_OUT)/leaderboard && mkdir -p $(DEMO_OUT)/leaderboard
-	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb
-	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
+	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
 	$(VENV)/bin/stamp-bench leaderboard $(DEMO_OUT)/leaderboard --html $(DEMO_OUT)/leaderboard/leaderboard.html
 	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
 		--atlas $(DEMO_OUT)/atlas --run $(DEMO_OUT)/stamp-run --pathway $(DEMO_SUBVISUAL)

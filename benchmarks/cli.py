@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from humanst.console import cli_errors, console, err_console, new_app, not_built
-
-if TYPE_CHECKING:
-    from benchmarks.schema import Result
+from humanst.console import cli_errors, console, err_console, new_app
 
 app = new_app(
     "stamp-bench",
     "Tiered benchmark (spot, slide, patient) of pathology encoders, with a leaderboard and safe submissions.",
 )
-_PLANNED = "the tier 2/3 benchmarks issue"
 
 
 @app.command()
@@ -37,12 +33,22 @@ def run(
     ] = None,
     embeddings: Annotated[
         Path | None,
-        typer.Option("--embeddings", help="Score an existing embedding folder EMB/<key> instead of embedding."),
+        typer.Option("--embeddings", help="Tier 1: score an existing embedding folder EMB/<key> instead of embedding."),
     ] = None,
     task: Annotated[
         list[str] | None, typer.Option("--task", help="Task name (manifests/benchmarks) or YAML path; repeatable.")
     ] = None,
-    tiers: Annotated[str, typer.Option("--tiers", help="Comma-separated tiers to run (built: 1).")] = "1",
+    tiers: Annotated[
+        str, typer.Option("--tiers", help="Comma-separated tiers: 1 (spot, atlas), 2 (slide) and 3 (patient) (cohort).")
+    ] = "1",
+    cohort: Annotated[
+        Path | None,
+        typer.Option("--cohort", help="Cohort folder (`stamp-bench fetch-cohort`): the slides of tiers 2 and 3."),
+    ] = None,
+    features: Annotated[
+        Path | None,
+        typer.Option("--features", help="Slide feature root for tiers 2-3 (default: the cache folder's slides/)."),
+    ] = None,
     protocol: Annotated[
         str, typer.Option("--protocol", help="Tier-1 protocol: `default`, or `hest` (HEST-Benchmark's).")
     ] = "default",
@@ -59,49 +65,60 @@ def run(
 ) -> None:
     """Run the benchmark tiers for one encoder (optionally with a STAMP adapter) and its two baselines.
 
-    Tier 1 per task: standardise -> PCA(256, fit on train) -> ridge (alpha by inner patient CV), Pearson
-    per target on held-out patients with 95% bootstrap CIs; pathways beside matched random gene sets.
+    Tier 1 (atlas) per task: standardise -> PCA(256, fit on train) -> ridge (alpha by inner patient CV), Pearson
+    per target on held-out patients; pathways beside matched random gene sets.
+
+    Tiers 2 (slide status, slide pathway activity) and 3 (survival) run on a cohort folder (--cohort): its slides
+    are embedded once per entry (`stamp embed-slides`, cached under --features), then mean-pooled linear probes
+    and ABMIL are scored over patient folds (AUROC, Pearson beside random sets, C-index). Without --task, every
+    shipped task of the requested tiers is run (tier 1: demo-spot; tiers 2-3: those written for the cohort).
+
+    Every interval says what it resamples: patients (at least 5), else spatial blocks within patients (tier 1)
+    or none.
     """
     from benchmarks.errors import BenchmarkError
     from benchmarks.runner import cache_kind, entries_for, run_benchmark
-    from benchmarks.tasks import load_task
+    from benchmarks.slide_runner import run_slide_benchmark, slide_tasks_for
+    from benchmarks.tasks import Task, load_any_task
+    from benchmarks.terminal_tables import print_outcomes, print_results
     from benchmarks.tiers import get_tier
 
     with cli_errors(BenchmarkError, OSError):
-        wanted = [int(t) for t in tiers.split(",") if t.strip()]
-        loaded = [load_task(t) for t in (task or ["demo-spot"])]
+        wanted = sorted({int(t) for t in tiers.split(",") if t.strip()})
         for number in wanted:
-            get_tier(number, protocol)
+            get_tier(number, protocol if number == 1 else "default")
+        loaded = [load_any_task(t) for t in task or []]
+        spot_tasks = [t for t in loaded if isinstance(t, Task)] if task else [load_any_task("demo-spot")]
+        slide_wanted = [n for n in wanted if n > 1]
+        if slide_wanted and cohort is None:
+            msg = f"tier(s) {slide_wanted} run on a cohort folder: pass --cohort DIR (`stamp-bench fetch-cohort`)"
+            raise BenchmarkError(msg)
         runs = (
             []
             if embeddings is not None
             else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
         )
-        written = run_benchmark(
-            atlas, [t for t in loaded if t.tier in wanted], protocol=protocol, runs=runs,
-            caches=[(embeddings, cache_kind(embeddings))] if embeddings is not None else [],
-            out=out, cache_root=cache or out / "embeddings", device=device, batch_size=batch_size,
-        )  # fmt: skip
-    _print_results([r for r, _ in written])
-    for _, path in written:
+        cache_root = cache or out / "embeddings"
+        written = []
+        if 1 in wanted:
+            written += run_benchmark(
+                atlas, [t for t in spot_tasks if isinstance(t, Task) and t.tier == 1], protocol=protocol, runs=runs,
+                caches=[(embeddings, cache_kind(embeddings))] if embeddings is not None else [],
+                out=out, cache_root=cache_root, device=device, batch_size=batch_size,
+            )  # fmt: skip
+        slide_written = []
+        if slide_wanted and cohort is not None:
+            chosen = slide_tasks_for(cohort, slide_wanted, [t for t in loaded if not isinstance(t, Task)] or None)
+            slide_written = run_slide_benchmark(
+                cohort, chosen, runs=runs, out=out, feature_root=features or cache_root / "slides", device=device,
+                batch_size=batch_size,
+            )  # fmt: skip
+    if written:
+        print_results([r for r, _ in written])
+    if slide_written:
+        print_outcomes([r for r, _ in slide_written])
+    for _, path in [*written, *slide_written]:
         console.print(f"wrote {path}", highlight=False)
-
-
-def _print_results(results: list[Result]) -> None:
-    from rich.table import Table
-
-    from benchmarks.leaderboard.collect import fmt_metric
-
-    names = list(dict.fromkeys(b.name for r in results for b in r.blocks))
-    notes = sorted({r.intervals.note for r in results})
-    table = Table(title="tier 1: Pearson r, mean over held-out patients [95% interval]", caption="; ".join(notes))
-    for header in ("entry", "task", *names, *[f"gap {g.pathways}" for g in (results[0].gaps if results else [])]):
-        table.add_column(header)
-    for result in results:
-        blocks = {b.name: fmt_metric(b.pearson) for b in result.blocks}
-        gaps = [fmt_metric(g.gap) for g in result.gaps]
-        table.add_row(result.embedding_key, result.task.name, *[blocks.get(n, "-") for n in names], *gaps)
-    console.print(table)
 
 
 @app.command()
@@ -115,12 +132,16 @@ def compare(
     Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
     shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
     population claim (no CI, no p) is made.
+
+    Tiers 2-3: per probe, the primary metric (AUROC, Pearson, C-index) of both, recomputed from the kept
+    out-of-fold predictions on the same patient resamples (paired bootstrap of B - A).
     """
     from rich.table import Table
 
     from benchmarks.compare import compare_results, pick_model_results
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.collect import fmt_metric
+    from benchmarks.terminal_tables import print_outcome_comparison
 
     with cli_errors(BenchmarkError):
         a, b = pick_model_results(results_a), pick_model_results(results_b)
@@ -129,6 +150,9 @@ def compare(
             msg = f"no task in common: A has {sorted(a)}, B has {sorted(b)}"
             raise BenchmarkError(msg)
         for key in shared:
+            if a[key].task.tier > 1:
+                print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
+                continue
             table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
             for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
                 table.add_column(header)
@@ -202,12 +226,21 @@ def submit(
         str | None,
         typer.Option("--submitter", help="Who submits (set by the evaluator); a name belongs to its first submitter."),
     ] = None,
+    cohort: Annotated[
+        Path | None, typer.Option("--cohort", help="Tiers 2-3: the cohort folder the results were computed on.")
+    ] = None,
+    features: Annotated[
+        Path | None,
+        typer.Option("--features", help="Tiers 2-3: the evaluator's slide features; results reproduced are verified."),
+    ] = None,
 ) -> None:
     """Validate a data-only submission and add it to a leaderboard folder as a new entry (nothing is replaced).
 
     A results file is checked against its digest, its summaries are recomputed from its per-patient and
     per-target values, and its task (and, with --atlas, atlas, split, patients and counts) must match what is
-    recomputed here; reproduced from --cache it is verified, otherwise self-reported. Embeddings are checked
+    recomputed here; reproduced from --cache it is verified, otherwise self-reported. A tier-2/3 result's metrics
+    and counts are recomputed from its out-of-fold predictions; reproduced from --features on --cohort it is
+    verified. Embeddings are checked
     (names, sizes, no pickles, shapes, finite values) and scored by the evaluator (verified). A name taken by
     another submitter is refused; the same submitter adds a new version. Nothing from a submission is executed.
     """
@@ -216,8 +249,9 @@ def submit(
 
     with cli_errors(BenchmarkError):
         entries = do_submit(
-            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter
-        )
+            path, leaderboard, atlas=atlas, task=task, protocol=protocol, cache=cache, submitter=submitter,
+            cohort=cohort, features=features,
+        )  # fmt: skip
     for entry in entries:
         record = entry.record
         where = leaderboard / record.result_file
@@ -255,23 +289,67 @@ def leaderboard(
 
 @app.command()
 def tasks() -> None:
-    """List the shipped benchmark tasks (manifests/benchmarks) and the registered tiers."""
-    from benchmarks.tasks import load_task, shipped_tasks
+    """List the shipped benchmark tasks of every tier (manifests/benchmarks) and the registered tiers."""
+    from benchmarks.tasks import Task, load_any_task, shipped_tasks
     from benchmarks.tiers import tier_names
 
     for name in shipped_tasks():
-        spec = load_task(name)
-        console.print(f"{name}: tier {spec.tier}, atlas {spec.atlas} - {spec.description}", highlight=False)
+        spec = load_any_task(name)
+        where = f"atlas {spec.atlas}" if isinstance(spec, Task) else f"cohort {spec.cohort}, {spec.kind}"
+        console.print(f"{name}: tier {spec.tier}, {where} - {spec.description}", highlight=False)
     console.print(f"tiers: {', '.join(tier_names())}", highlight=False)
 
 
 @app.command("fetch-cohort")
 def fetch_cohort(
-    name: Annotated[str, typer.Argument(help="Cohort name.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("cohort"),
+    name: Annotated[
+        str, typer.Argument(help="Shipped cohort (see `stamp-bench cohorts`, e.g. tcga-coadread) or a YAML path.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Cohort folder to write (cohort.json, slides/, labels/, raw/).")],
+    labels_only: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--labels-only", help="Write the label tables; download no slide.")
+    ] = False,
+    max_slides_per_class: Annotated[
+        int | None,
+        typer.Option("--max-slides-per-class", help="Download the slides of at most N patients per class (quick run)."),
+    ] = None,
+    stratify: Annotated[
+        str | None,
+        typer.Option("--stratify", help="TABLE:COLUMN whose classes the cap applies to (default: first label column)."),
+    ] = None,
+    api: Annotated[
+        str | None, typer.Option("--api", help="GDC API root instead of the definition's (a mirror, a test server).")
+    ] = None,
 ) -> None:
-    """(planned, not built yet) Download a public slide cohort with its label table."""
-    not_built("stamp-bench fetch-cohort", _PLANNED)
+    """Fetch a public slide cohort: label tables with their provenance, then the diagnostic slides.
+
+    GDC cohorts: paged `files` / `cases` queries of the NCI GDC API (open access only) list the diagnostic slides,
+    case records, masked somatic MAFs and STAR counts; the label tables (driver mutations, overall survival, slide
+    Hallmark activity from bulk RNA-seq beside matched random sets) are written to OUT/labels with the query, data
+    release and date in OUT/cohort.json. Every file is checked against the size and md5 the API gives; a rerun
+    resumes partial downloads and skips verified files. TCGA diagnostic slides are large (about 0.5-2 GB each): try
+    --labels-only or --max-slides-per-class first. The summary says whether widely used PFMs saw the cohort in
+    pretraining.
+    """
+    from benchmarks.cohorts.command import run_fetch_cohort
+    from benchmarks.cohorts.sources import FetchOptions
+    from benchmarks.errors import CohortError
+
+    options = FetchOptions(
+        labels_only=labels_only, max_slides_per_class=max_slides_per_class, stratify=stratify, api=api
+    )
+    with cli_errors(CohortError, OSError):
+        run_fetch_cohort(name, out, options)
+
+
+@app.command()
+def cohorts() -> None:
+    """List the shipped cohort definitions (manifests/benchmarks/cohorts) for `stamp-bench fetch-cohort`."""
+    from benchmarks.cohorts.command import list_cohorts
+    from benchmarks.errors import CohortError
+
+    with cli_errors(CohortError):
+        list_cohorts()
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 __all__ = [
     "BenchmarkError",
     "CacheError",
+    "CohortError",
     "ResultError",
     "SubmissionError",
     "TaskError",
@@ -49,6 +50,10 @@ class ResultError(_PathError):
 
 class SubmissionError(_PathError):
     """A leaderboard submission is refused (not data-only, oversize, unsafe name, bad values)."""
+
+
+class CohortError(_PathError):
+    """A cohort definition, cohort folder, label table or split file is missing or malformed, or an API refused."""
 
 
 class TierError(BenchmarkError):

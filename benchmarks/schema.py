@@ -28,11 +28,13 @@ __all__ = [
     "INTERVAL_LABELS",
     "SCHEMA_VERSION",
     "BlockResult",
+    "CohortRef",
     "GapResult",
     "Hardware",
     "IntervalInfo",
     "IntervalKind",
     "Metric",
+    "OutcomeScore",
     "PredictionsRef",
     "Result",
     "TaskRef",
@@ -105,6 +107,41 @@ class GapResult(_Strict):
     per_patient_ci: dict[str, tuple[Float, Float]] = Field(default_factory=dict)
 
 
+class OutcomeScore(_Strict):
+    """Tiers 2-3: one target block under one probe: metrics with their interval, counts, per-target and per-seed values.
+
+    ``block`` is ``label`` (the task's label) or ``control`` (the matched random sets of a slide-activity task);
+    ``primary`` names the metric a leaderboard ranks by (``auroc``, ``pearson``, ``c_index``). ``interval`` says how
+    the CIs were made: ``patient_bootstrap`` (patients resampled) or ``none`` (too few patients).
+    """
+
+    target: str
+    block: Literal["label", "control"] = "label"
+    control_of: str = ""
+    kind: Literal["classification", "regression", "survival"]
+    probe: str
+    primary: str
+    metrics: dict[str, Metric]
+    interval: IntervalKind
+    counts: dict[str, int] = Field(default_factory=dict)
+    per_target: dict[str, Float] = Field(default_factory=dict)
+    per_seed: dict[str, list[Float]] = Field(default_factory=dict)
+
+
+class CohortRef(_Strict):
+    """Tiers 2-3: the cohort a result was computed on and whether the encoder may have seen it in pretraining."""
+
+    name: str
+    content_hash: str
+    pretraining_overlap: Literal["yes", "no", "unknown"] = Field(
+        description="Whether this encoder is known to have seen the cohort's slides in pretraining (cohort card)."
+    )
+    cohort_overlap: Literal["yes", "no", "unknown"] = Field(
+        description="Whether some widely used PFM is known to have seen the cohort (the card's overall status)."
+    )
+    excluded: dict[str, int] = Field(default_factory=dict, description="Patients left out of the task, by reason.")
+
+
 class TaskRef(_Strict):
     """Which task and protocol made the result, and the hashes that pin its inputs."""
 
@@ -169,6 +206,8 @@ class Result(_Strict):
     created: str
     submitted_by: str = ""
     predictions: PredictionsRef | None = None
+    outcomes: list[OutcomeScore] = Field(default_factory=list)  # tiers 2-3 (tier 1: blocks and gaps)
+    cohort: CohortRef | None = None  # tiers 2-3
     digest: str = ""
 
     def block(self, name: str) -> BlockResult:
@@ -186,6 +225,9 @@ def canonical_digest(result: Result) -> str:
     doc["digest"] = ""
     if doc["predictions"] is None:  # results written before predictions were kept keep their digest
         del doc["predictions"]
+    for added in ("outcomes", "cohort"):  # fields of tiers 2-3: tier-1 results keep their digest
+        if not doc[added]:
+            del doc[added]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

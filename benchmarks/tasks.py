@@ -11,15 +11,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from benchmarks.errors import TaskError
+from benchmarks.slide_tasks import SlideTask
 from humanst.resources import manifests_dir
 
 __all__ = [
+    "AnyTask",
     "FoldSpec",
     "IntervalSpec",
     "ProbeSpec",
     "RandomSetSpec",
     "TargetSpec",
     "Task",
+    "load_any_task",
     "load_task",
     "shipped_tasks",
     "task_hash",
@@ -107,7 +110,11 @@ class Task(_Strict):
     seed: int = 0
 
 
-def task_hash(task: Task) -> str:
+AnyTask = Task | SlideTask
+_MODEL_OF_TIER: dict[object, type[Task] | type[SlideTask]] = {1: Task, 2: SlideTask, 3: SlideTask}
+
+
+def task_hash(task: Task | SlideTask) -> str:
     """Return the sha256 of the task's canonical JSON (what a result's ``task_hash`` must equal)."""
     text = json.dumps(task.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -123,13 +130,13 @@ def shipped_tasks() -> list[str]:
     return sorted(p.stem for p in tasks_dir().glob("*.yaml"))
 
 
-def load_task(name_or_path: str | Path) -> Task:
-    """Load a task by shipped name or from a YAML path; every schema problem is listed with its location.
+def load_any_task(name_or_path: str | Path) -> Task | SlideTask:
+    """Load a task of any tier by shipped name or YAML path (tier 1: :class:`Task`, tiers 2-3: :class:`SlideTask`).
 
     Raises
     ------
     TaskError
-        The file is missing, not YAML, or does not match :class:`Task`.
+        The file is missing, not YAML, or does not match its tier's schema (every problem listed).
     """
     key = str(name_or_path)
     path = Path(key)
@@ -144,8 +151,26 @@ def load_task(name_or_path: str | Path) -> Task:
         raise TaskError(path, [("yaml", str(exc))]) from exc
     if not isinstance(doc, dict):
         raise TaskError(path, [("file", "expected a mapping of task keys")])
+    model = _MODEL_OF_TIER.get(doc.get("tier", 1))
+    if model is None:
+        raise TaskError(path, [("tier", f"expected 1, 2 or 3, found {doc.get('tier')!r}")])
     try:
-        return Task.model_validate(doc)
+        return model.model_validate(doc)
     except ValidationError as exc:
         problems = [(".".join(map(str, e["loc"])) or "task", e["msg"]) for e in exc.errors()]
         raise TaskError(path, problems) from exc
+
+
+def load_task(name_or_path: str | Path) -> Task:
+    """Load a tier-1 task by shipped name or from a YAML path; every schema problem is listed with its location.
+
+    Raises
+    ------
+    TaskError
+        The file is missing, not YAML, does not match :class:`Task`, or is a tier-2/3 task (load it with
+        :func:`load_any_task`).
+    """
+    task = load_any_task(name_or_path)
+    if not isinstance(task, Task):
+        raise TaskError(name_or_path, [("tier", f"task {task.name!r} is a tier-{task.tier} task, not a tier-1 one")])
+    return task

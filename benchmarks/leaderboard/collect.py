@@ -104,6 +104,46 @@ def _metric_columns(results: list[Result]) -> list[Column]:
     return columns
 
 
+PROBE_TEXT = {"mean-linear": "mean-pooled linear", "abmil": "ABMIL"}
+METRIC_TEXT = {"auroc": "AUROC", "pearson": "r", "c_index": "C-index"}
+
+
+def _outcome_columns(results: list[Result]) -> list[Column]:
+    """Tier 2 and tier 3 column groups: the primary metric per probe (and the random-set gap of activity tasks)."""
+    seen: dict[str, Column] = {}
+    for result in sorted(results, key=lambda r: r.task.tier):
+        tier = result.task.tier
+        for score in (s for s in result.outcomes if s.block == "label"):
+            what = "activity" if score.kind == "regression" else score.kind
+            key = f"t{tier}_{what}_{score.probe}"
+            header = (
+                f"T{tier} {METRIC_TEXT.get(score.primary, score.primary)} ({PROBE_TEXT.get(score.probe, score.probe)})"
+            )
+            if what == "activity":
+                header = f"T{tier} activity r ({PROBE_TEXT.get(score.probe, score.probe)})"
+            seen.setdefault(key, Column(key, header, numeric=True, title=f"tier {tier}, {score.kind}: {score.primary}"))
+            if "gap_vs_random" in score.metrics:
+                gap = f"{key}_gap"
+                title = "activity r minus its matched random sets' r"
+                seen.setdefault(gap, Column(gap, f"T{tier} specific gap ({PROBE_TEXT.get(score.probe, score.probe)})",
+                                            numeric=True, title=title))  # fmt: skip
+    return [seen[k] for k in sorted(seen, key=lambda k: (k[:2], "activity" in k, k))]
+
+
+def _outcome_cells(result: Result) -> dict[str, tuple[float | str | None, str]]:
+    """Cells of a tier-2/3 result: each probe's primary metric (and gap), keyed as :func:`_outcome_columns`."""
+    cells: dict[str, tuple[float | str | None, str]] = {}
+    for score in (s for s in result.outcomes if s.block == "label"):
+        what = "activity" if score.kind == "regression" else score.kind
+        key = f"t{result.task.tier}_{what}_{score.probe}"
+        metric = score.metrics[score.primary]
+        cells[key] = (metric.mean, fmt_metric(metric))
+        if "gap_vs_random" in score.metrics:
+            gap = score.metrics["gap_vs_random"]
+            cells[f"{key}_gap"] = (gap.mean, fmt_metric(gap))
+    return cells
+
+
 def _newest(items: Sequence[Entry | Result]) -> tuple[list[Entry | Result], list[str]]:
     """Keep the newest version of every (name, task, protocol); name the older ones in notes."""
     newest: dict[tuple[str, str, str], Entry] = {}
@@ -130,7 +170,7 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
     items, version_notes = _newest(items)
     results = [i.result if isinstance(i, Entry) else i for i in items]
     columns = [
-        Column("rank", "#", numeric=True, title=f"verified entries first; {SELF_MARK} self-reported"),
+        Column("rank", "#", numeric=True, title=f"within the task; verified entries first; {SELF_MARK} self-reported"),
         Column("encoder", "encoder"),
         Column("adapter", "adapter"),
         Column("entry", "entry"),
@@ -138,11 +178,18 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
         Column("task", "task"),
         Column("protocol", "protocol"),
         *_metric_columns(results),
+        *_outcome_columns(results),
+        Column(
+            "pretraining",
+            "seen in pretraining?",
+            title="tiers 2-3: whether this encoder is known to have seen the cohort's slides (cohort card)",
+        ),
         Column("patients", "held-out patients", numeric=True, title="patients scored (held out by the task's folds)"),
         Column("interval", "interval", title="kind of 95% interval"),
         Column("created", "created"),
     ]
     primary = next((c.key for c in columns if c.numeric and c.key.startswith("r_")), "encoder")
+    outcome_keys = [c.key for c in columns if c.key.startswith("t") and c.key[1:2].isdigit()]
     rows = []
     for item in items:
         result = item.result if isinstance(item, Entry) else item
@@ -170,14 +217,23 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
         for gap in result.gaps:
             what = gap.pathways.partition(":")[2]
             row[f"gap_{what}"] = (gap.gap.mean, fmt_metric(gap.gap))
+        row.update(_outcome_cells(result))
+        overlap = result.cohort.pretraining_overlap if result.cohort is not None else None
+        row["pretraining"] = (overlap or "", overlap or DASH)
+        ranked_by = primary if result.task.tier == 1 else next((k for k in outcome_keys if k in row), primary)
+        row["_tier"] = (result.task.tier, str(result.task.tier))
+        row["_primary"] = (row.get(ranked_by, (None, ""))[0], "")
         rows.append(row)
 
-    def sort_key(row: dict[str, tuple[float | str | None, str]]) -> tuple[bool, float]:
-        value = row.get(primary, (None, ""))[0]
-        return (row["verification"][0] != "verified", -value if isinstance(value, float | int) else float("inf"))
+    def sort_key(row: dict[str, tuple[float | str | None, str]]) -> tuple[str, str, bool, float]:
+        value = row["_primary"][0]
+        score = -value if isinstance(value, float | int) else float("inf")
+        return (row["_tier"][1], row["task"][1], row["verification"][0] != "verified", score)
 
     rows.sort(key=sort_key)
-    for i, row in enumerate(rows, start=1):
+    place: dict[str, int] = {}  # ranks count within each task (a tier-2 AUROC is not ranked against a tier-1 r)
+    for row in rows:
+        i = place[row["task"][1]] = place.get(row["task"][1], 0) + 1
         row["rank"] = (i, str(i) if row["verification"][0] == "verified" else f"{i}{SELF_MARK}")
     notes = missing_baselines(results) + version_notes
     if any(row["verification"][0] != "verified" for row in rows):

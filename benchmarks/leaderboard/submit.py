@@ -98,6 +98,8 @@ def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
         msg = f"a results file must be a regular JSON file of at most {options.limits.max_json_bytes} bytes"
         raise SubmissionError(msg, path=path)
     result = read_result(path)
+    if result.task.tier > 1:
+        return _submit_outcome_result(path, result, board, options)
     task = load_task(result.task.name)
     prepared = options.prepare(task, result.task.protocol)
     verify_result(
@@ -122,12 +124,52 @@ def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
             checks.append("reproduced from the evaluator's cached embeddings")
         else:
             how += f"; not reproduced: {note}"
+    return _add_result_entry(path, result, stored, board, options, verification, how, checks)
+
+
+def _submit_outcome_result(path: Path, result: Result, board: Path, options: _Options) -> Entry:
+    """Check a tier-2/3 result against its own predictions and the task; reproduce it from cached slide features."""
+    from benchmarks.leaderboard.outcome_integrity import outcome_problems, reproduce_outcomes
+    from benchmarks.slide_tasks import SlideTask
+    from benchmarks.tasks import load_any_task, task_hash
+
+    task = load_any_task(result.task.name)
+    if not isinstance(task, SlideTask):
+        msg = f"a tier-{result.task.tier} result names task {task.name!r}, which is a tier-{task.tier} task"
+        raise ResultError(msg, path=path)
+    verify_result(result, task_hash=task_hash(task), atlas_hash=None, split_hash=None)
+    problems = outcome_problems(result, path.parent, task)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        msg = f"refused, the result is not internally consistent: {problems[0]}{more}; rerun `stamp-bench run`"
+        raise ResultError(msg, path=path)
+    checks = ["schema and digest", "metrics and counts recomputed from its out-of-fold predictions", "task hash"]
+    verification: Verification = "self-reported"
+    how = "results file as submitted: consistent with its predictions"
+    stored = result.model_copy(update={"predictions": None})  # the labels stay out of the leaderboard folder
+    if options.cohort is not None and options.features is not None:
+        mine, note = reproduce_outcomes(result, options.cohort, options.features, task)
+        if mine is not None:
+            verification, how, stored = "verified", note, mine
+            checks.append("reproduced from the evaluator's cached slide features on the cohort")
+        else:
+            how += f"; not reproduced: {note}"
+    else:
+        how += " (not reproduced: pass --cohort and --features)"
+    return _add_result_entry(path, result, stored, board, options, verification, how, checks)
+
+
+def _add_result_entry(
+    path: Path, result: Result, stored: Result, board: Path, options: _Options, verification: Verification, how: str,
+    checks: list[str],
+) -> Entry:  # fmt: skip
+    """File a checked result as a new entry (a registered encoder's name only when verified)."""
     name = result.embedding_key
     if result.encoder.lower() in registered_names() and verification != "verified":
         msg = (
             f"entry {name!r} claims the registered encoder {result.encoder!r}, which only a result the evaluator "
-            f"reproduces may do ({how}); pass --atlas and --cache with the evaluator's embeddings, or submit "
-            "embeddings under a name of your own"
+            f"reproduces may do ({how}); pass --atlas and --cache (tiers 2-3: --cohort and --features) with the "
+            "evaluator's embeddings, or submit embeddings under a name of your own"
         )
         raise SubmissionError(msg, path=path)
     submitter = _who(options.submitter, result.submitted_by)
@@ -242,6 +284,8 @@ class _Options:
     limits: SubmissionLimits
     cache: Path | None
     submitter: str | None
+    cohort: Path | None = None
+    features: Path | None = None
     prepared: dict[tuple[str, str], PreparedTask] = field(default_factory=dict)  # one per task, for a folder
 
     def prepare(self, task: Task, protocol: str) -> PreparedTask | None:
@@ -266,6 +310,8 @@ def submit(
     limits: SubmissionLimits | None = None,
     cache: Path | None = None,
     submitter: str | None = None,
+    cohort: Path | None = None,
+    features: Path | None = None,
 ) -> list[Entry]:
     """Add a submission to a leaderboard folder as new entries (nothing existing is replaced or deleted).
 
@@ -286,6 +332,9 @@ def submit(
     cache
         The evaluator's own embedding cache (``stamp-bench run --cache``): a results file whose embeddings are
         there is reproduced and becomes *verified*; otherwise it is *self-reported*.
+    cohort, features
+        Tiers 2-3: the cohort folder and the evaluator's slide feature root (``stamp-bench run --features``); a
+        results file whose slide features are there is reproduced and becomes *verified*.
     submitter
         Who submits (the evaluator sets it from an authenticated account); default: the model card's contact
         or the result's ``submitted_by``, else the login name. A name belongs to its first submitter.
@@ -295,7 +344,7 @@ def submit(
     SubmissionError, ResultError
         The submission is refused; the message names the file and the reason.
     """
-    options = _Options(atlas, task, protocol, limits or SubmissionLimits(), cache, submitter)
+    options = _Options(atlas, task, protocol, limits or SubmissionLimits(), cache, submitter, cohort, features)
     path, leaderboard = Path(path), Path(leaderboard)
     if path.is_symlink() or not path.exists():
         msg = "no such file or folder (links are not followed)"

@@ -11,7 +11,7 @@ from humanst.registry import Registry
 
 __all__ = ["TIERS", "TierSpec", "get_tier", "register_tier", "tier_names"]
 
-PLANNED = {2: "slide (ABMIL on slide-level status)", 3: "patient (survival, treatment response)"}
+PLANNED: dict[int, str] = {}  # tier number -> what it will be, for tiers announced but not built (none now)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "default_cache_dir",
+    "file_md5",
     "file_sha256",
     "hf_cache_dir",
     "temp_sibling",
@@ -60,8 +61,28 @@ def _stamp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.verified")
 
 
-def verified(path: Path, *, sha256: str | None, size: int | None) -> bool:
-    """Return whether an existing file has the expected size and SHA-256 (a stamp file skips re-hashing).
+def file_md5(path: Path) -> str:
+    """Return the hex MD5 of a file, read in chunks (for sources that publish only MD5, such as NCI GDC)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_stamp(path: Path, stat: os.stat_result) -> dict[str, str]:
+    """Return the digests a stamp file records for ``path`` at its size and mtime (empty when stale or absent)."""
+    try:
+        fields = _stamp_path(path).read_text().split()
+    except OSError:
+        return {}
+    if len(fields) < 3 or fields[1:3] != [str(stat.st_size), str(stat.st_mtime_ns)]:
+        return {}
+    return {"sha256": fields[0], **({"md5": fields[3]} if len(fields) > 3 else {})}
+
+
+def verified(path: Path, *, sha256: str | None, size: int | None, md5: str | None = None) -> bool:
+    """Return whether an existing file has the expected size, SHA-256 and MD5 (a stamp file skips re-hashing).
 
     Parameters
     ----------
@@ -71,6 +92,8 @@ def verified(path: Path, *, sha256: str | None, size: int | None) -> bool:
         Expected hex digest, or None to skip the checksum.
     size
         Expected size in bytes, or None to skip the size check.
+    md5
+        Expected hex MD5, or None to skip it.
     """
     try:
         stat = path.stat()
@@ -78,28 +101,24 @@ def verified(path: Path, *, sha256: str | None, size: int | None) -> bool:
         return False
     if size is not None and stat.st_size != size:
         return False
-    if sha256 is None:
+    if sha256 is None and md5 is None:
         return True
-    stamp = _stamp_path(path)
-    expected_stamp = f"{sha256} {stat.st_size} {stat.st_mtime_ns}"
-    try:
-        if stamp.read_text().strip() == expected_stamp:
-            return True
-    except OSError:
-        pass
-    if file_sha256(path) != sha256:
+    stamp = _read_stamp(path, stat)
+    found_sha = stamp.get("sha256") or file_sha256(path)
+    found_md5 = stamp.get("md5") or (file_md5(path) if md5 is not None else None)
+    if (sha256 is not None and found_sha != sha256) or (md5 is not None and found_md5 != md5.lower()):
         return False
-    write_stamp(path, sha256)
+    write_stamp(path, found_sha, md5=found_md5)
     return True
 
 
-def write_stamp(path: Path, sha256: str) -> None:
-    """Record that ``path`` (at its current size and mtime) has this SHA-256, so later checks skip hashing."""
+def write_stamp(path: Path, sha256: str, *, md5: str | None = None) -> None:
+    """Record that ``path`` (at its current size and mtime) has this SHA-256 (and MD5), so later checks skip hashing."""
     stat = path.stat()
     stamp = _stamp_path(path)
     tmp = temp_sibling(stamp)
     try:
-        tmp.write_text(f"{sha256} {stat.st_size} {stat.st_mtime_ns}\n")
+        tmp.write_text(f"{sha256} {stat.st_size} {stat.st_mtime_ns}{f' {md5}' if md5 else ''}\n")
         tmp.replace(stamp)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""HTTP(S) downloads with resume, retries with backoff, size/SHA-256 checks and an atomic rename.
+"""HTTP(S) downloads with resume, retries with backoff, size/SHA-256/MD5 checks and an atomic rename.
 
 Uses the standard library (``urllib.request``): it streams, sends ``Range`` headers and follows redirects, and it
 keeps the project free of a direct HTTP-client dependency (``requests``/``httpx`` only arrive transitively).
@@ -44,12 +44,25 @@ class _Restart(Exception):
     """The partial file cannot be resumed (server refused the range); start again from byte 0."""
 
 
+class _Digests:
+    """SHA-256 and MD5 of the bytes seen so far (MD5 because APIs such as NCI GDC publish only that)."""
+
+    def __init__(self) -> None:
+        self.sha256 = hashlib.sha256()
+        self.md5 = hashlib.md5(usedforsecurity=False)
+
+    def update(self, chunk: bytes) -> None:
+        self.sha256.update(chunk)
+        self.md5.update(chunk)
+
+
 def fetch_url(
     url: str,
     dest: Path,
     *,
     sha256: str | None,
     size: int | None,
+    md5: str | None = None,
     retries: int = 4,
     backoff_s: float = 0.5,
     timeout_s: float = 60,
@@ -68,6 +81,8 @@ def fetch_url(
         Expected hex SHA-256, or None to skip the checksum.
     size
         Expected size in bytes, or None to skip the size check.
+    md5
+        Expected hex MD5 (what NCI GDC publishes as ``md5sum``), or None to skip it.
     retries
         How many times a transient failure (connection, timeout, 5xx, 408, 429) is retried.
     backoff_s
@@ -82,12 +97,12 @@ def fetch_url(
     Raises
     ------
     FetchError
-        When the URL is not found, the server refuses the request, all retries fail, or the size or checksum
+        When the URL is not found, the server refuses the request, all retries fail, or the size or a checksum
         differs from the manifest.
     """
     dest = Path(dest)
     if dest.is_file():
-        if verified(dest, sha256=sha256, size=size):
+        if verified(dest, sha256=sha256, size=size, md5=md5):
             logger.debug("%s is cached and verified; not downloading again", dest)
             return dest
         logger.warning("cached file %s does not match the manifest's size/sha256; downloading it again", dest)
@@ -97,7 +112,7 @@ def fetch_url(
     with contextlib.suppress(FileNotFoundError):
         part.replace(work)  # claim the resumable partial file; a concurrent fetcher that loses starts from 0
     try:
-        digest, n_bytes = _download(
+        digests, n_bytes = _download(
             url,
             work,
             retries=retries,
@@ -111,10 +126,11 @@ def fetch_url(
         if work.exists():
             work.replace(part)  # keep what arrived so the next run resumes
         raise
-    _check(url, work, dest, digest=digest, n_bytes=n_bytes, sha256=sha256, size=size, sample_id=sample_id)
+    found = {"sha256": digests.sha256.hexdigest(), "md5": digests.md5.hexdigest()}
+    _check(url, work, dest, found=found, n_bytes=n_bytes, expected={"sha256": sha256, "md5": md5}, size=size,
+           sample_id=sample_id)  # fmt: skip
     work.replace(dest)
-    if sha256 is not None:
-        write_stamp(dest, sha256)
+    write_stamp(dest, found["sha256"], md5=found["md5"])
     return dest
 
 
@@ -123,23 +139,24 @@ def _check(
     work: Path,
     dest: Path,
     *,
-    digest: str,
+    found: dict[str, str],
     n_bytes: int,
-    sha256: str | None,
+    expected: dict[str, str | None],
     size: int | None,
     sample_id: str | None,
 ) -> None:
     problem = None
     if size is not None and n_bytes != size:
         problem = f"expected {size} bytes (manifest 'size'), found {n_bytes}"
-    elif sha256 is not None and digest != sha256:
-        problem = f"expected sha256 {sha256}, found {digest}"
+    for kind, want in expected.items():
+        if problem is None and want is not None and found[kind] != want.lower():
+            problem = f"expected {kind} {want}, found {found[kind]}"
     if problem is None:
         return
     work.unlink(missing_ok=True)
     msg = (
         f"the download from {url} failed verification: {problem}. The file may have changed upstream; check the "
-        "source and, if the new file is right, update 'size' and 'sha256' in the manifest, then run again."
+        "source and, if the new file is right, update its 'size' and checksum where it is recorded, then run again."
     )
     raise FetchError(msg, sample_id=sample_id, path=dest)
 
@@ -154,8 +171,8 @@ def _download(
     dest: Path,
     sample_id: str | None,
     progress: Progress | None,
-) -> tuple[str, int]:
-    """Stream ``url`` into ``work`` (resuming what it holds); return its SHA-256 and size."""
+) -> tuple[_Digests, int]:
+    """Stream ``url`` into ``work`` (resuming what it holds); return its digests and size."""
     label = dest.name
     digest, offset = _resume_state(work)
     attempt = 0
@@ -163,7 +180,7 @@ def _download(
         attempt += 1
         try:
             digest, offset = _attempt(url, work, digest, offset, timeout_s=timeout_s, progress=progress, label=label)
-            return digest.hexdigest(), offset
+            return digest, offset
         except _Restart as restart:
             logger.info("%s: %s; downloading %s from the start", label, restart, url)
             work.unlink(missing_ok=True)
@@ -189,8 +206,8 @@ def _download(
         time.sleep(delay_s)
 
 
-def _resume_state(work: Path) -> tuple[hashlib._Hash, int]:
-    digest = hashlib.sha256()
+def _resume_state(work: Path) -> tuple[_Digests, int]:
+    digest = _Digests()
     offset = 0
     if work.exists():
         with work.open("rb") as fh:
@@ -203,13 +220,13 @@ def _resume_state(work: Path) -> tuple[hashlib._Hash, int]:
 def _attempt(
     url: str,
     work: Path,
-    digest: hashlib._Hash,
+    digest: _Digests,
     offset: int,
     *,
     timeout_s: float,
     progress: Progress | None,
     label: str,
-) -> tuple[hashlib._Hash, int]:
+) -> tuple[_Digests, int]:
     """Make one request and stream the body into ``work``; return the digest and size of ``work``."""
     headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
@@ -232,7 +249,7 @@ def _attempt(
                 raise _Restart(msg)
         elif offset:
             logger.info("%s: the server ignored the Range request (HTTP %s); downloading from the start", label, status)
-            digest, offset = hashlib.sha256(), 0
+            digest, offset = _Digests(), 0
         length = _int_or_none(response.headers.get("Content-Length"))
         total = None if length is None else offset + length
         received = 0

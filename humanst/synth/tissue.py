@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,13 +117,25 @@ def make_tissue(
     seed: int,
     grid_um: float = 4.0,
     feature_um: float = 180.0,
+    region_shift: Mapping[str, float] | None = None,
+    subvisual_shift: float = 0.0,
 ) -> Tissue:
-    """Draw a tissue section: region map, outline with lumens, hypoxia, sub-visual and cellularity fields, nuclei."""
+    """Draw a tissue section: region map, outline with lumens, hypoxia, sub-visual and cellularity fields, nuclei.
+
+    ``region_shift`` adds to a region's logit (a section richer or poorer in, say, immune cells) and
+    ``subvisual_shift`` to the sub-visual field before its probit (a section whose sub-visual programme runs high
+    or low overall): patient-level differences for slide cohorts. Both default to none, the atlas's tissue.
+    """
     rng = np.random.default_rng(seed)
     shape = (max(8, round(height_um / grid_um)), max(8, round(width_um / grid_um)))
     sigma = feature_um / grid_um
+    shift = dict(region_shift or {})
+    unknown = sorted(set(shift) - set(REGIONS))
+    if unknown:
+        msg = f"region_shift names unknown regions {unknown}; regions: {', '.join(REGIONS)}"
+        raise ValueError(msg)
 
-    logits = np.stack([_smooth(shape, sigma, rng) + REGION_STYLES[r].logit_bias for r in REGIONS])
+    logits = np.stack([_smooth(shape, sigma, rng) + REGION_STYLES[r].logit_bias + shift.get(r, 0.0) for r in REGIONS])
     region_prob = special.softmax(logits / 0.12, axis=0).astype(np.float32)
 
     # Outline: a blob that fills most of the field, with an irregular edge.
@@ -142,7 +155,7 @@ def make_tissue(
         hypoxia = np.zeros(shape)
     hypoxia = (hypoxia * outline).astype(np.float32)
 
-    subvisual = special.ndtr(_smooth(shape, 140.0 / grid_um, rng)).astype(np.float32)
+    subvisual = special.ndtr(_smooth(shape, 140.0 / grid_um, rng) + subvisual_shift).astype(np.float32)
     cellularity = np.exp(0.35 * _smooth(shape, 110.0 / grid_um, rng) - 0.5 * 0.35**2).astype(np.float32)
 
     partial = Tissue(

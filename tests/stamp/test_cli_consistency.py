@@ -45,8 +45,7 @@ def test_resume_on_an_empty_folder_says_it_starts_fresh(tmp_path):
     assert result.exit_code == 1  # then the missing atlas is reported
 
 
-def test_planned_commands_say_so_in_help():
-    result = runner.invoke(bench_app, ["--help"])
-    text = _text(result)
+def test_fetch_cohort_is_built_and_listed_in_help():
+    text = _text(runner.invoke(bench_app, ["--help"]))
     assert "fetch-cohort" in text
-    assert text.count("(planned, not built yet)") >= 1
+    assert "not built" not in _text(runner.invoke(bench_app, ["fetch-cohort", "--help"]))

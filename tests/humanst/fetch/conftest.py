@@ -81,8 +81,8 @@ class FakeServer:
                 if n_before < route.fail_first:
                     self._send(route.fail_status, b"try later", {"Retry-After": "0"})
                     return
-                if route.status != 200:
-                    self._send(route.status, b"", route.headers, head=head)
+                if route.status != 200:  # an error answer carries its body (e.g. an API's JSON message)
+                    self._send(route.status, route.body, route.headers, head=head)
                     return
                 body, status, extra = route.body, 200, dict(route.headers)
                 wanted = self.headers.get("Range")

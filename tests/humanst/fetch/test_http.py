@@ -207,3 +207,35 @@ def test_concurrent_fetches_of_one_file_do_not_corrupt_it(server, tmp_path):
     assert errors == []
     assert dest.read_bytes() == BODY
     assert _leftovers(tmp_path) == []
+
+
+MD5 = hashlib.md5(BODY).hexdigest()
+
+
+def test_md5_of_a_resumed_download_is_checked(server, tmp_path):
+    url = server.add("/gdc/data/slide.svs", body=BODY, truncate_first=True)
+    dest = tmp_path / "slide.svs"
+    fetch_url(url, dest, sha256=None, size=len(BODY), md5=MD5.upper(), **FAST)  # GDC-style md5sum, any case
+    assert dest.read_bytes() == BODY
+    assert server.hits("/gdc/data/slide.svs") == 2  # truncated once, then resumed
+    fetch_url(url, dest, sha256=None, size=len(BODY), md5=MD5, **FAST)  # cached: the stamp holds the md5
+    assert server.hits("/gdc/data/slide.svs") == 2
+
+
+def test_md5_mismatch_is_refused_and_leaves_no_file(server, tmp_path):
+    url = server.add("/gdc/data/bad.svs", body=BODY)
+    dest = tmp_path / "bad.svs"
+    with pytest.raises(FetchError, match=f"expected md5 {'f' * 32}, found {MD5}"):
+        fetch_url(url, dest, sha256=None, size=None, md5="f" * 32, **FAST)
+    assert not dest.exists()
+    assert not _part(dest).exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_cached_file_with_a_wrong_md5_is_downloaded_again(server, tmp_path):
+    url = server.add("/gdc/data/old.svs", body=BODY)
+    dest = tmp_path / "old.svs"
+    dest.write_bytes(b"an older file of another size and content")
+    fetch_url(url, dest, sha256=None, size=None, md5=MD5, **FAST)
+    assert dest.read_bytes() == BODY
+    assert server.hits("/gdc/data/old.svs") == 1
