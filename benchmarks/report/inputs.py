@@ -91,6 +91,8 @@ def _result_files(path: Path) -> list[Path]:
 def _load_one(path: Path) -> LoadedResult:
     result = read_result(path)
     ref = result.predictions
+    if result.task.tier > 1:
+        return LoadedResult(path, result, None)
     if ref is None:
         problem = f"{path.name}: no per-spot predictions (written before they were kept); rerun `stamp-bench run`"
         return LoadedResult(path, result, None, problem)
@@ -160,6 +162,7 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
     notes: list[str] = []
     loaded: list[LoadedResult] = []
     seen: set[Path] = set()
+    tiers: set[int] = set()
     for path in paths:
         for file in _result_files(Path(path)):
             if file.resolve() in seen:
@@ -170,9 +173,17 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
             except ResultError as exc:
                 notes.append(f"skipped: {exc}")
                 continue
+            if item.result.task.tier > 1:  # no spot maps or per-pathway spot gains: compare and leaderboard show them
+                tiers.add(item.result.task.tier)
+                continue
             if item.problem:
                 notes.append(item.problem)
             loaded.append(item)
+    if tiers:
+        notes.append(
+            f"tier {', '.join(map(str, sorted(tiers)))} results left out: this report covers tier 1 (spots); "
+            "`stamp-bench compare` and the leaderboard show tiers 2-3"
+        )
     if not loaded:
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)
