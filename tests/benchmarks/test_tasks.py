@@ -4,14 +4,21 @@ import pytest
 import yaml
 
 from benchmarks.errors import TaskError
-from benchmarks.tasks import Task, load_task, shipped_tasks, task_hash
+from benchmarks.slide_tasks import SlideTask
+from benchmarks.tasks import Task, load_any_task, load_task, shipped_tasks, task_hash
 
 
 @pytest.mark.parametrize("name", shipped_tasks())
 def test_every_shipped_task_loads(name):
-    task = load_task(name)
-    assert isinstance(task, Task)
+    task = load_any_task(name)
+    assert isinstance(task, Task) == (task.tier == 1)
+    assert isinstance(task, SlideTask) == (task.tier > 1)
     assert task.name == name
+
+
+def test_the_tier1_loader_names_the_loader_of_a_tier2_task():
+    with pytest.raises(TaskError, match="tier-2 task"):
+        load_task("demo-slide-status")
 
 
 def test_demo_task_is_leave_one_patient_out_with_pathways_and_genes():
