@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from benchmarks.errors import ResultError
-from benchmarks.predictions import file_sha256
+from benchmarks.predictions import check_pinned_file, file_sha256
 from humanst.atomic import atomic_path
 
 __all__ = [
@@ -115,13 +115,7 @@ def read_outcome_predictions(path: Path, *, sha256: str | None = None) -> Outcom
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    if not path.is_file():
-        msg = "per-patient predictions file not found; rerun `stamp-bench run` to write it beside the result"
-        raise ResultError(msg, path=path)
-    if sha256 is not None and file_sha256(path) != sha256:
-        msg = "sha256 differs from the one its result file records (edited or replaced?); rerun `stamp-bench run`"
-        raise ResultError(msg, path=path)
+    path = check_pinned_file(path, sha256, "per-patient")
     try:
         table = pq.read_table(path)
         meta = _FileMeta.model_validate(json.loads((table.schema.metadata or {})[METADATA_KEY]))

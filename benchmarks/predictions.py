@@ -32,6 +32,7 @@ __all__ = [
     "PREDICTIONS_SCHEMA_VERSION",
     "BlockPredictions",
     "SpotPredictions",
+    "check_pinned_file",
     "collect_predictions",
     "file_sha256",
     "predictions_filename",
@@ -195,6 +196,24 @@ def write_predictions(predictions: SpotPredictions, path: Path) -> str:
     return file_sha256(path)
 
 
+def check_pinned_file(path: Path, sha256: str | None, what: str) -> Path:
+    """Return ``path`` when it exists and (given a digest) has the sha256 its result file records.
+
+    Raises
+    ------
+    ResultError
+        Missing, or edited since the result was written.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{what} predictions file not found; rerun `stamp-bench run` to write it beside the result"
+        raise ResultError(msg, path=path)
+    if sha256 is not None and file_sha256(path) != sha256:
+        msg = "sha256 differs from the one its result file records (edited or replaced?); rerun `stamp-bench run`"
+        raise ResultError(msg, path=path)
+    return path
+
+
 def read_predictions(path: Path, *, sha256: str | None = None) -> SpotPredictions:
     """Read and check a predictions file (its sha256 when given, schema version, columns, shapes).
 
@@ -207,13 +226,7 @@ def read_predictions(path: Path, *, sha256: str | None = None) -> SpotPrediction
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    if not path.is_file():
-        msg = "per-spot predictions file not found; rerun `stamp-bench run` to write it beside the result"
-        raise ResultError(msg, path=path)
-    if sha256 is not None and file_sha256(path) != sha256:
-        msg = "sha256 differs from the one its result file records (edited or replaced?); rerun `stamp-bench run`"
-        raise ResultError(msg, path=path)
+    path = check_pinned_file(path, sha256, "per-spot")
     try:
         table = pq.read_table(path)
         raw = (table.schema.metadata or {}).get(METADATA_KEY)
