@@ -25,7 +25,7 @@ from benchmarks.cohorts.definition import GdcSource
 from benchmarks.cohorts.gdc_api import GdcClient
 from benchmarks.cohorts.sources.gdc import queries_of
 from humanst.synth.cohort import CohortDesign, SyntheticCohort, write_synthetic_cohort
-from tests.humanst.fetch.conftest import FakeServer, Route
+from tests.local_http import FakeServer, Route
 
 PROJECT = "SYNTH-COHORT"
 PAGE_SIZE = 3

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from benchmarks.cli import app
 from benchmarks.cohorts import read_cohort
 from tests.benchmarks.cohorts.conftest import RELEASE, STRANGER, FakeGdc, write_definition
-from tests.humanst.fetch.conftest import Route
+from tests.local_http import Route
 
 runner = CliRunner()
 

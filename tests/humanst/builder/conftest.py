@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +12,7 @@ import yaml
 
 from humanst.manifest.models import SynthSpec
 from humanst.synth import SynthSample, WrittenSample, get_format
+from tests.local_http import FakeServer
 
 # Small enough for a ~2 s build per sample, big enough for the pixel-size fits (tens of spots).
 BASE_SPECS: dict[str, SynthSpec] = {
@@ -98,88 +96,8 @@ def raw_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, WrittenSa
     return out
 
 
-class FileServer:
-    """Serves ``routes`` (URL path -> bytes) on 127.0.0.1 and counts every request by (method, path)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, bytes] = {}
-        self.faults: dict[str, list[str]] = {}  # path -> faults for its next GETs: "truncate" or "500"
-        self.ranges: list[tuple[str, str]] = []  # (path, Range header) of every ranged GET
-        self.hits: Counter[tuple[str, str]] = Counter()
-        self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-
-    def add(self, path: str, body: bytes) -> str:
-        """Serve ``body`` at ``path``; return its URL."""
-        self.routes[path] = body
-        return self.base + path
-
-    def total_hits(self) -> int:
-        """Every request received so far."""
-        return sum(self.hits.values())
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def do_HEAD(self) -> None:
-                self._answer(head=True)
-
-            def do_GET(self) -> None:
-                self._answer(head=False)
-
-            def _answer(self, *, head: bool) -> None:
-                with server._lock:
-                    server.hits[("HEAD" if head else "GET", self.path)] += 1
-                    pending = server.faults.get(self.path, [])
-                    fault = pending.pop(0) if pending and not head else None
-                body = server.routes.get(self.path)
-                if fault == "500" or body is None:
-                    status, body = (500, b"busy") if fault == "500" else (404, b"not found")
-                    self.send_response(status)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(b"" if head else body)
-                    return
-                start = 0
-                ranged = self.headers.get("Range")
-                if ranged and ranged.startswith("bytes=") and ranged.endswith("-"):
-                    start = int(ranged[len("bytes=") : -1])
-                    server.ranges.append((self.path, ranged))
-                self.send_response(206 if start else 200)
-                if start:
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                self.send_header("Content-Length", str(len(body) - start))
-                self.end_headers()
-                if head:
-                    return
-                if fault == "truncate":  # half the bytes, then the connection drops
-                    self.wfile.write(body[start : start + (len(body) - start) // 2])
-                    self.wfile.flush()
-                    self.close_connection = True
-                    return
-                self.wfile.write(body[start:])
-
-        return Handler
-
-    def __enter__(self) -> FileServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
-def file_server() -> Iterator[FileServer]:
+def file_server() -> Iterator[FakeServer]:
     """A local HTTP server for ``url`` sources, shared by a module's tests."""
-    with FileServer() as running:
+    with FakeServer() as running:
         yield running

@@ -16,7 +16,7 @@ import pytest
 
 from humanst.store.validate import validate_atlas
 
-from .conftest import FileServer, build_atlas, copy_sample, read_table, sample_dict, write_manifest
+from .conftest import FakeServer, build_atlas, copy_sample, read_table, sample_dict, write_manifest
 
 N_MISSING_BARCODES = 3
 N_OUTSIDE = 4
@@ -114,7 +114,7 @@ def _original_counts(written: Any, platform: str) -> Any:
 
 @pytest.fixture(scope="module")
 def mixed_build(
-    raw_samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, file_server: FileServer
+    raw_samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, file_server: FakeServer
 ) -> Built:
     """Build two good samples and every broken copy in one run."""
     root = tmp_path_factory.mktemp("bad-inputs")

@@ -14,7 +14,7 @@ import pytest
 
 from humanst.store.validate import validate_atlas
 
-from .conftest import FileServer, build_atlas, read_table, sample_dict, write_manifest
+from .conftest import FakeServer, build_atlas, read_table, sample_dict, write_manifest
 
 IDS = ("web-visium", "web-hest")
 
@@ -26,7 +26,7 @@ def _tar_gz(folder: Path, arcname: str) -> bytes:
     return buf.getvalue()
 
 
-def _url_file(server: FileServer, route: str, body: bytes) -> dict[str, Any]:
+def _url_file(server: FakeServer, route: str, body: bytes) -> dict[str, Any]:
     return {"url": server.add(route, body), "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)}
 
 
@@ -44,7 +44,7 @@ class Builds:
 
 
 @pytest.fixture(scope="module")
-def builds(raw_samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, file_server: FileServer) -> Builds:
+def builds(raw_samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, file_server: FakeServer) -> Builds:
     root = tmp_path_factory.mktemp("url-sources")
     visium, hest = raw_samples["visium"], raw_samples["hest"]
     archive = _url_file(file_server, "/visium/outs.tar.gz", _tar_gz(visium.data_path, "outs"))
@@ -70,10 +70,10 @@ def builds(raw_samples: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
     return Builds(url_manifest, root / "url-atlas", url_report, root / "path-atlas", path_report, root, hits)
 
 
-def test_url_build_succeeds_and_validates(builds: Builds, file_server: FileServer) -> None:
+def test_url_build_succeeds_and_validates(builds: Builds, file_server: FakeServer) -> None:
     assert [o.status for o in builds.url_report.outcomes] == ["built", "built"], builds.url_report.failed
     assert validate_atlas(builds.url_atlas) == ([], 2)
-    assert file_server.hits[("GET", "/visium/outs.tar.gz")] == 1
+    assert file_server.hits("/visium/outs.tar.gz") == 1
 
 
 @pytest.mark.parametrize("sample_id", IDS)
@@ -89,7 +89,7 @@ def test_url_build_equals_path_build(builds: Builds, sample_id: str) -> None:
         np.testing.assert_array_equal(web.obs[column].to_numpy(), local.obs[column].to_numpy())
 
 
-def test_rerun_downloads_nothing_and_skips(builds: Builds, file_server: FileServer) -> None:
+def test_rerun_downloads_nothing_and_skips(builds: Builds, file_server: FakeServer) -> None:
     report = build_atlas(builds.url_manifest, builds.url_atlas, data_root=builds.root, cache_dir=builds.root / "cache")
     assert [o.status for o in report.outcomes] == ["skipped", "skipped"]
     assert file_server.total_hits() == builds.hits_after_first
@@ -97,7 +97,7 @@ def test_rerun_downloads_nothing_and_skips(builds: Builds, file_server: FileServ
 
 
 def test_wrong_checksum_fails_naming_sample_and_url(
-    raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
+    raw_samples: dict[str, Any], tmp_path: Path, file_server: FakeServer
 ) -> None:
     body = _tar_gz(raw_samples["visium"].data_path, "outs")
     url = file_server.add("/visium/changed.tar.gz", body)
@@ -113,7 +113,7 @@ def test_wrong_checksum_fails_naming_sample_and_url(
 
 
 def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alone(
-    raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
+    raw_samples: dict[str, Any], tmp_path: Path, file_server: FakeServer
 ) -> None:
     """Demo files over a flaky server: a cut transfer resumes with Range, a 500 is retried, a 404 fails alone."""
     hest = raw_samples["hest"]
@@ -134,7 +134,7 @@ def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alon
     by_id = {o.sample_id: o for o in report.outcomes}
     assert by_id["flaky-hest"].status == "built", by_id["flaky-hest"].error
     assert any(path.endswith(".h5ad") and value != "bytes=0-" for path, value in file_server.ranges)
-    assert file_server.hits[("GET", tif["url"].removeprefix(file_server.base))] >= 2
+    assert file_server.hits(tif["url"].removeprefix(file_server.base)) >= 2
     assert by_id["gone-hest"].status == "failed"
     assert "gone-hest" in by_id["gone-hest"].error
     assert "/flaky/nope.h5ad" in by_id["gone-hest"].error
@@ -145,7 +145,7 @@ def test_flaky_server_truncation_resumes_and_500_is_retried_while_404_fails_alon
 
 
 def test_progress_reports_download_bytes_and_patches(
-    raw_samples: dict[str, Any], tmp_path: Path, file_server: FileServer
+    raw_samples: dict[str, Any], tmp_path: Path, file_server: FakeServer
 ) -> None:
     from humanst.builder.schedule import make_tasks, run_build
     from humanst.manifest import load_manifest

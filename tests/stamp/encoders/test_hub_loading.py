@@ -12,7 +12,7 @@ import torch
 
 from stamp.encoders import create_encoder, get_encoder_spec
 from stamp.errors import EncoderError
-from tests.humanst.fetch.conftest import FakeServer
+from tests.local_http import FakeServer
 
 COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 
