@@ -259,5 +259,7 @@ def missing_baselines(results: list[Result]) -> list[str]:
 
 
 def _held_out(result: Result) -> int:
-    """Return how many patients a result scored (its first block's per-patient values)."""
+    """Return how many patients a result scored (tier 1: its first block's per-patient values; else the task's)."""
+    if result.task.tier > 1:
+        return len(result.task.patients)
     return len(result.blocks[0].per_patient) if result.blocks else 0

@@ -9,6 +9,7 @@ same resamples (the specific molecular signal, as in tier 1).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from benchmarks.outcome_metrics import (
     resample_indices,
 )
 from benchmarks.outcome_predictions import OutcomePredictions
-from benchmarks.probes import ProbeInput, get_probe
+from benchmarks.probes import ProbeInput, ProbeOutput, get_probe
 from benchmarks.schema import Metric, OutcomeScore, finite
 from benchmarks.slide_data import SlideData
 from benchmarks.splits import Fold
@@ -65,6 +66,20 @@ def _counts(kind: str, y: np.ndarray) -> dict[str, int]:
     return {"n_targets": int(y.shape[1])}
 
 
+def _fit_one(probe_name: str, data: ProbeInput) -> ProbeOutput:
+    return get_probe(probe_name).fit_predict(data)
+
+
+def _fit_folds(probe_name: str, inputs: list[ProbeInput], device: str) -> list[ProbeOutput]:
+    """Fit the folds' probes, in parallel processes on CPU (each fold is independent and seeded: same numbers)."""
+    workers = min(len(inputs), os.cpu_count() or 1) if device == "cpu" else 1
+    if workers <= 1:
+        return [_fit_one(probe_name, data) for data in inputs]
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=workers)(delayed(_fit_one)(probe_name, data) for data in inputs))
+
+
 def _blocks(data: SlideData) -> list[tuple[str, np.ndarray, list[str]]]:
     blocks = [("label", data.y, list(data.target_names))]
     if data.control is not None:
@@ -89,20 +104,21 @@ def evaluate_outcomes(
     predicted: dict[tuple[str, str], np.ndarray] = {}
     targets: dict[str, list[str]] = {}
     for probe_name in task.probes.use:
-        probe = get_probe(probe_name)
+        get_probe(probe_name)  # an unknown probe fails before any fit
         control_values: np.ndarray | None = None
         for block, y, names in _blocks(data):
             y_all = np.asarray(y, dtype=np.float64)
             width = 1 if y_all.ndim == 1 else (1 if task.kind == "survival" else y_all.shape[1])
             oof = np.full((len(data.patients), width), np.nan)
             seeds: list[np.ndarray] = []
-            for fold in data.folds:
-                out = probe.fit_predict(
-                    ProbeInput(
-                        task.kind, [bags[i] for i in fold.train], y_all[fold.train], [bags[i] for i in fold.test],
-                        task.probes, seed=task.seed, device=device,
-                    )
-                )  # fmt: skip
+            inputs = [
+                ProbeInput(
+                    task.kind, [bags[i] for i in fold.train], y_all[fold.train], [bags[i] for i in fold.test],
+                    task.probes, seed=task.seed, device=device,
+                )
+                for fold in data.folds
+            ]  # fmt: skip
+            for fold, out in zip(data.folds, _fit_folds(probe_name, inputs, device), strict=True):
                 oof[fold.test] = out.predictions.reshape(len(fold.test), -1)
                 for k, seed_pred in enumerate(out.per_seed):
                     if len(seeds) <= k:

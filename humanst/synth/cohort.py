@@ -72,7 +72,7 @@ class CohortDesign:
     render_um_per_px: float = 1.0
     layout: str = "pyramidal-tiff"
     subvisual_effect: float = 1.0
-    stroma_effect: float = 0.08
+    stroma_effect: float = 0.3  # +-0.11 stroma share at +-1.5 sd (section-to-section sd 0.07): visible
     mutation_slope: float = 6.0
     null_mutation_rate: float = 0.4
     hazard_effect: float = 1.0
