@@ -216,7 +216,9 @@ def submit(
     atlas: Annotated[
         Path | None, typer.Option("--atlas", help="Leaderboard atlas: scores embeddings, re-verifies hashes.")
     ] = None,
-    task: Annotated[str, typer.Option("--task", help="Task an embeddings submission is scored on.")] = "demo-spot",
+    task: Annotated[
+        str, typer.Option("--task", help="Task an embeddings submission is scored on, or a tier-2/3 task file.")
+    ] = "demo-spot",
     protocol: Annotated[str, typer.Option("--protocol", help="Tier-1 protocol for embeddings.")] = "default",
     cache: Annotated[
         Path | None,

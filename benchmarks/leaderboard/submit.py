@@ -133,7 +133,11 @@ def _submit_outcome_result(path: Path, result: Result, board: Path, options: _Op
     from benchmarks.slide_tasks import SlideTask
     from benchmarks.tasks import load_any_task, task_hash
 
-    task = load_any_task(result.task.name)
+    given = Path(options.task)
+    # a task file passed with --task serves a result of that task; else the shipped task of the result's name
+    task = load_any_task(given) if given.suffix in (".yaml", ".yml") else None
+    if task is None or task.name != result.task.name:
+        task = load_any_task(result.task.name)
     if not isinstance(task, SlideTask):
         msg = f"a tier-{result.task.tier} result names task {task.name!r}, which is a tier-{task.tier} task"
         raise ResultError(msg, path=path)

@@ -29,7 +29,7 @@ from benchmarks.slide_data import SlideData
 from benchmarks.splits import Fold
 from benchmarks.stats import pearson_columns
 
-__all__ = ["METRICS", "OutcomeRun", "evaluate_outcomes"]
+__all__ = ["METRICS", "OutcomeRun", "evaluate_outcomes", "fold_workers"]
 
 # kind -> (primary metric, other metrics)
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -70,9 +70,14 @@ def _fit_one(probe_name: str, data: ProbeInput) -> ProbeOutput:
     return get_probe(probe_name).fit_predict(data)
 
 
+def fold_workers(n_folds: int, device: str) -> int:
+    """Return how many processes fit a task's folds: one per CPU core on CPU (at most one per fold), else one."""
+    return min(n_folds, os.cpu_count() or 1) if device == "cpu" else 1
+
+
 def _fit_folds(probe_name: str, inputs: list[ProbeInput], device: str) -> list[ProbeOutput]:
     """Fit the folds' probes, in parallel processes on CPU (each fold is independent and seeded: same numbers)."""
-    workers = min(len(inputs), os.cpu_count() or 1) if device == "cpu" else 1
+    workers = fold_workers(len(inputs), device)
     if workers <= 1:
         return [_fit_one(probe_name, data) for data in inputs]
     from joblib import Parallel, delayed

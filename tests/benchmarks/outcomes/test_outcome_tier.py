@@ -93,6 +93,14 @@ def test_rerunning_a_task_gives_identical_numbers(planted):
         np.testing.assert_array_equal(again.predictions.predicted[key], values)
 
 
+def test_folds_fitted_in_one_process_give_the_numbers_of_parallel_ones(planted, monkeypatch):
+    data, bags, run = planted["classification"]
+    assert outcomes_module.fold_workers(len(data.folds), "cpu") >= 1
+    monkeypatch.setattr(outcomes_module, "fold_workers", lambda n, device: 1)
+    serial = evaluate_outcomes(bags, data)
+    assert [s.model_dump() for s in serial.scores] == [s.model_dump() for s in run.scores]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_shuffled_labels_are_at_chance(toy_dir: Path, toy: ToyCohort, kind: str):
     data = prepared(toy_dir, toy, kind)  # mean-linear only
@@ -125,6 +133,7 @@ class _Spy:
 def _spied_run(monkeypatch, probe: str, bags: list[np.ndarray], data: SlideData, witness: np.ndarray) -> _Spy:
     spy = _Spy(probe, witness)
     monkeypatch.setattr(outcomes_module, "get_probe", spy.spec)
+    monkeypatch.setattr(outcomes_module, "fold_workers", lambda n, device: 1)  # the spy lives in this process
     evaluate_outcomes(bags, data)
     return spy
 

@@ -111,13 +111,13 @@ def test_every_entry_is_scored_on_both_tasks_with_counts_and_patient_intervals(t
 
 
 def test_a_rerun_gives_the_same_numbers_and_reuses_the_slide_features(tier_run, tmp_path):
-    tasks = sorted(tier_run["tasks"].glob("tiny-*.yaml"))
+    tasks = [tier_run["tasks"] / f"{name}.yaml" for name in (STATUS, SURVIVAL)]
     again = tmp_path / "again"
     args = ["run", "--tiers", "2,3", "--cohort", str(tier_run["cohort"]), "--encoder", "vit-tiny-test"]
     args += ["--no-baselines", "--out", str(again), "--cache", str(tier_run["cache"]), "--device", "cpu"]
     for task in tasks:
         args += ["--task", str(task)]
-    features = sorted((tier_run["cache"] / "slides").glob("*/vit-tiny-test/*"))
+    features = sorted((tier_run["cache"] / "slides").glob("*/vit-tiny-test/*.safetensors"))
     stamps = {p: p.stat().st_mtime_ns for p in features}
     _invoke(*args)
     assert features
@@ -146,10 +146,14 @@ def test_submitted_results_are_reproduced_and_the_leaderboard_has_a_group_per_ti
     board = tmp_path / "board"
     board.mkdir()
     features = tier_run["cache"] / "slides"
-    output = _invoke(
-        "submit", str(tier_run["out"]), "--leaderboard", str(board), "--cohort", str(tier_run["cohort"]),
-        "--features", str(features), "--submitter", "evaluator",
-    )  # fmt: skip
+    output = ""
+    for task in (STATUS, SURVIVAL):  # tasks of the test, not shipped: each result with its task file
+        task_file = str(tier_run["tasks"] / f"{task}.yaml")
+        for result in sorted(tier_run["out"].glob(f"*__{task}__default.json")):
+            output += _invoke(
+                "submit", str(result), "--leaderboard", str(board), "--cohort", str(tier_run["cohort"]),
+                "--features", str(features), "--submitter", "evaluator", "--task", task_file,
+            )  # fmt: skip
     assert output.count("(verified:") == 6, output
     _invoke("leaderboard", str(board))
     with (board / "leaderboard.csv").open() as handle:
@@ -176,7 +180,8 @@ def test_a_forged_tier2_result_with_a_recomputed_digest_is_refused(tier_run, tmp
     (forged_dir / source.name).write_text(json.dumps(doc))
     board = tmp_path / "board"
     board.mkdir()
-    done = RUNNER.invoke(app, ["submit", str(forged_dir / source.name), "--leaderboard", str(board)])
+    task = str(tier_run["tasks"] / f"{STATUS}.yaml")
+    done = RUNNER.invoke(app, ["submit", str(forged_dir / source.name), "--leaderboard", str(board), "--task", task])
     assert done.exit_code == 1
     flat = " ".join(done.output.split())
     assert "not internally consistent" in flat
