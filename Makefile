@@ -42,7 +42,8 @@ $(STAMP): pyproject.toml $(VENV)/.torch-stamp
 
 # The demo: atlas (humanst) -> a vit-tiny-test base pretrained on synthetic morphology (cached) -> STAMP fit of that base
 # on the train patients (stamp) -> tier 1 of the base and the aligned encoder on the held-out patients, the two
-# baselines, the comparison and the leaderboard (stamp-bench).
+# baselines; the synthetic slide cohort and tiers 2-3 of both encoders; the comparison, the verified submissions,
+# the leaderboard and the report (stamp-bench).
 demo: setup
 	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
 	$(VENV)/bin/stamp demo-base --out $(DEMO_BASE)
