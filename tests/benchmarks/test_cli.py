@@ -36,10 +36,14 @@ def test_run_on_an_existing_cache_then_leaderboard_and_compare(demo_atlas, infor
 def test_errors_are_one_clear_line(demo_atlas, tmp_path):
     done = runner.invoke(app, ["run", "--atlas", str(demo_atlas), "--task", "nope", "--out", str(tmp_path)])
     assert done.exit_code == 1
-    assert "shipped tasks: demo-spot" in done.output
+    assert "shipped tasks: " in done.output
+    assert "demo-spot" in done.output
     done = runner.invoke(app, ["run", "--atlas", str(demo_atlas), "--tiers", "2", "--out", str(tmp_path)])
     assert done.exit_code == 1
-    assert "not built yet" in done.output
+    assert "pass --cohort DIR" in " ".join(done.output.split())
+    done = runner.invoke(app, ["run", "--atlas", str(demo_atlas), "--tiers", "4", "--out", str(tmp_path)])
+    assert done.exit_code == 1
+    assert "unknown tier" in done.output
 
 
 def test_tasks_lists_the_demo_task():

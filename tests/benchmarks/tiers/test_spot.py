@@ -86,10 +86,12 @@ def test_hest_protocol_fixed_ridge_on_fifty_log1p_genes(demo_atlas, demo_task, i
     assert outcome.n_targets == 50
 
 
-def test_unbuilt_tiers_say_so():
+def test_every_tier_is_built_and_an_unknown_one_lists_the_known():
     from benchmarks.errors import TierError
 
-    with pytest.raises(TierError, match="not built yet"):
-        get_tier(2)
+    assert get_tier(2).name == "slide"
+    assert get_tier(3).name == "patient"
+    with pytest.raises(TierError, match=r"unknown tier \(number, protocol\) \(4, 'default'\)"):
+        get_tier(4)
     with pytest.raises(TierError, match=r"unknown tier \(number, protocol\) \(1, 'nope'\); known: \(1, 'default'\)"):
         get_tier(1, "nope")

@@ -183,8 +183,8 @@ def test_two_kills_mid_write_then_resume(raw_samples: dict[str, Any], tmp_path: 
 
 
 @pytest.mark.parametrize(
-    ("seed", "workers"), [(11, 1), pytest.param(12, 2, marks=pytest.mark.slow)]
-)  # six random kills with one worker run in `make test`; the two-worker variant in `make test-all`
+    ("seed", "workers"), [pytest.param(11, 1, marks=pytest.mark.slow), pytest.param(12, 2, marks=pytest.mark.slow)]
+)  # six random kills (~55 s each): `make test-all`; `make test` keeps the two kills mid-write below
 def test_random_kills_then_resume(raw_samples: dict[str, Any], tmp_path: Path, seed: int, workers: int) -> None:
     rng = random.Random(seed)
     kills = [(rng.choice(KILL_EVENTS), rng.randint(1, len(raw_samples))) for _ in range(6)]

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from humanst.builder.schedule import make_tasks, run_build
 from humanst.manifest import load_manifest
@@ -46,6 +47,7 @@ def test_local_process_pool(built: BuiltAtlas, tmp_path: Path):
     _same_as_reference(built, tmp_path / "atlas")
 
 
+@pytest.mark.slow  # ~20 s, `make test-all`; `make test` keeps the local process pool of the same scheduler code
 def test_dask_local_cluster_through_scheduler_address(built: BuiltAtlas, tmp_path: Path):
     import distributed
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from humanst.slides import TilingSettings
 from stamp.slides import SlideFeatureFolder, embed_slides
@@ -53,6 +54,7 @@ def test_killed_run_resumes_and_every_slide_is_embedded_once(slide_dir, tmp_path
         assert store.h5_path(slide_id).is_file()
 
 
+@pytest.mark.slow  # ~20 s (two torchrun ranks), `make test-all`
 def test_two_gloo_ranks_split_the_slides_and_equal_one_process(slide_dir, tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            *_command(slide_dir, tmp_path / "ddp", "--num-workers", "0", "--max-tiles", "12")]  # fmt: skip

@@ -29,6 +29,7 @@ def test_gathered_negative_info_nce_equals_the_single_process_loss(tmp_path):
         assert result["grad_diff"] < 1e-6
 
 
+@pytest.mark.slow  # ~35 s, `make test-all`; `make test` keeps the gathered-negatives loss across gloo ranks
 def test_stamp_fit_runs_under_torchrun(demo_atlas, tmp_path):
     run = tmp_path / "ddp-run"
     args = [
