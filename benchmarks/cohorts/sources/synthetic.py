@@ -13,6 +13,7 @@ from benchmarks.errors import CohortError
 __all__ = ["list_synthetic"]
 
 SOURCE = "synthetic (humanst.synth.cohort)"
+GENERATOR = "humanst.synth.cohort.write_synthetic_cohort"
 
 
 def _no_download(slide: SlideEntry, folder: CohortFolder, options: FetchOptions, progress: Any = None) -> Path:
@@ -36,6 +37,10 @@ def list_synthetic(definition: CohortDefinition, folder: CohortFolder, options: 
         second_slide_fraction=source.second_slide_fraction,
         seed=source.seed,
     )
+    provenance = {k: _plain(v) for k, v in {"generator": GENERATOR, "design": design.__dict__}.items()}
+    unchanged = _unchanged(definition, folder, provenance)
+    if unchanged is not None:
+        return unchanged
     written = write_synthetic_cohort(folder.root, design)
     slides = [
         SlideEntry(
@@ -55,8 +60,27 @@ def list_synthetic(definition: CohortDefinition, folder: CohortFolder, options: 
                 size=f.path.stat().st_size)
         for f in written.files
     ]  # fmt: skip
-    provenance = {"generator": "humanst.synth.cohort.write_synthetic_cohort", "design": design.__dict__}
-    return Listing(slides, raw, provenance={k: _plain(v) for k, v in provenance.items()})
+    return Listing(slides, raw, provenance=provenance)
+
+
+def _unchanged(definition: CohortDefinition, folder: CohortFolder, provenance: dict[str, Any]) -> Listing | None:
+    """Return the folder's listing when it holds this cohort intact (same definition, design, files); else None."""
+    from humanst.fetch.cache import verified
+
+    try:
+        record = folder.read()
+    except CohortError:
+        return None
+    if record.definition != definition or record.provenance.get("design") != provenance["design"]:
+        return None
+    if not all(verified(folder.root / s.file, sha256=s.sha256, size=s.size) for s in record.slides):
+        return None
+    if not all(
+        (folder.root / f.file).is_file() and (folder.root / f.file).stat().st_size == f.size for f in record.raw
+    ):
+        return None
+    note = f"unchanged since {record.created}: slides and label inputs not rewritten"
+    return Listing(list(record.slides), list(record.raw), provenance=provenance, notes=[note])
 
 
 def _sha256(path: Path) -> str:

@@ -129,6 +129,16 @@ def test_a_rerun_gives_the_same_numbers_and_reuses_the_slide_features(tier_run, 
         assert first.embeddings_hash == second.embeddings_hash
 
 
+def test_fetching_the_synthetic_cohort_again_rewrites_nothing(tier_run):
+    definition = tier_run["tasks"] / f"{COHORT}.yaml"
+    slides = sorted((tier_run["cohort"] / "slides").glob("*.tif"))
+    stamps = {p: p.stat().st_mtime_ns for p in slides}
+    output = _invoke("fetch-cohort", str(definition), "--out", str(tier_run["cohort"]))
+    assert slides
+    assert {p: p.stat().st_mtime_ns for p in slides} == stamps
+    assert "not rewritten" in " ".join(output.split())
+
+
 def test_compare_gives_a_paired_difference_per_probe(tier_run):
     out = tier_run["out"]
     output = _invoke(
