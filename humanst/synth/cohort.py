@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,8 +191,8 @@ def _write_maf(path: Path, rows: list[list[str]]) -> None:
     """Write a gzipped GDC-style MAF: ``#version`` header, then the column names and rows (tab-separated)."""
     text = "#version gdc-1.0.0\n#filedate synthetic\n" + "\t".join(_MAF_COLUMNS) + "\n"
     text += "".join("\t".join(r) + "\n" for r in rows)
-    with atomic_path(path) as tmp, gzip.open(tmp, "wt", encoding="utf-8") as handle:
-        handle.write(text)
+    with atomic_path(path) as tmp:  # mtime 0 in the gzip header: same rows, same bytes
+        tmp.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
 
 
 def _case_record(patient: pd.Series) -> dict[str, object]:
@@ -205,8 +207,44 @@ def _case_record(patient: pd.Series) -> dict[str, object]:
     }
 
 
-def write_synthetic_cohort(out: str | Path, design: CohortDesign | None = None) -> SyntheticCohort:
+_SlideJob = tuple[CohortDesign, Path, int, str, int, float, float]
+
+
+def _draw_slide(job: _SlideJob) -> tuple[str, Path, np.ndarray, dict[str, float]]:
+    """Draw, render and write one section; return its id, file, summed spot counts and mean programme activities."""
+    design, root, index, pid, k, stroma, subvisual = job
+    model = GeneModel.create(seed=design.seed * 100_000 + index)
+    seed = design.seed * 100_000 + index * 10 + k
+    tissue = make_tissue(
+        design.width_um, design.height_um, seed=seed, region_shift={"stroma": design.stroma_effect * stroma},
+        subvisual_shift=design.subvisual_effect * subvisual,
+    )  # fmt: skip
+    slide_id = f"{pid}-01Z-00-DX{k + 1}"
+    image = render_slide(tissue, design.um_per_px, render_um_per_px=design.render_um_per_px)
+    path = write_slide(root / "slides" / f"{slide_id}.tif", image, um_per_px=design.um_per_px, layout=design.layout)
+    xy = _spot_grid(tissue.tissue, tissue.grid_um, design.width_um, design.height_um)
+    counts, _ = simulate_counts(tissue, model, xy[:, 0], xy[:, 1], _SPOT, target_umis=design.spot_umis, seed=seed)
+    _, activity = programme_activity(tissue, xy[:, 0], xy[:, 1], _SPOT)
+    mean_activity = {p.name: float(activity[:, j].mean()) for j, p in enumerate(PROGRAMMES)}
+    return slide_id, path, np.asarray(counts.sum(axis=0)).ravel().astype(np.int64), mean_activity
+
+
+def _draw_all(jobs: list[_SlideJob], workers: int) -> list[tuple[str, Path, np.ndarray, dict[str, float]]]:
+    """Draw every section, in order; in ``workers`` processes (each section has its own seed: same bytes)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [_draw_slide(job) for job in jobs]
+    from humanst.builder.workers import die_with_parent
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        return list(pool.map(_draw_slide, jobs))
+
+
+def write_synthetic_cohort(
+    out: str | Path, design: CohortDesign | None = None, *, workers: int | None = None
+) -> SyntheticCohort:
     """Write a synthetic cohort's slides and GDC-style label inputs under ``out``; return what was written.
+
+    Sections are drawn in ``workers`` processes (default: one per CPU core); the files do not depend on it.
 
     Layout: ``slides/<slide>.tif``; ``raw/clinical/cases.json`` (GDC ``cases`` hits); ``raw/mutations/<uuid>.maf.gz``
     (one per sequenced patient); ``raw/expression/<uuid>.rna_seq.augmented_star_gene_counts.tsv`` (one per patient);
@@ -214,32 +252,25 @@ def write_synthetic_cohort(out: str | Path, design: CohortDesign | None = None) 
     Files are written atomically; same design, same bytes.
     """
     design = design or CohortDesign()
+    workers = (os.cpu_count() or 1) if workers is None else workers
     root = Path(out)
     rng = np.random.default_rng([design.seed, 4242])
     patients = _patients(design, rng)
     cohort = SyntheticCohort(root, design, truth=patients)
     slide_rows = []
+    jobs = [
+        (design, root, int(index), str(patient["patient_id"]), k, float(patient["stroma"]), float(patient["subvisual"]))
+        for index, patient in patients.iterrows()
+        for k in range(int(patient["n_slides"]))
+    ]
+    drawn = iter(_draw_all(jobs, workers))
     for index, patient in patients.iterrows():
         pid = str(patient["patient_id"])
         model = GeneModel.create(seed=design.seed * 100_000 + int(index))
         bulk = np.zeros(len(model.genes), dtype=np.int64)
-        for k in range(int(patient["n_slides"])):
-            seed = design.seed * 100_000 + int(index) * 10 + k
-            tissue = make_tissue(
-                design.width_um, design.height_um, seed=seed,
-                region_shift={"stroma": design.stroma_effect * float(patient["stroma"])},
-                subvisual_shift=design.subvisual_effect * float(patient["subvisual"]),
-            )  # fmt: skip
-            slide_id = f"{pid}-01Z-00-DX{k + 1}"
-            image = render_slide(tissue, design.um_per_px, render_um_per_px=design.render_um_per_px)
-            path = write_slide(root / "slides" / f"{slide_id}.tif", image, um_per_px=design.um_per_px,
-                               layout=design.layout)  # fmt: skip
-            xy = _spot_grid(tissue.tissue, tissue.grid_um, design.width_um, design.height_um)
-            counts, _ = simulate_counts(tissue, model, xy[:, 0], xy[:, 1], _SPOT, target_umis=design.spot_umis,
-                                        seed=seed)  # fmt: skip
-            bulk += np.asarray(counts.sum(axis=0)).ravel().astype(np.int64)
-            _, activity = programme_activity(tissue, xy[:, 0], xy[:, 1], _SPOT)
-            mean_activity = {p.name: float(activity[:, j].mean()) for j, p in enumerate(PROGRAMMES)}
+        for _ in range(int(patient["n_slides"])):
+            slide_id, path, counts_sum, mean_activity = next(drawn)
+            bulk += counts_sum
             cohort.slides.append(SyntheticSlideEntry(slide_id, pid, path, mean_activity))
             slide_rows.append({"slide_id": slide_id, "patient_id": pid, **mean_activity})
         rna_id = _uuid(rng)
