@@ -105,27 +105,14 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
         per_patient = {
             p: (x, y, y - x) for p, x, y in zip(patients, va, vb, strict=True) if np.isfinite(x) and np.isfinite(y)
         }
-        if len(per_patient) < min_patients:
+        population = len(per_patient) >= min_patients
+        if population:
+            test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
+            stats = (test["diff"], test["ci_low"], test["ci_high"], test["p"], int(test["n"]))
+        else:  # too few patients: the mean of the per-patient differences, no interval, no p
             diffs = [d for _, _, d in per_patient.values()]
-            rows.append(
-                ComparisonRow(
-                    a.task.name,
-                    a.task.protocol,
-                    name,
-                    ma,
-                    mb,
-                    float(np.mean(diffs)) if diffs else float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    float("nan"),
-                    len(per_patient),
-                    population=False,
-                    min_patients=min_patients,
-                    per_patient=per_patient,
-                )
-            )
-            continue
-        test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
+            nan = float("nan")
+            stats = (float(np.mean(diffs)) if diffs else nan, nan, nan, nan, len(per_patient))
         rows.append(
             ComparisonRow(
                 a.task.name,
@@ -133,11 +120,8 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
                 name,
                 ma,
                 mb,
-                test["diff"],
-                test["ci_low"],
-                test["ci_high"],
-                test["p"],
-                int(test["n"]),
+                *stats,
+                population=population,
                 min_patients=min_patients,
                 per_patient=per_patient,
             )
