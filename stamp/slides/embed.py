@@ -112,6 +112,7 @@ class _RunSettings:
     identity: dict[str, Any]
     settings_hash: str
     adapter_dir: str | None
+    origin: dict[str, str]  # adapter_source, adapter_commit (empty without an adapter)
     versions: dict[str, str]
 
 
@@ -137,7 +138,7 @@ def embed_slides(
     encoder: str,
     *,
     out: Path,
-    adapter: Path | None = None,
+    adapter: str | Path | None = None,
     weights: Path | None = None,
     random_init: bool = False,
     tiling: TilingSettings | None = None,
@@ -159,7 +160,7 @@ def embed_slides(
     out
         Feature root (``FEATS``); the slides go to ``FEATS/<size>px-<mpp>um/<encoder>[+<adapter-hash>|+random]/``.
     adapter
-        Run directory of ``stamp fit``: embed with the aligned encoder.
+        Run directory of ``stamp fit`` or ``hf:ORG/NAME[@REVISION]``: embed with the aligned encoder.
     weights
         Local safetensors weights of the base encoder.
     random_init
@@ -179,7 +180,7 @@ def embed_slides(
     dist_info = init_distributed(device)
     started = time.perf_counter()
     paths = find_slides(slides)
-    model, ahash = build_encoder(encoder, adapter, weights, random_init=random_init)
+    model, ahash, source = build_encoder(encoder, adapter, weights, random_init=random_init)
     spec = model.spec
     key = cache_key(spec.name, adapter_hash=ahash, random_init=random_init)
     folder = slide_feature_folder(out, size_px=tiling.size_px, um_per_px=tiling.um_per_px, key=key)
@@ -217,12 +218,13 @@ def embed_slides(
         show_progress=show_progress and dist_info.is_main,
         identity=identity,
         settings_hash=settings_hash,
-        adapter_dir=str(adapter) if adapter else None,
+        adapter_dir=str(source.folder) if source else None,
+        origin=source.provenance() if source else {},
         versions=package_versions(),
     )
     _run_jobs(jobs, _Embedder(model, dist_info.device), store, result, run)
     result.seconds = time.perf_counter() - started
-    result = _finish(result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, ahash=ahash)
+    result = _finish(result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, run=run)
     if dist_info.world_size > 1:
         shutdown_distributed()
     return result
@@ -306,6 +308,7 @@ def _write(
         "weights": identity["weights"],
         "adapter_hash": identity["adapter"],
         "adapter_dir": run.adapter_dir,
+        **run.origin,
         "input_size": identity["input_size"],
         "tiling": identity["tiling"],
         "slide": {**record, "size_bytes": stat.st_size, "sha256": sha256},
@@ -336,7 +339,7 @@ def _write(
 
 def _finish(
     result: SlideEmbedResult, store: SlideFeatureFolder, model: Any, *, world_size: int, is_main: bool,
-    ahash: str,
+    run: _RunSettings,
 ) -> SlideEmbedResult:  # fmt: skip
     """Gather every rank's outcome; the main rank writes ``cache.json`` and ``slides_report.json``.
 
@@ -377,6 +380,7 @@ def _finish(
     atomic_write_json(store.folder / REPORT_FILE, report)
     spec = model.spec
     write_cache_info(
-        store.folder, encoder=spec.name, adapter_hash=ahash, weights=model.weights_id, embed_dim=spec.embed_dim
-    )
+        store.folder, encoder=spec.name, adapter_hash=run.identity["adapter"], weights=model.weights_id,
+        embed_dim=spec.embed_dim, origin=run.origin,
+    )  # fmt: skip
     return merged
