@@ -15,6 +15,7 @@ from pathlib import Path
 from humanst.errors import HubError
 from humanst.hub.client import require_token, valid_repo_id
 from humanst.hub.upload import PushResult, push_files
+from humanst.provenance import package_version
 from humanst.store.atlas import ATLAS_FORMAT_VERSION, Atlas, DatasetFiles
 
 __all__ = ["AtlasPush", "push_atlas", "restricted_samples"]
@@ -38,11 +39,9 @@ def restricted_samples(atlas: Atlas) -> list[str]:
 
 def _build_section(atlas: Atlas, pushed: list[str]) -> str:
     """Render the card's build section: atlas and humanst versions, then the build of each pushed sample."""
-    import humanst
-
     lines = [
         "", "## Atlas build", "",
-        f"humanst {humanst.__version__}, atlas format version {ATLAS_FORMAT_VERSION}; "
+        f"humanst {package_version('humanst')}, atlas format version {ATLAS_FORMAT_VERSION}; "
         f"{atlas.info().get('rows', '?')} rows in the local atlas before restricted samples were left out.", "",
         "| sample | platform | spots kept | genes | um/px | um/px source | licence |",
         "|---|---|---:|---:|---:|---|---|",

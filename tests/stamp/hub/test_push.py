@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import timm
 import torch
 import yaml
 from typer.testing import CliRunner
@@ -37,6 +36,11 @@ def _images(n: int = 6) -> torch.Tensor:
     return torch.randn(n, 3, 112, 112, generator=torch.Generator().manual_seed(3))
 
 
+def _python_block(card: str) -> str:
+    """The first python code block of a card."""
+    return card.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 def _push(run: Path, repo: str, *extra: str) -> str:
     done = runner.invoke(app, ["push", str(run), "--repo", repo, *extra], terminal_width=240)
     assert done.exit_code == 0, done.output
@@ -47,9 +51,7 @@ def _push(run: Path, repo: str, *extra: str) -> str:
 def test_pushed_adapter_loads_in_peft_and_as_hf_adapter_with_the_run_folders_embeddings(
     tiny_run, demo_atlas, fake_hub, tmp_path
 ):
-    from huggingface_hub import hf_hub_download
     from peft import PeftModel
-    from safetensors.torch import load_file
 
     run = tiny_run[1].run
     output = _push(run, "lab/tiny-adapter")
@@ -61,15 +63,16 @@ def test_pushed_adapter_loads_in_peft_and_as_hf_adapter_with_the_run_folders_emb
     card = repo.files()["README.md"].decode()
     assert card.startswith("---\nlibrary_name: peft\nlicense: apache-2.0\n")
     assert "| base (step 0) |" in card  # the run's validation verdict and drift travel in the card
-    assert 'PeftModel.from_pretrained(base, "lab/tiny-adapter")' in card
     assert "CC0-1.0" in card  # data licences of the training samples
 
-    # peft, on the base timm model (the random-init base travels as base.safetensors)
-    base = timm.create_model("vit_tiny_patch16_224", pretrained=False, num_classes=0, img_size=112, depth=2,
-                             embed_dim=64, num_heads=2)  # fmt: skip
-    base.load_state_dict(load_file(hf_hub_download("lab/tiny-adapter", "base.safetensors")))
-    peft_model = PeftModel.from_pretrained(base, "lab/tiny-adapter").eval()
+    # peft on the base timm model, as the card's snippet does it (the random-init base travels as base.safetensors)
+    snippet = _python_block(card)
+    assert 'PeftModel.from_pretrained(base, "lab/tiny-adapter")' in snippet
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)
+    peft_model = namespace["model"].eval()  # type: ignore[attr-defined]
     reference = load_run_encoder(run)
+    assert isinstance(peft_model, PeftModel)
     with torch.no_grad():
         np.testing.assert_allclose(peft_model(_images()).numpy(), reference(_images()).numpy(), atol=1e-5)
 
@@ -134,7 +137,11 @@ def test_merged_push_loads_with_timm_create_model_hf_hub(tiny_run, fake_hub):
     assert config["num_features"] == 64
     assert "pretrained_cfg" in config
     assert yaml.safe_load(files["README.md"].decode().split("---")[1])["library_name"] == "timm"
-    model = timm.create_model("hf-hub:lab/tiny-merged", pretrained=True).eval()
+    snippet = _python_block(files["README.md"].decode())
+    assert 'timm.create_model("hf-hub:lab/tiny-merged", pretrained=True)' in snippet
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)
+    model = namespace["model"].eval()  # type: ignore[attr-defined]
     encoder, transform = stamp.load_encoder("hf:lab/tiny-merged")
     reference = load_run_encoder(run)
     with torch.no_grad():
@@ -192,3 +199,24 @@ def test_an_existing_public_repo_needs_public(tiny_run, fake_hub):
     assert "exists and is public" in done.output
     assert "--public" in done.output
     assert len(fake_hub.repo("lab/open").commits) == 1
+
+
+def test_embed_slides_takes_an_hf_adapter_and_records_its_commit(tiny_run, fake_hub, synthetic_slides, tmp_path):
+    from humanst.slides import TilingSettings
+    from stamp.slides import SlideFeatureFolder, embed_slides
+
+    run = tiny_run[1].run
+    _push(run, "lab/slides")
+    commit = fake_hub.repo("lab/slides").head
+    options = {"num_workers": 0, "device": "cpu", "show_progress": False, "tiling": TilingSettings(max_tiles=8)}
+    slide = synthetic_slides["pyr05"]
+    hub = embed_slides([slide], "vit-tiny-test", adapter=f"hf:lab/slides@{commit}", out=tmp_path / "hub", **options)
+    local = embed_slides([slide], "vit-tiny-test", adapter=run, out=tmp_path / "run", **options)
+    assert hub.folder.name == local.folder.name  # the same adapter hash
+    from_hub = SlideFeatureFolder(hub.folder).load(Path(slide).stem)
+    from_run = SlideFeatureFolder(local.folder).load(Path(slide).stem)
+    np.testing.assert_array_equal(from_hub.coords_px, from_run.coords_px)
+    np.testing.assert_allclose(from_hub.features, from_run.features, atol=1e-6)
+    assert from_hub.provenance["adapter_source"] == f"hf:lab/slides@{commit}"
+    assert from_hub.provenance["adapter_commit"] == commit
+    assert json.loads((hub.folder / "cache.json").read_text())["adapter_commit"] == commit
