@@ -50,7 +50,7 @@ $(DOCS_STAMP): pyproject.toml | $(VENV)/bin/python
 	@touch $@
 
 docs: $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build
 
 # The demo: atlas (humanst) -> a vit-tiny-test base pretrained on synthetic morphology (cached) -> STAMP fit of that base
 # on the train patients (stamp) -> tier 1 of the base and the aligned encoder on the held-out patients, the two
