@@ -32,6 +32,38 @@ def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactor
     return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))
 
 
+def tiny_config(atlas: Path, out: Path, **overrides: object):
+    """A few-second vit-tiny-test configuration on the demo atlas."""
+    from stamp.train import load_config
+
+    base = {
+        "atlas": atlas,
+        "encoder": "vit-tiny-test",
+        "out": out,
+        "optim.steps": 24,
+        "optim.batch_size": 16,
+        "optim.warmup_steps": 2,
+        "optim.lr": 1e-3,
+        "data.num_workers": 0,
+        "log_every": 2,
+        "checkpoint_every": 8,
+        "seed": 7,
+        "validation.train_spots": 200,
+        "validation.val_spots": 100,
+    }
+    base.update(overrides)
+    return load_config(None, base)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(demo_atlas: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A finished short fit on the demo atlas, run once per session for the stamp and benchmarks tests."""
+    from stamp.train import fit
+
+    config = tiny_config(demo_atlas, tmp_path_factory.mktemp("runs") / "tiny")
+    return config, fit(config, progress=False)
+
+
 SLIDE_SIZE_UM = (1200.0, 1000.0)  # ~75 tiles of 112 um: the grid tests stay at hundreds of tiles at most
 SLIDE_SEED = 11
 
@@ -76,8 +108,9 @@ def fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """A fake Hugging Face Hub on 127.0.0.1 that huggingface_hub, timm, peft and datasets talk to; a sentinel token.
 
     ``huggingface_hub`` and ``datasets`` read the endpoint, offline mode and cache paths into constants at import
-    (and ``huggingface_hub`` builds a module-level ``HfApi`` then), so those are patched (and the environment set, for anything that reads it at call time). The token
-    file path points into ``tmp_path``, so no login on this machine is read. Nothing reaches the internet.
+    (and ``huggingface_hub`` builds a module-level ``HfApi`` then), so those are patched, and the environment is set
+    for anything that reads it at call time. The token file path points into ``tmp_path``, so no login on this
+    machine is read. Nothing reaches the internet.
     """
     import datasets.config as datasets_config
     import huggingface_hub.constants as hf_constants

@@ -293,8 +293,8 @@ def run_cli(code: str, args: list[str], hub: FakeHub, *, token: str, home: Path)
     """
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env |= {"PYTHONPATH": str(root), "HF_ENDPOINT": hub.endpoint, "HF_TOKEN": token, "HF_HOME": str(home),
-            "HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0", "HF_DEBUG": "1", "HF_HUB_VERBOSITY": "debug"}  # fmt: skip
+    env |= {"PYTHONPATH": str(root), "HF_ENDPOINT": hub.endpoint, "HF_TOKEN": token, "HF_HOME": str(home)}
+    env |= {"HF_HUB_OFFLINE": "0", "HF_DATASETS_OFFLINE": "0", "HF_DEBUG": "1", "HF_HUB_VERBOSITY": "debug"}
     command = [sys.executable, "-c", code, *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
 

@@ -33,7 +33,7 @@ def test_a_run_folder_and_its_merged_export_load_as_the_aligned_encoder(tiny_run
 
 
 def test_a_name_gives_the_registered_encoder_and_bad_sources_say_what_to_pass(tmp_path):
-    encoder, transform = stamp.load_encoder("vit-tiny-test")
+    encoder, _ = stamp.load_encoder("vit-tiny-test")
     assert encoder.spec.name == "vit-tiny-test"
     assert not encoder.training
     with pytest.raises(EncoderError, match="unknown encoder"):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def restricted_atlas(demo_atlas: Path, tmp_path: Path) -> Path:
     """The demo atlas (records copied, patch dataset linked) with one sample marked not redistributable."""
     source, atlas = Atlas(demo_atlas), Atlas(tmp_path / "atlas")
     shutil.copytree(source.records_dir, atlas.records_dir)
-    os.symlink(source.hf_dir, atlas.hf_dir)
+    atlas.hf_dir.symlink_to(source.hf_dir)
     record_path = atlas.record_path(RESTRICTED)
     record = json.loads(record_path.read_text())
     record |= {"redistributable": False, "license": "LicenseRef-test-restricted"}
@@ -101,7 +100,7 @@ def test_push_needs_a_token_and_a_valid_repo_id(restricted_atlas, fake_hub, monk
     with pytest.raises(HubError, match="not a hub repository id"):
         push_atlas(restricted_atlas, "no-namespace", skip_restricted=True)
     monkeypatch.delenv("HF_TOKEN")
-    with pytest.raises(HubError, match="no Hugging Face token found.*hf auth login"):
+    with pytest.raises(HubError, match=r"no Hugging Face token found.*hf auth login"):
         push_atlas(restricted_atlas, "lab/atlas", skip_restricted=True)
     assert fake_hub.server.seen == []
 
