@@ -30,7 +30,7 @@ def _from_folder(folder: Path, label: str, weights: Path | None) -> Encoder:
     from stamp.run_dir import RunFiles, load_run_encoder
 
     if (folder / RunFiles.CONFIG).is_file():
-        return load_run_encoder(folder, weights=weights)  # type: ignore[no-any-return]
+        return load_run_encoder(folder, weights=weights)
     merged = read_merged_info(folder)
     if merged is not None:
         return create_encoder(str(merged["encoder"]), weights=folder / MERGED_WEIGHTS).eval()

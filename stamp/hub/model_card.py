@@ -19,7 +19,7 @@ from stamp.hub.reference import HUB_PREFIX
 from stamp.hub.terms import hub_license
 from stamp.run_dir import RunFiles
 
-__all__ = ["hub_model_card"]
+__all__ = ["Kind", "hub_model_card"]
 
 Kind = Literal["adapter", "merged"]
 TAGS = ["stamp", "pathology", "spatial-transcriptomics", "histology", "image-feature-extraction"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from humanst.errors import HubError
 from humanst.hub import PushResult, push_files, require_token, valid_repo_id
-from stamp.hub.model_card import hub_model_card
+from stamp.hub.model_card import Kind, hub_model_card
 from stamp.hub.terms import merged_push_refusal
 from stamp.run_dir import RunFiles, adapter_dir, adapter_hash, read_run_config, read_run_info
 
@@ -81,7 +81,7 @@ def push_run(
     if merged and (refusal := merged_push_refusal(spec)) is not None:
         raise HubError(refusal)
     require_token()  # before the merge work
-    kind = "merged" if merged else "adapter"
+    kind: Kind = "merged" if merged else "adapter"
     with tempfile.TemporaryDirectory(prefix="stamp-push-") as work:
         folder = Path(work)
         if merged:

@@ -27,6 +27,7 @@ from humanst.slides import AUTO_BACKEND, TilingSettings, find_slides, slide_id_o
 from stamp._logging import logger
 from stamp.embed import build_encoder
 from stamp.embedding_cache import cache_key, write_cache_info
+from stamp.hub.adapter_source import AdapterSource
 from stamp.slides.features import (
     PREVIEW_FOLDER,
     REPORT_FILE,
@@ -138,7 +139,7 @@ def embed_slides(
     encoder: str,
     *,
     out: Path,
-    adapter: str | Path | None = None,
+    adapter: str | Path | AdapterSource | None = None,
     weights: Path | None = None,
     random_init: bool = False,
     tiling: TilingSettings | None = None,
