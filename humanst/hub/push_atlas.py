@@ -89,8 +89,12 @@ def push_atlas(atlas: Path, repo_id: str, *, private: bool = True, skip_restrict
         )
         raise HubError(msg)
     require_token()  # before the export work
-    source.work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="push-", dir=source.work_dir) as work:
+    try:  # beside the atlas (the export is as large as the dataset); the system's temp folder if it is read-only
+        source.work_dir.mkdir(parents=True, exist_ok=True)
+        scratch: Path | None = source.work_dir
+    except OSError:
+        scratch = None
+    with tempfile.TemporaryDirectory(prefix="push-", dir=scratch) as work:
         folder = Path(work) / "export"
         pushed, left_out, rows = export_atlas(source.root, folder)
         if not pushed:

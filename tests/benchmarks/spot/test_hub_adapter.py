@@ -13,11 +13,12 @@ from stamp.run_dir import adapter_hash
 
 
 def _light_task(repo_root, tmp_path):
-    """The demo task on five samples, one held-out patient (P3, unseen by the adapter), pathways only, 100 resamples."""
+    """The demo task cut down: four samples, one held-out patient (P3, unseen by the adapter), pathways only."""
     task = yaml.safe_load((repo_root / "manifests" / "benchmarks" / "demo-spot.yaml").read_text())
-    task |= {"name": "hub-spot", "bootstrap": 100, "samples": task["samples"][:6]}
+    samples = ["demo-visium-p1a", "demo-hest-p2a", "demo-st-p3a", "demo-st-p3b"]
+    task |= {"name": "hub-spot", "bootstrap": 100, "samples": samples}
     task["folds"]["held_out_patients"] = ["synth-breast:P3"]
-    task["targets"] |= {"top_variable_genes": 0}
+    task["targets"] |= {"top_variable_genes": 0, "random_sets": {"enabled": False}}
     path = tmp_path / "hub-spot.yaml"
     path.write_text(yaml.safe_dump(task))
     return path
