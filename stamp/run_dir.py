@@ -103,7 +103,7 @@ def _card(config: Any, info: dict[str, Any]) -> str:
         [
             f"# STAMP adapter for `{config.encoder}` ({info['adapter_hash']})",
             "",
-            f"- Base encoder: `{spec.name}` ({spec.hub_id or 'no hub weights'}; weights {info['weights_id']}), "
+            f"- Base encoder: `{spec.name}` ({spec.weights_origin}; weights {info['weights_id']}), "
             f"licence {spec.license}. The adapter inherits the base model's licence terms.",
             f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info['n_train_rows']} patches from "
             f"{info['n_train_samples']} samples), collections {config.data.collections}, "
