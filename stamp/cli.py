@@ -87,6 +87,22 @@ def fit(
     resume: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--resume", help="Continue from the newest checkpoint in --out.")
     ] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help="Replicates: seeds SEED..SEED+N-1 into OUT/seed-<s>/ plus OUT/seeds.md (none chosen).",
+        ),
+    ] = None,
+    control: Annotated[
+        Path | None,
+        typer.Option(
+            "--control",
+            help="A random-aligned control run (data.targets=random, same seed) for the verdict; with "
+            "--seeds, a seeds folder of control runs.",
+        ),
+    ] = None,
 ) -> None:
     """Train LoRA adapters and heads that align the encoder's patch embeddings with pathway scores.
 
@@ -94,7 +110,9 @@ def fit(
     embeddings predicts the validation patients' pathways and matched random gene sets; metrics.csv and
     TensorBoard get val_<collection>_r, val_random_r, val_gap, drift_cosine and drift_cka. The run keeps the
     adapter with the best val_gap (--select best-val-gap) or the last one (--select last); run.json and card.md
-    record the choice and warn when the encoder barely moved.
+    record the choice and warn when the encoder barely moved, and a verdict: moved (drift), beat the base on
+    validation and, with --control, beat the random-aligned control (paired block-bootstrap intervals). The
+    negative control itself is `stamp fit --set data.targets=random` (docs/controls.md).
 
     Multi-GPU / multi-node: launch the same command with `torchrun --nproc_per_node N -m stamp.cli fit ...` or
     `accelerate launch -m stamp.cli fit ...`; each process takes its slice of every global batch.
@@ -122,9 +140,19 @@ def fit(
             msg = "stamp fit needs a run directory: pass --out RUN (or set `out:` in --config); there is no default"
             raise ConfigError(msg)
         cfg = load_config(config, overrides, sets)
+        if seeds is not None:
+            from stamp.train.replicates import SUMMARY_MD, run_seeds
+
+            run_seeds(cfg, seeds, control=control)
+            console.print(f"{seeds} seed(s) in [bold]{cfg.out}[/]; every seed in {cfg.out / SUMMARY_MD}")
+            return
         if resume and latest_checkpoint(cfg.out) is None:
             console.print(f"--resume: no checkpoint in '{cfg.out}' yet, so this starts a fresh run", highlight=False)
         result = run_fit(cfg, resume=resume)
+        if control is not None:
+            from stamp.train.verdict import write_verdict
+
+            write_verdict(result.run, control)
         console.print(
             f"run [bold]{result.run}[/]: {result.step} steps, final loss {result.losses[-1]:.4f} "
             f"({result.wall_s:.0f} s)"
@@ -148,6 +176,25 @@ def _config_sets_out(config: Path | None, sets: list[str] | None) -> bool:
     except (OSError, yaml.YAMLError):
         return True  # load_config reports the unreadable file itself
     return isinstance(tree, dict) and tree.get("out") is not None
+
+
+@app.command()
+def verdict(
+    run: Annotated[Path, typer.Argument(help="Run directory of `stamp fit` (finished).")],
+    control: Annotated[
+        Path | None, typer.Option("--control", help="Random-aligned control run (data.targets=random, same seed).")
+    ] = None,
+) -> None:
+    """(Re)write a run's verdict in run.json and card.md: moved, beat the base, beat the control (with --control)."""
+    from stamp.train.verdict import write_verdict
+
+    checks = _guard(lambda: write_verdict(run, control))
+    for check in checks:
+        answer = {True: "yes", False: "no", None: "not measured"}[check.passed]
+        value = "-" if check.value is None else f"{check.value:+.4f}"
+        interval = "" if check.ci_low is None else f" [{check.ci_low:+.4f}, {check.ci_high:+.4f}]"
+        console.print(f"{check.name}: {answer} ({check.metric}: {value}{interval})", highlight=False, markup=False)
+    console.print(f"verdict in [bold]{run / 'card.md'}[/]")
 
 
 @app.command()
