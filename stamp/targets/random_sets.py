@@ -1,13 +1,13 @@
 """``data.targets: random``: the negative control of the alignment, size- and expression-matched random gene sets.
 
-For every pathway of every collection in ``data.collections`` one random set is drawn with the very function
-tier 1 and the validation draw their specificity controls with
-(:func:`humanst.pathways.random_sets.matched_random_sets`: same size in measured genes, one gene per member
-from the member's expression bin, never a member), from its own random stream (``TRAINING_STREAM``) so the
-control encoder is never trained on the sets it is measured against, and seeded by the run's seed
-(replicate seeds redraw the sets). The draw matches expression on the spots of up to ``MAX_DRAW_SAMPLES`` training samples whose genes cover the collection, over the genes all of
-them measure; every training sample is then scored with the atlas's own method and parameters (per sample,
-background-corrected), so the control targets are made exactly like the pathway targets.
+For every pathway of every collection in ``data.collections`` one random set is drawn with the very function tier 1
+and the validation draw their specificity controls with (:func:`humanst.pathways.random_sets.matched_random_sets`:
+same size in measured genes, one gene per member from the member's expression bin, never a member), from its own
+random stream (``TRAINING_STREAM``) so the control encoder is never trained on the sets it is measured against, and
+seeded by the run's seed (replicate seeds redraw the sets). The draw matches expression on the spots of up to
+``MAX_DRAW_SAMPLES`` training samples whose genes cover the collection, over the genes all of them measure; every
+training sample is then scored with the atlas's own method and parameters (per sample, background-corrected), so
+the control targets are made exactly like the pathway targets.
 """
 
 from __future__ import annotations
