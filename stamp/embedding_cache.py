@@ -88,9 +88,19 @@ def write_embeddings(
 
 
 def write_cache_info(
-    folder: Path, *, encoder: str, adapter_hash: str, weights: str, embed_dim: int, atlas: str | None = None
+    folder: Path,
+    *,
+    encoder: str,
+    adapter_hash: str,
+    weights: str,
+    embed_dim: int,
+    atlas: str | None = None,
+    replicate: dict[str, object] | None = None,
 ) -> Path:
-    """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename)."""
+    """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename).
+
+    ``replicate``: the adapter run's ``seed`` and ``replicate_group`` (runs of one configuration up to the seed).
+    """
     folder = Path(folder)
     samples = {path.stem: read_metadata(path).get("content_hash", "") for path in sorted(folder.glob("*.safetensors"))}
     info: dict[str, object] = {
@@ -102,6 +112,8 @@ def write_cache_info(
     }
     if atlas is not None:
         info["atlas"] = atlas
+    if replicate:
+        info["replicate"] = replicate
     info["samples"] = samples
     out = folder / "cache.json"
     tmp = folder / ".cache.json.tmp"

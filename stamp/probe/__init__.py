@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from stamp.probe.paired_blocks import (
     PAIRED_LABEL,
-    PairedDifference,
+    BlockDifference,
     PatientScores,
     block_layouts,
     paired_difference,
@@ -32,8 +32,8 @@ from stamp.probe.splits import PenaltySplits, inner_splits, penalty_splits
 
 __all__ = [
     "PAIRED_LABEL",
+    "BlockDifference",
     "BlockLayout",
-    "PairedDifference",
     "PatientScores",
     "PenaltyChoice",
     "PenaltySplits",

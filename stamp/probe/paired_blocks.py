@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import warnings
 import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from stamp.probe.pearson import pearson_columns
-from stamp.probe.spatial_bootstrap import BlockLayout, block_bootstrap_pearson, spatial_blocks
+from stamp.probe.spatial_bootstrap import BlockLayout, block_bootstrap_pearson, spatial_blocks, tiles_of_side
 
 __all__ = [
     "PAIRED_LABEL",
-    "PairedDifference",
+    "BlockDifference",
     "PatientScores",
     "block_layouts",
     "paired_difference",
@@ -40,19 +41,23 @@ def _patient_seed(seed: int, patient: str) -> int:
 
 def block_layouts(
     coords_um: np.ndarray, patients: np.ndarray, slides: np.ndarray, *, block_pitches: float = 4.0,
-    min_blocks: int = 10,
+    min_blocks: int = 10, side_um: Mapping[str, float] | None = None,
 ) -> dict[str, BlockLayout]:  # fmt: skip
-    """Cut each patient's spots into tiles (as the tier-1 intervals do), keyed by patient."""
+    """Cut each patient's spots into tiles (as the tier-1 intervals do), keyed by patient.
+
+    ``side_um`` (slide -> tile side, as a result records it) fixes the tiles; otherwise the side is
+    ``block_pitches`` spot pitches, halved while a patient has fewer than ``min_blocks`` tiles.
+    """
     patients = np.asarray(patients).astype(str)
-    return {
-        p: spatial_blocks(
-            coords_um[patients == p],
-            np.asarray(slides)[patients == p],
-            block_pitches=block_pitches,
-            min_blocks=min_blocks,
-        )
-        for p in sorted(set(patients.tolist()))
-    }
+    slides = np.asarray(slides).astype(str)
+    out = {}
+    for p in sorted(set(patients.tolist())):
+        rows = patients == p
+        if side_um is not None and all(s in side_um for s in set(slides[rows].tolist())):
+            out[p] = tiles_of_side(coords_um[rows], slides[rows], side_um)
+        else:
+            out[p] = spatial_blocks(coords_um[rows], slides[rows], block_pitches=block_pitches, min_blocks=min_blocks)
+    return out
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,15 @@ class PatientScores:
 
     point: dict[str, float]
     replicates: dict[str, np.ndarray]
+
+    @classmethod
+    def mean_of(cls, scores: Sequence[PatientScores]) -> PatientScores:
+        """Average several encoders' scores (replicate seeds) patient by patient, replicate by replicate."""
+        shared = [p for p in scores[0].point if all(p in s.point for s in scores)]
+        return cls(
+            {p: float(np.mean([s.point[p] for s in scores])) for p in shared},
+            {p: np.mean(np.stack([s.replicates[p] for s in scores]), axis=0) for p in shared},
+        )
 
     def __sub__(self, other: PatientScores) -> PatientScores:
         shared = [p for p in self.point if p in other.point]
@@ -94,7 +108,7 @@ def patient_scores(
 
 
 @dataclass(frozen=True)
-class PairedDifference:
+class BlockDifference:
     """Scores of A and B, and B - A with its 95% percentile interval, two-sided p and what it resampled."""
 
     a: float
@@ -125,12 +139,12 @@ class PairedDifference:
         }  # fmt: skip
 
 
-def paired_difference(a: PatientScores, b: PatientScores, layouts: dict[str, BlockLayout]) -> PairedDifference:
+def paired_difference(a: PatientScores, b: PatientScores, layouts: dict[str, BlockLayout]) -> BlockDifference:
     """B - A over the patients both have: means over patients, and the interval of the paired replicates."""
     shared = sorted(p for p in a.point if p in b.point)
     nan = float("nan")
     if not shared:
-        return PairedDifference(nan, nan, nan, nan, nan, nan, 0, 0, 0)
+        return BlockDifference(nan, nan, nan, nan, nan, nan, 0, 0, 0)
     rep_a = _nanmean(np.column_stack([a.replicates[p] for p in shared]), axis=1)
     rep_b = _nanmean(np.column_stack([b.replicates[p] for p in shared]), axis=1)
     diffs = rep_b - rep_a
@@ -143,7 +157,7 @@ def paired_difference(a: PatientScores, b: PatientScores, layouts: dict[str, Blo
         p = min(1.0, max(2.0 * share, 1.0 / diffs.size))
     else:
         lo = hi = p = nan
-    return PairedDifference(
+    return BlockDifference(
         a=mean_a,
         b=mean_b,
         diff=mean_b - mean_a,
