@@ -157,7 +157,8 @@ def compare_pairs(
     values = [_values(x.result, y.result) for x, y in pairs]
     first_a, first_b = pairs[0][0].result, pairs[0][1].result
     min_patients = max(first_a.intervals.min_patients, first_b.intervals.min_patients)
-    few = len(first_a.task.patients) < min_patients
+    held_out = {p for v in values[0].values() for p in v[2]}  # A's tested patients
+    few = len(held_out) < min_patients
     tissues: list[TissuePair | str] = [paired_tissue(x, y, n_boot=n_boot, seed=seed) for x, y in pairs] if few else []
     rows = []
     for name in values[0]:
