@@ -1,4 +1,4 @@
-"""Target kinds of ``stamp fit``: a random-aligned fit is the pathway fit with other targets; genes come from training."""
+"""Target kinds of `stamp fit`: a random-aligned fit is the pathway fit with other targets; genes come from training."""
 
 from __future__ import annotations
 

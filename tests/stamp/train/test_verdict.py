@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 
-import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 from typer.testing import CliRunner
@@ -98,7 +97,7 @@ def test_a_control_on_other_spots_or_of_another_kind_is_refused(tiny_run, tmp_pa
     shutil.copytree(result.run, run)
     with pytest.raises(RunError, match="validation spots or pathway targets differ"):
         write_verdict(run, _control(result.run, tmp_path, "moved-spots", reorder=True))
-    with pytest.raises(RunError, match="a control is a data.targets=random run"):
+    with pytest.raises(RunError, match=r"a control is a data\.targets=random run"):
         write_verdict(run, _control(result.run, tmp_path, "pathways", kind="pathways"))
     assert "beat_control" not in _checks(run)  # nothing half-written
 
