@@ -115,8 +115,8 @@ def print_spot_comparison(rows: list[ComparisonRow], title: str) -> None:
     notes = []
     if few:
         notes.append(
-            f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: no population claim (no "
-            f"bootstrap over patients); the interval is a paired spatial block bootstrap of B - A, {PAIRED_LABEL}"
+            f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: no population claim is made "
+            f"(no bootstrap over patients); interval: a paired spatial block bootstrap of B - A ({PAIRED_LABEL})"
         )
         notes += sorted({f"no tissue interval: {r.tissue_note}" for r in few if r.tissue is None and r.tissue_note})
     if seeds:

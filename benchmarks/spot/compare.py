@@ -109,7 +109,8 @@ def _mean_metric(metrics: Sequence[Metric]) -> Metric:
     if len(metrics) == 1:
         return metrics[0]
     means = [m.mean for m in metrics if m.mean is not None]
-    return Metric(mean=float(np.mean(means)) if means else None, n_patients=metrics[0].n_patients, interval="none")
+    mean = float(np.mean(means)) if means else None
+    return Metric(mean=mean, ci_low=None, ci_high=None, n_patients=metrics[0].n_patients, interval="none")
 
 
 def _per_patient(values: Sequence[Values]) -> dict[str, tuple[float, float, float]]:
