@@ -149,7 +149,9 @@ def fit(
         if resume and latest_checkpoint(cfg.out) is None:
             console.print(f"--resume: no checkpoint in '{cfg.out}' yet, so this starts a fresh run", highlight=False)
         result = run_fit(cfg, resume=resume)
-        if control is not None:
+        from stamp.train.distributed import is_main_process
+
+        if control is not None and is_main_process():
             from stamp.train.verdict import write_verdict
 
             write_verdict(result.run, control)
@@ -186,6 +188,7 @@ def verdict(
     ] = None,
 ) -> None:
     """(Re)write a run's verdict in run.json and card.md: moved, beat the base, beat the control (with --control)."""
+    from stamp.run_dir import RunFiles
     from stamp.train.verdict import write_verdict
 
     checks = _guard(lambda: write_verdict(run, control))
@@ -194,7 +197,7 @@ def verdict(
         value = "-" if check.value is None else f"{check.value:+.4f}"
         interval = "" if check.ci_low is None else f" [{check.ci_low:+.4f}, {check.ci_high:+.4f}]"
         console.print(f"{check.name}: {answer} ({check.metric}: {value}{interval})", highlight=False, markup=False)
-    console.print(f"verdict in [bold]{run / 'card.md'}[/]")
+    console.print(f"verdict in [bold]{run / RunFiles.CARD}[/]")
 
 
 @app.command()

@@ -160,6 +160,7 @@ def run_seeds(
 ) -> tuple[list[SeedRow], dict[str, Any]]:
     """Fit ``n`` seeds of ``config`` into ``config.out/seed-<s>/``, pair each with its control, write the summary."""
     from humanst.atomic import atomic_write_json, atomic_write_text
+    from stamp.train.distributed import is_main_process
     from stamp.train.loop import fit
     from stamp.train.verdict import write_verdict
 
@@ -168,9 +169,13 @@ def run_seeds(
     for seed in replicate_seeds(config.seed, n):
         run = seed_dir(out, seed)
         fit(config.model_copy(update={"seed": seed, "out": run}), resume=True, progress=progress)
+        if not is_main_process():  # under torchrun the main process writes verdicts and the summary
+            continue
         if control is not None:
             write_verdict(run, control_for(control, seed))
         rows.append(_seed_row(seed, run))
+    if not is_main_process():
+        return rows, {}
     summary = summarise_seeds(rows)
     atomic_write_json(out / SUMMARY_JSON, summary)
     atomic_write_text(out / SUMMARY_MD, seeds_markdown(summary))
