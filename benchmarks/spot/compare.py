@@ -120,8 +120,8 @@ def _per_patient(values: Sequence[Values]) -> dict[str, tuple[float, float, floa
     for p in patients:
         pairs = [(v[2][p], v[3][p]) for v in values]
         if all(x is not None and y is not None and math.isfinite(x) and math.isfinite(y) for x, y in pairs):
-            a = float(np.mean([x for x, _ in pairs]))  # type: ignore[misc]
-            b = float(np.mean([y for _, y in pairs]))  # type: ignore[misc]
+            a = float(np.mean([x for x, _ in pairs]))
+            b = float(np.mean([y for _, y in pairs]))
             out[p] = (a, b, b - a)
     return out
 

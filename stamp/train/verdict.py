@@ -110,7 +110,11 @@ def record_validation(run: Path, validator: Any, aligner: Any, step: int) -> Val
         "spot_ids": data.spot_ids[val].tolist(),
     }
     atomic_write_bytes(Path(run) / RunFiles.VALIDATION, save(tensors, metadata={"record": json.dumps(meta)}))
-    return read_validation_record(run)
+    record = read_validation_record(run)
+    if record is None:  # just written: only a vanished run directory gets here
+        msg = f"run '{run}': {RunFiles.VALIDATION} could not be read back after writing it"
+        raise RunError(msg)
+    return record
 
 
 def read_validation_record(run: Path) -> ValidationRecord | None:
