@@ -190,7 +190,7 @@ class Result(StrictModel):
     encoder: str
     adapter_hash: str = ""
     adapter_seed: int | None = None  # the adapter run's seed; runs of one configuration share adapter_group
-    adapter_group: str = ""  # stamp.train.replicates.replicate_group: the fit's configuration up to its seed
+    adapter_group: str = ""  # TrainConfig.replicate_group: the fit's configuration up to its seed
     weights: str
     embedding_key: str
     embeddings_hash: str

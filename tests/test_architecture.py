@@ -105,6 +105,7 @@ def test_import_humanst_is_light():
         "stamp.train",
         "stamp.slides",
         "stamp.probe",
+        "stamp.targets",
         "benchmarks",
         "benchmarks.report",
     ],

@@ -22,6 +22,10 @@ __all__ = [
 ]
 
 
+# Settings that change where or how fast a run goes, not what it trains: outside the replicate group.
+NOT_TRAINING = ("out", "seed", "device", "checkpoint_every", "keep_checkpoints", "log_every")
+
+
 class LoraSettings(StrictModel):
     """LoRA hyper-parameters (DESIGN 3): rank, scaling, dropout, which blocks and which modules."""
 
@@ -170,6 +174,20 @@ class TrainConfig(StrictModel):
     def to_yaml(self) -> str:
         """YAML text of the resolved configuration."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def replicate_group(self) -> str:
+        """Return the hash naming this configuration up to its seed: runs sharing it are replicates of one another.
+
+        Settings that change where or how fast a run goes, not what it trains (``NOT_TRAINING``, the worker
+        count), are left out. ``run.json`` keeps it; ``stamp embed`` passes it with the seed to the embedding
+        cache, so ``stamp-bench compare`` tells replicate seeds of one fit from different fits.
+        """
+        import hashlib
+        import json
+
+        tree = self.model_dump(mode="json", exclude=set(NOT_TRAINING))
+        tree["data"].pop("num_workers", None)
+        return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

@@ -24,7 +24,6 @@ from stamp.errors import ConfigError, RunError
 __all__ = [
     "SeedRow",
     "control_for",
-    "replicate_group",
     "replicate_seeds",
     "run_seeds",
     "seed_dir",
@@ -34,22 +33,6 @@ __all__ = [
 
 SUMMARY_JSON, SUMMARY_MD = "seeds.json", "seeds.md"
 VALIDATION_COLUMNS = ("kept_step", "val_r", "random_r", "val_gap", "base_gap", "gap_gain", "drift")
-# Settings that change where or how fast a run goes, not what it trains: left out of the replicate group.
-NOT_TRAINING = ("out", "seed", "device", "checkpoint_every", "keep_checkpoints", "log_every")
-
-
-def replicate_group(config: Any) -> str:
-    """Return the hash naming a configuration up to its seed: runs sharing it are replicates of one another.
-
-    ``run.json`` keeps it; ``stamp embed`` passes it (with the seed) to the embedding cache, so
-    ``stamp-bench compare`` can tell replicate seeds of one fit from different fits.
-    """
-    import hashlib
-    import json
-
-    tree = config.model_dump(mode="json", exclude=set(NOT_TRAINING))
-    tree["data"].pop("num_workers", None)
-    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def seed_dir(out: Path, seed: int) -> Path:

@@ -25,7 +25,6 @@ def finish_run(
     import stamp
     from stamp.model.lora import lora_target_modules
     from stamp.run_dir import write_run
-    from stamp.train.replicates import replicate_group
 
     n_lora = sum(1 for name, _ in aligner.encoder.named_modules() if name.endswith("lora_A"))
     info = {
@@ -38,7 +37,7 @@ def finish_run(
         "targets": dataset.target_details,
         "contrastive": config.loss.contrastive,
         "seed": config.seed,
-        "replicate_group": replicate_group(config),
+        "replicate_group": config.replicate_group(),
         "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
         "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
         "world_size": dist.world_size,

@@ -16,7 +16,6 @@ from stamp.train import load_config
 from stamp.train.replicates import (
     SeedRow,
     control_for,
-    replicate_group,
     replicate_seeds,
     seed_dir,
     seeds_markdown,
@@ -50,8 +49,8 @@ def test_the_replicate_group_ignores_the_seed_and_where_the_run_goes_but_not_the
     base = load_config(None, {"atlas": "a", "out": "x", "seed": 1})
     same = load_config(None, {"atlas": "a", "out": "y", "seed": 2, "device": "cpu", "data.num_workers": 0})
     control = load_config(None, {"atlas": "a", "out": "x", "seed": 1, "data.targets": "random"})
-    assert replicate_group(base) == replicate_group(same)
-    assert replicate_group(base) != replicate_group(control)
+    assert base.replicate_group() == same.replicate_group()
+    assert base.replicate_group() != control.replicate_group()
 
 
 def test_a_control_is_found_by_seed(tmp_path):
