@@ -133,55 +133,31 @@ def run(
 
 @app.command()
 def compare(
-    results_a: Annotated[Path, typer.Argument(help="Result file or results folder A (e.g. the base encoder).")],
-    results_b: Annotated[Path, typer.Argument(help="Result file or results folder B (e.g. the aligned encoder).")],
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples over patients.")] = 2000,
+    results: Annotated[
+        list[Path],
+        typer.Argument(help="Result files or folders, two or more (e.g. base, aligned, random-aligned control)."),
+    ],
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (patients or tissue tiles).")] = 2000,
 ) -> None:
-    """Compare two result sets side by side, with a paired bootstrap (over patients) of B - A.
+    """Compare result sets: every pair (B listed after A), B - A with a paired interval, per task.
 
-    Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
-    shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
-    population claim (no CI, no p) is made.
+    Folders contribute their model results (baselines skipped); results must share the split hash. With at least
+    the task's min_patients (5) shared patients: a paired bootstrap over patients. With fewer: the per-patient
+    differences and a paired spatial block bootstrap of B - A over the same tissue tiles (within these patients'
+    tissue, paired, no population claim). A folder holding replicate seeds of one fit (`stamp fit --seeds`) is
+    compared seed by seed: the interval of the seed-averaged difference beside the mean and sd over seeds.
 
     Tiers 2-3: per probe, the primary metric (AUROC, Pearson, C-index) of both, recomputed from the kept
     out-of-fold predictions on the same patient resamples (paired bootstrap of B - A).
     """
-    from rich.table import Table
-
+    from benchmarks.compare_sets import compare_all
     from benchmarks.errors import BenchmarkError
-    from benchmarks.leaderboard.collect import fmt_metric
-    from benchmarks.spot.compare import compare_results, pick_model_results
-    from benchmarks.terminal_tables import print_outcome_comparison
 
     with cli_errors(BenchmarkError):
-        a, b = pick_model_results(results_a), pick_model_results(results_b)
-        shared = sorted(set(a) & set(b))
-        if not shared:
-            msg = f"no task in common: A has {sorted(a)}, B has {sorted(b)}"
+        if len(results) < 2:
+            msg = f"compare needs two or more result sets; got {len(results)}"
             raise BenchmarkError(msg)
-        for key in shared:
-            if a[key].task.tier > 1:
-                print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
-                continue
-            table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
-            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
-                table.add_column(header)
-            rows = compare_results(a[key], b[key], n_boot=n_boot)
-            for row in rows:
-                if row.population:
-                    diff, p_value = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]", f"{row.p:.3f}"
-                else:
-                    diff = ", ".join(f"{p} {d:+.3f}" for p, (_, _, d) in row.per_patient.items()) or "-"
-                    p_value = "-"
-                table.add_row(row.target, fmt_metric(row.a), fmt_metric(row.b), diff, p_value, str(row.n_patients))
-            few = [r for r in rows if not r.population]
-            if few:
-                table.caption = (
-                    f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: B - A is listed per "
-                    "patient; no population claim is made (no CI, no p-value). Intervals of A and B: "
-                    f"{a[key].intervals.kind.replace('_', ' ')}."
-                )
-            console.print(table)
+        compare_all(results, n_boot=n_boot)
 
 
 @app.command()

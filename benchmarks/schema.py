@@ -6,7 +6,7 @@ recomputes every summary from the per-patient / per-target values (``benchmarks.
 
 Schema v2 (this version) says what kind of interval each metric carries (``Metric.interval``): a bootstrap
 over patients when the task holds out at least ``min_patients`` of them, otherwise a spatial block bootstrap
-within the patients (``benchmarks.spot.spatial_bootstrap``), which makes no population claim; it also keeps every
+within the patients (``stamp.probe.spatial_bootstrap``), which makes no population claim; it also keeps every
 per-patient per-target r (``per_patient_target``), which the summaries are means of. v1 files are refused
 with a message (their intervals do not say what they are).
 """
@@ -191,6 +191,8 @@ class Result(StrictModel):
     adapter_hash: str = ""
     adapter_source: str = ""  # the run folder, or hf:ORG/NAME@<commit> for an adapter from the hub
     adapter_commit: str = ""  # the hub commit of that adapter ("" for a run folder)
+    adapter_seed: int | None = None  # the adapter run's seed; runs of one configuration share adapter_group
+    adapter_group: str = ""  # TrainConfig.replicate_group: the fit's configuration up to its seed
     weights: str
     embedding_key: str
     embeddings_hash: str
@@ -226,6 +228,9 @@ def canonical_digest(result: Result) -> str:
         del doc["predictions"]
     for added in ("outcomes", "cohort", "adapter_source", "adapter_commit"):  # results without them keep their digest
         if not doc[added]:
+            del doc[added]
+    for added in ("adapter_seed", "adapter_group"):  # replicate provenance: results without it keep their digest
+        if doc[added] is None or doc[added] == "":
             del doc[added]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 

@@ -49,6 +49,18 @@ def _existing_hash(path: Path) -> str | None:
         return None
 
 
+def _replicate(adapter: Path | None) -> dict[str, object] | None:
+    """Return the adapter run's seed and replicate group (``run.json``), for the cache's provenance."""
+    from stamp.run_dir import read_run_info
+
+    if adapter is None:
+        return None
+    info = read_run_info(adapter)
+    if "replicate_group" not in info:  # a run made before replicates were recorded
+        return None
+    return {"seed": info.get("seed"), "group": info["replicate_group"]}
+
+
 def build_encoder(
     encoder: str, adapter: str | Path | AdapterSource | None, weights: Path | None, *, random_init: bool
 ) -> tuple[Any, str, AdapterSource | None]:
@@ -172,6 +184,7 @@ def embed_atlas(
         embed_dim=spec.embed_dim,
         atlas=str(atlas),
         origin=origin,
+        replicate=_replicate(source.folder if source is not None else None),
     )
     logger.info(
         "embedded %d of %d samples into %s (%d up to date)", len(todo), len(wanted), folder, len(wanted) - len(todo)

@@ -97,11 +97,13 @@ def write_cache_info(
     embed_dim: int,
     atlas: str | None = None,
     origin: dict[str, str] | None = None,
+    replicate: dict[str, object] | None = None,
 ) -> Path:
     """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename).
 
     ``origin`` is where the adapter came from (``adapter_source``: a run folder or ``hf:ORG/NAME@<commit>``;
     ``adapter_commit``): the last writer's, since a run folder and its pushed copy share one cache folder.
+    ``replicate``: the adapter run's ``seed`` and ``replicate_group`` (runs of one configuration up to the seed).
     """
     folder = Path(folder)
     samples = {path.stem: read_metadata(path).get("content_hash", "") for path in sorted(folder.glob("*.safetensors"))}
@@ -115,6 +117,8 @@ def write_cache_info(
     if atlas is not None:
         info["atlas"] = atlas
     info.update(origin or {})
+    if replicate:
+        info["replicate"] = replicate
     info["samples"] = samples
     out = folder / "cache.json"
     tmp = folder / ".cache.json.tmp"

@@ -27,6 +27,7 @@ __all__ = [
     "load_run_encoder",
     "read_run_config",
     "read_run_info",
+    "render_card",
     "write_run",
 ]
 
@@ -46,6 +47,7 @@ class RunFiles:
     CARD = "card.md"
     STATS = "pathway_stats.json"
     INFO = "run.json"
+    VALIDATION = "validation.safetensors"  # the base's and kept encoder's probe predictions of the validation spots
     BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
 
 
@@ -92,10 +94,11 @@ def write_run(run: Path, aligner: Any, config: Any, stats: Any, info: dict[str, 
     info = {"format_version": RUN_FORMAT_VERSION, "finished": datetime.now(UTC).isoformat(), **info}
     info["adapter_hash"] = adapter_hash(run)
     (run / RunFiles.INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    (run / RunFiles.CARD).write_text(_card(config, info), encoding="utf-8")
+    (run / RunFiles.CARD).write_text(render_card(config, info), encoding="utf-8")
 
 
-def _card(config: Any, info: dict[str, Any]) -> str:
+def render_card(config: Any, info: dict[str, Any]) -> str:
+    """Return ``card.md``: what was trained on what, the validation table and the verdict rows of ``info``."""
     from stamp.encoders import get_encoder_spec
 
     spec = get_encoder_spec(config.encoder)
@@ -107,7 +110,8 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             f"licence {spec.license}. The adapter inherits the base model's licence terms.",
             f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info['n_train_rows']} patches from "
             f"{info['n_train_samples']} samples), collections {config.data.collections}, "
-            f"{info['n_pathways']} pathways standardised per {config.data.standardise}.",
+            f"{info['n_pathways']} targets ({config.data.targets}) standardised per {config.data.standardise}; "
+            f"contrastive loss {config.loss.contrastive}; seed {config.seed}.",
             f"- LoRA r={config.lora.r}, alpha={config.lora.alpha}, dropout={config.lora.dropout}, "
             f"blocks={config.lora.blocks or 'all'}, {info['n_lora_modules']} modules; "
             f"{info['trainable_params']:,} trainable parameters.",
@@ -115,6 +119,7 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
             _data_line(info),
             *_validation_lines(info.get("validation") or {}),
+            *_verdict_lines(info.get("verdict") or {}),
             "",
             "Load: `stamp embed --atlas ATLAS --encoder "
             f"{config.encoder} --adapter RUN --out EMB`, or merge: `stamp export RUN --merge --out DIR`.",
@@ -164,6 +169,63 @@ def _validation_lines(validation: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _number(value: Any, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value):+.4f}" if signed else f"{float(value):.4f}"
+
+
+def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
+    """Render the verdict rows, whatever checks they hold (the rows are data: a new check needs no code here)."""
+    checks = verdict.get("checks") or []
+    if not checks:
+        return []
+    answer = {True: "**yes**", False: "no", None: "not measured"}
+    lines = [
+        "",
+        "## Verdict",
+        "",
+        "| check | metric | A | B | B - A | 95% interval | rule | answer |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        low, high = _number(c.get("ci_low"), signed=True), _number(c.get("ci_high"), signed=True)
+        interval = f"[{low}, {high}]" if c.get("ci_low") is not None else "-"
+        a = f"{c.get('a_label')}: {_number(c.get('a'))}" if c.get("a_label") else "-"
+        b = f"{c.get('b_label')}: {_number(c.get('b'))}" if c.get("b_label") else "-"
+        lines.append(
+            f"| {c['name']}: {c['question']} | {c['metric']} | {a} | {b} | {_number(c.get('value'), signed=True)} "
+            f"| {interval} | {c.get('rule', '')} | {answer[c.get('passed')]} |"
+        )
+    lines += ["", *sorted({f"- Interval: {c['resampled']}." for c in checks if c.get("resampled")})]
+    if verdict.get("control"):
+        lines.append(f"- Control: the random-aligned run `{verdict['control']}` (same seed and validation spots).")
+    lines.append(
+        "- Both encoders were chosen on these validation spots (validation.select): a validation statement; the "
+        "held-out claim is tier 1's (`stamp-bench compare`)."
+    )
+    return lines
+
+
+def read_run_info(run: Path) -> dict[str, Any]:
+    """Load a finished run's ``run.json``.
+
+    Raises
+    ------
+    RunError
+        The run is not finished (no ``run.json``) or the file is unreadable.
+    """
+    path = Path(run) / RunFiles.INFO
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+        raise RunError(msg) from None
+    except (OSError, json.JSONDecodeError) as err:
+        msg = f"run '{run}': {RunFiles.INFO} is unreadable ({err}); refit the run"
+        raise RunError(msg) from err
+
+
 def read_run_config(run: Path) -> TrainConfig:
     """Load the resolved ``config.yaml`` of a run."""
     from stamp.train.config import load_config
@@ -173,15 +235,6 @@ def read_run_config(run: Path) -> TrainConfig:
         msg = f"'{run}' is not a run directory of `stamp fit` ({RunFiles.CONFIG} missing)"
         raise RunError(msg)
     return load_config(path)
-
-
-def read_run_info(run: Path) -> dict[str, Any]:
-    """Read ``run.json`` of a finished run (or of a pushed one)."""
-    path = Path(run) / RunFiles.INFO
-    if not path.is_file():
-        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
-        raise RunError(msg)
-    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:

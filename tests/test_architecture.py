@@ -107,6 +107,7 @@ def test_import_humanst_is_light():
         "stamp.slides",
         "stamp.probe",
         "stamp.hub",
+        "stamp.targets",
         "benchmarks",
         "benchmarks.report",
     ],

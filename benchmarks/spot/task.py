@@ -67,7 +67,7 @@ class IntervalSpec(FrozenModel):
         MIN_BOOTSTRAP_PATIENTS,
         ge=2,
         description="Below this many held-out patients the patient bootstrap is not used: intervals come from a "
-        "spatial block bootstrap within the patients (benchmarks.spot.spatial_bootstrap) and make no population claim.",
+        "spatial block bootstrap within the patients (stamp.probe.spatial_bootstrap) and make no population claim.",
     )
     block_pitches: float = Field(4.0, ge=0, description="Tile side of the block bootstrap, in spot pitches.")
     min_blocks: int = Field(10, ge=2, description="Halve the tile side while a patient has fewer tiles.")

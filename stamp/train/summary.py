@@ -17,8 +17,9 @@ __all__ = ["finish_run"]
 def finish_run(
     run: Path, aligner: StampAligner, dataset: AtlasPatches, config: TrainConfig, dist: DistInfo,
     losses: list[float], wall_s: float, *, validation: dict[str, Any] | None = None,
+    verdict: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
-    """Write the final artefacts of a run (main process only); ``validation`` is the selection summary."""
+    """Write the final artefacts of a run (main process only); ``validation``: the selection; ``verdict``: its rows."""
     import numpy as np
 
     import stamp
@@ -42,7 +43,11 @@ def finish_run(
         "train_patients": sorted(set(dataset.patient_id.tolist())),
         "train_samples": samples,
         "data_licenses": licences,
-        "n_pathways": len(dataset.pathway_names),
+        "n_pathways": len(dataset.target_names),
+        "targets": dataset.target_details,
+        "contrastive": config.loss.contrastive,
+        "seed": config.seed,
+        "replicate_group": config.replicate_group(),
         "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
         "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
         "world_size": dist.world_size,
@@ -51,5 +56,6 @@ def finish_run(
         "stamp_version": stamp.__version__,
         "freeze_norm": config.freeze_norm,
         "validation": validation or {"enabled": False, "select": "last"},
+        "verdict": verdict or {"checks": [], "control": None},
     }
     write_run(run, aligner, config, dataset.stats, info)
