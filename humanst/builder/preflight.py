@@ -8,11 +8,11 @@ happen later (a disk filling up during the build) are turned into one line namin
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from humanst.atomic import probe_writable
 from humanst.builder.lock import LockHolder, atlas_lock
 from humanst.builder.settings import SampleTask
 from humanst.errors import AtlasError, FetchError
@@ -72,11 +72,8 @@ def check_output(atlas: Atlas, tasks: Sequence[SampleTask]) -> None:
         A folder cannot be created or written, or the free space is below the estimate; one line each.
     """
     for folder in (atlas.root, atlas.samples_dir, atlas.parts_dir, atlas.records_dir):
-        probe = folder / f".humanst-write-test-{os.getpid()}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe.write_bytes(b"")
-            probe.unlink()
+            probe_writable(folder)
         except OSError as exc:
             raise write_error(atlas, exc) from exc
     need = max(estimate_bytes(tasks), MIN_FREE_BYTES)
