@@ -11,16 +11,16 @@ from humanst.lazy_exports import lazy_getattr
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
-    "Task": "benchmarks.tasks",
+    "Task": "benchmarks.spot.task",
     "load_task": "benchmarks.tasks",
     "shipped_tasks": "benchmarks.tasks",
     "Result": "benchmarks.schema",
     "read_result": "benchmarks.schema",
-    "prepare_task": "benchmarks.runner",
-    "evaluate_cache": "benchmarks.runner",
-    "prepare_embeddings": "benchmarks.runner",
+    "prepare_task": "benchmarks.spot.runner",
+    "evaluate_cache": "benchmarks.spot.runner",
+    "prepare_embeddings": "benchmarks.spot.runner",
     "EncoderRun": "benchmarks.runner",
-    "compare_results": "benchmarks.compare",
+    "compare_results": "benchmarks.spot.compare",
     "submit": "benchmarks.leaderboard",
     "build_table": "benchmarks.leaderboard",
     "render_all": "benchmarks.leaderboard",

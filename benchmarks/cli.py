@@ -77,9 +77,11 @@ def run(
     or none.
     """
     from benchmarks.errors import BenchmarkError
-    from benchmarks.runner import cache_kind, entries_for, run_benchmark
-    from benchmarks.slide_runner import run_slide_benchmark, slide_tasks_for
-    from benchmarks.tasks import Task, load_any_task
+    from benchmarks.runner import cache_kind, entries_for
+    from benchmarks.slide.runner import run_slide_benchmark, slide_tasks_for
+    from benchmarks.spot.runner import run_benchmark
+    from benchmarks.spot.task import Task
+    from benchmarks.tasks import load_any_task
     from benchmarks.terminal_tables import print_outcomes, print_results
     from benchmarks.tiers import get_tier
 
@@ -138,9 +140,9 @@ def compare(
     """
     from rich.table import Table
 
-    from benchmarks.compare import compare_results, pick_model_results
     from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard.collect import fmt_metric
+    from benchmarks.spot.compare import compare_results, pick_model_results
     from benchmarks.terminal_tables import print_outcome_comparison
 
     with cli_errors(BenchmarkError):
@@ -292,7 +294,8 @@ def leaderboard(
 @app.command()
 def tasks() -> None:
     """List the shipped benchmark tasks of every tier (manifests/benchmarks) and the registered tiers."""
-    from benchmarks.tasks import Task, load_any_task, shipped_tasks
+    from benchmarks.spot.task import Task
+    from benchmarks.tasks import load_any_task, shipped_tasks
     from benchmarks.tiers import tier_names
 
     for name in shipped_tasks():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.spot_data import SpotData
+from benchmarks.spot.data import SpotData
 from humanst.pathways import GeneSets, load_collection
 from humanst.pathways import random_sets as shared
 from humanst.pathways.random_sets import control_set_name

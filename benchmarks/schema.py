@@ -2,11 +2,11 @@
 
 One JSON per (encoder, adapter, task, protocol). ``digest`` is the sha256 of the file's canonical JSON
 without it: it catches accidental edits, not forgeries (anyone can recompute it), so the leaderboard also
-recomputes every summary from the per-patient / per-target values (``benchmarks.leaderboard.integrity``).
+recomputes every summary from the per-patient / per-target values (``benchmarks.spot.integrity``).
 
 Schema v2 (this version) says what kind of interval each metric carries (``Metric.interval``): a bootstrap
 over patients when the task holds out at least ``min_patients`` of them, otherwise a spatial block bootstrap
-within the patients (``benchmarks.spatial_bootstrap``), which makes no population claim; it also keeps every
+within the patients (``benchmarks.spot.spatial_bootstrap``), which makes no population claim; it also keeps every
 per-patient per-target r (``per_patient_target``), which the summaries are means of. v1 files are refused
 with a message (their intervals do not say what they are).
 """
@@ -20,9 +20,10 @@ import re
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from benchmarks.errors import ResultError
+from humanst.strict_model import StrictModel
 
 __all__ = [
     "INTERVAL_LABELS",
@@ -59,11 +60,7 @@ def finite(value: float) -> Float:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Metric(_Strict):
+class Metric(StrictModel):
     """A mean over patients with its 95% interval, and which kind of interval it is.
 
     ``patient_bootstrap``: patients resampled (at least ``min_patients`` of them); ``spatial_block_bootstrap``:
@@ -78,7 +75,7 @@ class Metric(_Strict):
     interval: IntervalKind
 
 
-class BlockResult(_Strict):
+class BlockResult(StrictModel):
     """Scores of one target block (a pathway collection, its random-set control, or the variable genes)."""
 
     name: str
@@ -97,7 +94,7 @@ class BlockResult(_Strict):
     penalty: str = ""  # how the ridge penalties were chosen (patient / slide / spatial-block inner CV, or fixed)
 
 
-class GapResult(_Strict):
+class GapResult(StrictModel):
     """Pathway minus random-set Pearson (the specific molecular signal), per patient, with its CI."""
 
     pathways: str
@@ -107,7 +104,7 @@ class GapResult(_Strict):
     per_patient_ci: dict[str, tuple[Float, Float]] = Field(default_factory=dict)
 
 
-class OutcomeScore(_Strict):
+class OutcomeScore(StrictModel):
     """Tiers 2-3: one target block under one probe: metrics with their interval, counts, per-target and per-seed values.
 
     ``block`` is ``label`` (the task's label) or ``control`` (the matched random sets of a slide-activity task);
@@ -128,7 +125,7 @@ class OutcomeScore(_Strict):
     per_seed: dict[str, list[Float]] = Field(default_factory=dict)
 
 
-class CohortRef(_Strict):
+class CohortRef(StrictModel):
     """Tiers 2-3: the cohort a result was computed on and whether the encoder may have seen it in pretraining."""
 
     name: str
@@ -142,7 +139,7 @@ class CohortRef(_Strict):
     excluded: dict[str, int] = Field(default_factory=dict, description="Patients left out of the task, by reason.")
 
 
-class TaskRef(_Strict):
+class TaskRef(StrictModel):
     """Which task and protocol made the result, and the hashes that pin its inputs."""
 
     name: str
@@ -156,7 +153,7 @@ class TaskRef(_Strict):
     patients: list[str]
 
 
-class Hardware(_Strict):
+class Hardware(StrictModel):
     """Where the result was computed."""
 
     machine: str
@@ -166,7 +163,7 @@ class Hardware(_Strict):
     platform: str
 
 
-class IntervalInfo(_Strict):
+class IntervalInfo(StrictModel):
     """How the result's intervals were made: kind, the task's patient threshold, replicates, tile sides."""
 
     kind: IntervalKind
@@ -176,8 +173,8 @@ class IntervalInfo(_Strict):
     note: str = ""
 
 
-class PredictionsRef(_Strict):
-    """The per-spot out-of-fold predictions kept beside the result (:mod:`benchmarks.predictions`): file and sha256."""
+class PredictionsRef(StrictModel):
+    """The out-of-fold predictions kept beside the result (:mod:`benchmarks.spot.predictions`): file and sha256."""
 
     file: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.parquet$")  # a name in the result's folder, no path
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
@@ -185,7 +182,7 @@ class PredictionsRef(_Strict):
     n_spots: int = Field(ge=0)
 
 
-class Result(_Strict):
+class Result(StrictModel):
     """One encoder (+ adapter) on one task: provenance, per-block metrics with CIs, random-set gaps."""
 
     schema_version: Literal[2] = SCHEMA_VERSION

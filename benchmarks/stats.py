@@ -8,7 +8,9 @@ import numpy as np
 
 from stamp.probe import pearson_columns  # the probe's score, owned by stamp.probe (shared with stamp fit)
 
-__all__ = ["bootstrap_ci", "paired_bootstrap", "pearson_columns"]
+__all__ = ["MIN_BOOTSTRAP_PATIENTS", "bootstrap_ci", "paired_bootstrap", "pearson_columns"]
+
+MIN_BOOTSTRAP_PATIENTS = 5  # below this many patients no interval resamples patients (a task may raise it)
 
 
 def _resample_means(values: np.ndarray, n_boot: int, seed: int) -> np.ndarray:

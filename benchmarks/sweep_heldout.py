@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.runner import EncoderRun, PreparedTask, evaluate_cache, prepare_embeddings, prepare_task
+from benchmarks.runner import EncoderRun
 from benchmarks.schema import Result
+from benchmarks.spot.runner import PreparedTask, evaluate_cache, prepare_embeddings, prepare_task
 from benchmarks.stats import paired_bootstrap
 from benchmarks.tasks import load_task
 from stamp.train.sweep import sweep_row

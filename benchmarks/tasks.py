@@ -1,114 +1,24 @@
-"""Benchmark tasks as data: pydantic models loaded from ``manifests/benchmarks/*.yaml``."""
+"""The catalog of task files of every tier: load by shipped name or path, list the shipped ones, hash.
+
+Tier 1's model is :class:`benchmarks.spot.task.Task`; tiers 2-3's is :class:`benchmarks.slide.task.SlideTask`.
+Shipped task files live in ``manifests/benchmarks/*.yaml``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
 from benchmarks.errors import TaskError
-from benchmarks.slide_tasks import SlideTask
+from benchmarks.slide.task import SlideTask
+from benchmarks.spot.task import Task
 from humanst.resources import manifests_dir
 
-__all__ = [
-    "AnyTask",
-    "FoldSpec",
-    "IntervalSpec",
-    "ProbeSpec",
-    "RandomSetSpec",
-    "TargetSpec",
-    "Task",
-    "load_any_task",
-    "load_task",
-    "shipped_tasks",
-    "task_hash",
-]
-
-SCHEMA_VERSION = 1
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FoldSpec(_Strict):
-    """How spots are split: by patient, never by spot."""
-
-    kind: Literal["leave_one_patient_out", "patient_kfold"] = "leave_one_patient_out"
-    k: int = Field(5, ge=2, description="Folds for patient_kfold (patients are shuffled, then dealt out).")
-    seed: int = 0
-    held_out_patients: list[str] | None = Field(
-        None,
-        description="leave_one_patient_out only: hold out just these patients, one fold each (e.g. the patients "
-        "an adapter never saw); the probe trains on every other patient.",
-    )
-
-
-class RandomSetSpec(_Strict):
-    """Size- and expression-matched random gene sets scored beside every pathway collection."""
-
-    enabled: bool = True
-    n_bins: int = Field(25, ge=2, description="Expression bins for matching (as the pathway engine's controls).")
-    seed: int = 0
-
-
-class TargetSpec(_Strict):
-    """What is predicted from the embeddings."""
-
-    pathways: list[str] = Field(default_factory=list, description="Pathway collections scored in the atlas.")
-    top_variable_genes: int = Field(50, ge=0, description="Top-k variable genes (CP10k + log1p), chosen on train.")
-    random_sets: RandomSetSpec = RandomSetSpec()
-
-    @model_validator(mode="after")
-    def _some_target(self) -> TargetSpec:
-        if not self.pathways and self.top_variable_genes == 0:
-            msg = "targets: name at least one pathway collection or set top_variable_genes > 0"
-            raise ValueError(msg)
-        return self
-
-
-class ProbeSpec(_Strict):
-    """The linear probe: standardise -> PCA (fit on train) -> ridge with alpha by inner patient CV."""
-
-    pca_components: int = Field(256, ge=1)
-    alphas: list[float] = Field(default_factory=lambda: [0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5])
-    inner_folds: int = Field(3, ge=2)
-    hest_alpha_numerator: float = Field(100.0, gt=0, description="HEST protocol: alpha = this / (dims * targets).")
-
-
-class IntervalSpec(_Strict):
-    """Which interval a metric gets: a bootstrap over patients, or with few patients a spatial block bootstrap."""
-
-    min_patients: int = Field(
-        5,
-        ge=2,
-        description="Below this many held-out patients the patient bootstrap is not used: intervals come from a "
-        "spatial block bootstrap within the patients (benchmarks.spatial_bootstrap) and make no population claim.",
-    )
-    block_pitches: float = Field(4.0, ge=0, description="Tile side of the block bootstrap, in spot pitches.")
-    min_blocks: int = Field(10, ge=2, description="Halve the tile side while a patient has fewer tiles.")
-
-
-class Task(_Strict):
-    """A tier-1 task over an atlas: samples, patient folds, targets, probe and bootstrap settings."""
-
-    schema_version: Literal[1] = 1
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-    description: str = ""
-    tier: Literal[1] = 1
-    atlas: str = Field(description="Atlas name (the manifest's `name`) the task was written for.")
-    samples: list[str] | Literal["all"] = "all"
-    folds: FoldSpec = FoldSpec()
-    targets: TargetSpec
-    probe: ProbeSpec = ProbeSpec()
-    bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals.")
-    intervals: IntervalSpec = IntervalSpec()
-    seed: int = 0
-
+__all__ = ["AnyTask", "load_any_task", "load_task", "shipped_tasks", "task_hash", "tasks_dir"]
 
 AnyTask = Task | SlideTask
 _MODEL_OF_TIER: dict[object, type[Task] | type[SlideTask]] = {1: Task, 2: SlideTask, 3: SlideTask}

@@ -58,7 +58,7 @@ def print_outcome_comparison(a: Result, b: Result, path_a: Path, path_b: Path, n
     """Print B - A per probe of one tier-2/3 task (paired bootstrap over patients)."""
     from rich.table import Table
 
-    from benchmarks.outcome_compare import compare_outcomes
+    from benchmarks.slide.compare import compare_outcomes
 
     folder_a = path_a if path_a.is_dir() else path_a.parent
     folder_b = path_b if path_b.is_dir() else path_b.parent

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from benchmarks.errors import CohortError
 from humanst.resources import manifests_dir
+from humanst.strict_model import FrozenModel
 
 __all__ = [
     "NON_SILENT_CLASSES",
@@ -42,11 +43,7 @@ NON_SILENT_CLASSES: tuple[str, ...] = (
 GDC_API = "https://api.gdc.cancer.gov"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GdcSource(_Strict):
+class GdcSource(FrozenModel):
     """Open-access files of NCI GDC projects: diagnostic slides, masked somatic MAFs, STAR counts, clinical cases."""
 
     kind: Literal["gdc"] = "gdc"
@@ -68,7 +65,7 @@ class GdcSource(_Strict):
     page_size: int = Field(500, ge=1, le=10_000, description="Hits per API page.")
 
 
-class SyntheticSource(_Strict):
+class SyntheticSource(FrozenModel):
     """The synthetic cohort of :mod:`humanst.synth.cohort` (offline; for tests and the demo)."""
 
     kind: Literal["synthetic"] = "synthetic"
@@ -79,20 +76,20 @@ class SyntheticSource(_Strict):
     seed: int = 0
 
 
-class MutationLabels(_Strict):
+class MutationLabels(FrozenModel):
     """Driver mutation status per patient from the open-access masked somatic MAFs (1 mutated, 0 wild type)."""
 
     genes: list[str] = Field(min_length=1)
     variant_classes: list[str] = Field(default_factory=lambda: list(NON_SILENT_CLASSES))
 
 
-class SurvivalLabels(_Strict):
+class SurvivalLabels(FrozenModel):
     """Overall survival: days to death (vital status Dead) or to last follow-up (Alive), and the event."""
 
     endpoint: Literal["overall_survival"] = "overall_survival"
 
 
-class ActivityLabels(_Strict):
+class ActivityLabels(FrozenModel):
     """Slide-level pathway activity from the matched bulk RNA-seq counts, scored as the atlas scores spots."""
 
     collections: list[str] = Field(default_factory=lambda: ["hallmark"])
@@ -100,7 +97,7 @@ class ActivityLabels(_Strict):
     random_set_seed: int = 0
 
 
-class LabelSpecs(_Strict):
+class LabelSpecs(FrozenModel):
     """Which label tables a cohort provides."""
 
     mutations: MutationLabels | None = None
@@ -108,14 +105,14 @@ class LabelSpecs(_Strict):
     activity: ActivityLabels | None = None
 
 
-class EncoderExposure(_Strict):
+class EncoderExposure(FrozenModel):
     """Whether one encoder (a `stamp encoders` name) is known to have seen the cohort's slides in pretraining."""
 
     seen: Literal["yes", "no", "unknown"]
     source: str = Field(description="Where this is stated (paper, model card).")
 
 
-class PretrainingExposure(_Strict):
+class PretrainingExposure(FrozenModel):
     """Whether widely used PFMs saw the cohort in pretraining: ``yes`` when at least one is known to have."""
 
     status: Literal["yes", "no", "unknown"]
@@ -129,7 +126,7 @@ class PretrainingExposure(_Strict):
         return entry.seen if entry is not None else self.default
 
 
-class CohortDefinition(_Strict):
+class CohortDefinition(FrozenModel):
     """A cohort: source, labels, licence, citation and pretraining exposure."""
 
     schema_version: Literal[1] = 1

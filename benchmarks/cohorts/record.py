@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from benchmarks.cohorts.definition import CohortDefinition, PretrainingExposure
 from benchmarks.errors import CohortError
 from humanst.atomic import atomic_write_text
+from humanst.strict_model import StrictModel
 
 __all__ = ["COHORT_FILE", "CohortFolder", "CohortRecord", "LabelTable", "RawFile", "SlideEntry", "read_cohort"]
 
@@ -31,11 +32,7 @@ PATIENT_COLUMN = "patient_id"
 RECORD_VERSION: Final = 1
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SlideEntry(_Strict):
+class SlideEntry(StrictModel):
     """One slide: id, patient, its place in the folder (there once downloaded), where it comes from, checksums."""
 
     slide_id: str
@@ -50,7 +47,7 @@ class SlideEntry(_Strict):
     license: str
 
 
-class RawFile(_Strict):
+class RawFile(StrictModel):
     """A label input (clinical records, a MAF, an RNA-seq counts file) and where it came from."""
 
     kind: Literal["clinical", "mutations", "expression"]
@@ -62,7 +59,7 @@ class RawFile(_Strict):
     size: int | None = None
 
 
-class LabelTable(_Strict):
+class LabelTable(StrictModel):
     """A label table (``labels/<name>.tsv``) with its provenance: source, query or inputs, method, date, exclusions."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
@@ -78,7 +75,7 @@ class LabelTable(_Strict):
     excluded: dict[str, int] = Field(default_factory=dict, description="Patients left out, by reason.")
 
 
-class CohortRecord(_Strict):
+class CohortRecord(StrictModel):
     """The cohort as fetched: its definition, provenance, slides, raw inputs and label tables."""
 
     schema_version: Literal[1] = RECORD_VERSION

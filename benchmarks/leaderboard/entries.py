@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from benchmarks.errors import ResultError, SubmissionError
 from benchmarks.schema import Result, canonical_digest, read_result
+from humanst.strict_model import StrictModel
 
 __all__ = [
     "ENTRIES",
@@ -47,10 +48,8 @@ Verification = Literal["verified", "self-reported"]
 ENTRIES, RESULTS = "entries", "results"
 
 
-class EntryRecord(BaseModel):
+class EntryRecord(StrictModel):
     """The evaluator's record of one accepted submission."""
-
-    model_config = ConfigDict(extra="forbid")
 
     schema_version: Literal[1] = 1
     submission_id: str

@@ -5,7 +5,7 @@ Nothing from a submission is executed or unpickled; its files are checked before
 (one float32 tensor ``embeddings`` [N, D], rows in the order of the ``spot_ids`` metadata) plus
 ``model_card.json``; the evaluator scores it on a task whose labels the submitter does not need to have: a
 *verified* entry. A results file is checked for internal consistency and against the task's split
-(:mod:`benchmarks.leaderboard.integrity`); it is *verified* when the evaluator reproduces it from its own
+(:mod:`benchmarks.spot.integrity`); it is *verified* when the evaluator reproduces it from its own
 cached embeddings, *self-reported* otherwise. Every accepted submission is a new entry keyed by its
 submission id (:mod:`benchmarks.leaderboard.entries`): nothing is overwritten or deleted.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from benchmarks.errors import CacheError, ResultError, SubmissionError
 from benchmarks.leaderboard.entries import Entry, Verification, add_entry, claim_version, registered_names
@@ -32,18 +32,17 @@ from benchmarks.leaderboard.files import (
     with_meta,
 )
 from benchmarks.schema import Result, read_result
+from humanst.strict_model import StrictModel
 
 if TYPE_CHECKING:
-    from benchmarks.runner import PreparedTask
-    from benchmarks.tasks import Task
+    from benchmarks.spot.runner import PreparedTask
+    from benchmarks.spot.task import Task
 
 __all__ = ["ModelCard", "SubmissionLimits", "check_files", "submit", "verify_result"]
 
 
-class ModelCard(BaseModel):
+class ModelCard(StrictModel):
     """What an embeddings submission says about itself (``model_card.json``); unknown keys are refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
     embed_dim: int = Field(ge=1, le=65536)
@@ -90,7 +89,7 @@ def _who(submitter: str | None, *fallbacks: str) -> str:
 
 
 def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
-    from benchmarks.leaderboard.integrity import consistency_problems, reproduce, split_problems
+    from benchmarks.spot.integrity import consistency_problems, reproduce, split_problems
     from benchmarks.tasks import load_task, task_hash
 
     safe_name(path.name, where=path)
@@ -129,8 +128,8 @@ def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
 
 def _submit_outcome_result(path: Path, result: Result, board: Path, options: _Options) -> Entry:
     """Check a tier-2/3 result against its own predictions and the task; reproduce it from cached slide features."""
-    from benchmarks.leaderboard.outcome_integrity import outcome_problems, reproduce_outcomes
-    from benchmarks.slide_tasks import SlideTask
+    from benchmarks.slide.integrity import outcome_problems, reproduce_outcomes
+    from benchmarks.slide.task import SlideTask
     from benchmarks.tasks import load_any_task, task_hash
 
     given = Path(options.task)
@@ -188,7 +187,7 @@ def _add_result_entry(
 
 def _submit_embeddings(folder: Path, board: Path, options: _Options) -> Entry:
     from benchmarks.cache import write_cache_info
-    from benchmarks.runner import prepare_task, run_benchmark
+    from benchmarks.spot.runner import prepare_task, run_benchmark
     from benchmarks.tasks import load_task
 
     files = {p.name: p for p in check_files(folder, options.limits)}
@@ -294,7 +293,7 @@ class _Options:
 
     def prepare(self, task: Task, protocol: str) -> PreparedTask | None:
         """Return the task prepared on the atlas (once per task and protocol), ``None`` without an atlas."""
-        from benchmarks.runner import prepare_task
+        from benchmarks.spot.runner import prepare_task
 
         if self.atlas is None:
             return None

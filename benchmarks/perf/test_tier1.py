@@ -11,7 +11,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from benchmarks.perf.tier1 import write_random_cache
-from benchmarks.runner import PreparedTask, evaluate_cache, prepare_task
+from benchmarks.spot.runner import PreparedTask, evaluate_cache, prepare_task
 from benchmarks.tasks import load_task
 
 

@@ -1,7 +1,7 @@
 """Tier-1 wall time on cached embeddings: ``python -m benchmarks.perf.tier1 [--atlas A] [--dims 384 1536]``.
 
 Prepares the demo task once (targets, random-set controls), writes random embeddings of each size into a
-temporary cache in the stamp-embed format, and times :func:`benchmarks.runner.evaluate_cache` (read the
+temporary cache in the stamp-embed format, and times :func:`benchmarks.spot.runner.evaluate_cache` (read the
 cache, PCA + ridge with inner CV over all folds, bootstrap CIs), printing a table.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.cache import write_cache_info, write_embeddings
-from benchmarks.runner import PreparedTask, evaluate_cache, prepare_task
+from benchmarks.spot.runner import PreparedTask, evaluate_cache, prepare_task
 from benchmarks.tasks import load_task
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks.controls import control_set_name
 from benchmarks.errors import ResultError
-from benchmarks.predictions import BlockPredictions, SpotPredictions
+from benchmarks.spot.predictions import BlockPredictions, SpotPredictions
 from benchmarks.stats import bootstrap_ci, paired_bootstrap, pearson_columns
 
 __all__ = ["Interval", "PairedGain", "TargetGain", "aligned_rows", "patient_target_r", "target_gains"]

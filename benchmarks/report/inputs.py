@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import BenchmarkError, ResultError
-from benchmarks.predictions import SpotPredictions, read_predictions
 from benchmarks.schema import Result, read_result
+from benchmarks.spot.predictions import SpotPredictions, read_predictions
 
 __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"]
 

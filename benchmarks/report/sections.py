@@ -11,7 +11,7 @@ from benchmarks.report.inputs import LoadedResult, RunInfo, TaskGroup
 from benchmarks.report.page import Table
 
 if TYPE_CHECKING:
-    from benchmarks.compare import ComparisonRow
+    from benchmarks.spot.compare import ComparisonRow
     from humanst.store.summary import BuildSummary
 
 __all__ = [

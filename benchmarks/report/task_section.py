@@ -108,8 +108,8 @@ def _maps(
 
 def task_sections(ctx: ReportContext, group: TaskGroup, index: int) -> list[Section]:
     """Sections of one task: results table, then per compared entry its comparison, gains and (first) maps."""
-    from benchmarks.compare import compare_results
     from benchmarks.report.gain_plot import draw_gains
+    from benchmarks.spot.compare import compare_results
 
     prefix = f"t{index}_"
     a = group.reference

@@ -1,5 +1,7 @@
 """Materialise a sample's input files locally: local paths, HTTP(S) downloads and hub files, with safe extraction.
 
+Examples
+--------
 >>> paths = materialise_sample(entry, data_root=manifest_dir, cache_dir=default_cache_dir())  # doctest: +SKIP
 """
 

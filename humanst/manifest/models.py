@@ -7,9 +7,10 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from humanst.errors import UnknownSampleError
+from humanst.strict_model import FrozenModel
 
 __all__ = [
     "AtlasManifest",
@@ -60,11 +61,7 @@ def climbs_out(path: str) -> bool:
     return False
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HfSource(_Strict):
+class HfSource(FrozenModel):
     """A file inside a Hugging Face hub repository, at a pinned revision."""
 
     repo: str = Field(min_length=3, pattern=r"^[\w.-]+/[\w.-]+$")
@@ -73,7 +70,7 @@ class HfSource(_Strict):
     repo_type: Literal["dataset", "model"] = "dataset"
 
 
-class FileSpec(_Strict):
+class FileSpec(FrozenModel):
     """One input of a sample: exactly one of ``url``, ``hf`` or ``path``, plus its checksum and size when known.
 
     A relative ``path`` is resolved against the data root (``--data-root``, by default the manifest's folder).
@@ -118,7 +115,7 @@ class FileSpec(_Strict):
         return "url" if self.url is not None else "hf" if self.hf is not None else "path"
 
 
-class SynthSpec(_Strict):
+class SynthSpec(FrozenModel):
     """How :mod:`humanst.synth` draws a synthetic sample (only in demo manifests)."""
 
     seed: int = Field(ge=0)
@@ -130,7 +127,7 @@ class SynthSpec(_Strict):
     depth: float = Field(default=1.0, gt=0, le=100, description="Multiplies the expected counts per spot.")
 
 
-class SampleEntry(_Strict):
+class SampleEntry(FrozenModel):
     """One sample of the atlas (one slide / capture area)."""
 
     id: str = Field(min_length=1, max_length=128)
@@ -194,7 +191,7 @@ class SampleEntry(_Strict):
         return value
 
 
-class PatchSpec(_Strict):
+class PatchSpec(FrozenModel):
     """Size and resolution of the image patch cut around every spot (``size_px`` square at ``um_per_px``)."""
 
     size_px: int = Field(default=224, ge=16, le=4096)
@@ -206,7 +203,7 @@ class PatchSpec(_Strict):
         return self.size_px * self.um_per_px
 
 
-class AtlasManifest(_Strict):
+class AtlasManifest(FrozenModel):
     """A whole atlas: its settings and samples."""
 
     name: str = Field(min_length=1)

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
+from humanst.strict_model import StrictModel
 from stamp.errors import ConfigError
 
 __all__ = [
@@ -21,11 +22,7 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoraSettings(_Strict):
+class LoraSettings(StrictModel):
     """LoRA hyper-parameters (DESIGN 3): rank, scaling, dropout, which blocks and which modules."""
 
     r: int = Field(8, ge=1, description="LoRA rank.")
@@ -39,7 +36,7 @@ class LoraSettings(_Strict):
     )
 
 
-class DataSettings(_Strict):
+class DataSettings(StrictModel):
     """Which rows and targets to train on, and how patches are augmented."""
 
     splits: list[str] = Field(["train"], description="Atlas splits used for training.")
@@ -51,7 +48,7 @@ class DataSettings(_Strict):
     num_workers: int = Field(2, ge=0, description="DataLoader worker processes per rank.")
 
 
-class LossSettings(_Strict):
+class LossSettings(StrictModel):
     """Loss weights and the initial InfoNCE temperature."""
 
     lambda_con: float = Field(1.0, ge=0, description="Weight of the symmetric InfoNCE.")
@@ -61,7 +58,7 @@ class LossSettings(_Strict):
     hidden_dim: int = Field(512, ge=8, description="Hidden width of the heads.")
 
 
-class OptimSettings(_Strict):
+class OptimSettings(StrictModel):
     """AdamW with linear warmup then cosine decay, counted in optimiser steps; LoRA and heads have their own rates.
 
     A run can start with ``heads_only_steps`` in which only the heads learn (the LoRA rate is 0), so the heads
@@ -84,7 +81,7 @@ class OptimSettings(_Strict):
     grad_clip: float | None = Field(1.0, gt=0)
 
 
-class ValidationSettings(_Strict):
+class ValidationSettings(StrictModel):
     """Validation inside ``stamp fit``: a tier-1 ridge probe on held-out patients, encoder drift, checkpoint choice.
 
     Every ``every`` steps (and at step 0, for the base encoder) the current encoder (no heads) embeds a fixed
@@ -114,7 +111,7 @@ class ValidationSettings(_Strict):
     )
 
 
-class TrainConfig(_Strict):
+class TrainConfig(StrictModel):
     """Everything `stamp fit` needs; the run directory keeps it as ``config.yaml``."""
 
     atlas: Path

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from benchmarks.cache import write_cache_info, write_embeddings
 from benchmarks.cli import app
-from benchmarks.runner import PreparedTask, prepare_task
+from benchmarks.spot.runner import PreparedTask, prepare_task
 from benchmarks.tasks import load_task
 
 

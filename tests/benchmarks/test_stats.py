@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
-from benchmarks.splits import patient_folds
-from benchmarks.spot_data import SpotData
+from benchmarks.spot.data import SpotData
+from benchmarks.spot.folds import patient_folds
+from benchmarks.spot.probe import TargetBlock
+from benchmarks.spot.task import FoldSpec
 from benchmarks.stats import bootstrap_ci, paired_bootstrap, pearson_columns
-from benchmarks.tasks import FoldSpec, load_task
+from benchmarks.tasks import load_task
 from benchmarks.tiers import get_tier
-from benchmarks.tiers.probe import TargetBlock
 
 
 def test_pearson_columns_matches_scipy_and_flags_constant_columns():

@@ -4,8 +4,9 @@ import pytest
 import yaml
 
 from benchmarks.errors import TaskError
-from benchmarks.slide_tasks import SlideTask
-from benchmarks.tasks import Task, load_any_task, load_task, shipped_tasks, task_hash
+from benchmarks.slide.task import SlideTask
+from benchmarks.spot.task import Task
+from benchmarks.tasks import load_any_task, load_task, shipped_tasks, task_hash
 
 
 @pytest.mark.parametrize("name", shipped_tasks())

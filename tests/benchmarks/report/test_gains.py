@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.predictions import BlockPredictions, SpotPredictions
 from benchmarks.report.gains import target_gains
+from benchmarks.spot.predictions import BlockPredictions, SpotPredictions
 
 
 def _predictions(n_patients: int, noise: float, seed: int) -> SpotPredictions:

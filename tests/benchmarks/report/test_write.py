@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from benchmarks.cache import write_cache_info, write_embeddings
 from benchmarks.cli import app
-from benchmarks.runner import evaluate_cache
+from benchmarks.spot.runner import evaluate_cache
 from humanst.store.atlas import Atlas
 from stamp.run_dir import RunFiles
 from stamp.train.metrics_log import MetricsLog
