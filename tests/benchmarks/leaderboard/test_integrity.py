@@ -172,13 +172,13 @@ def test_a_path_as_task_name_is_refused_not_filed_as_a_task(demo_results, demo_a
     assert not (tmp_path / "board").exists()
 
 
-def test_a_result_filed_under_another_name_than_its_encoder_is_refused(demo_results, demo_atlas, tmp_path):
+def test_a_result_filed_under_another_name_than_its_encoder_is_refused(demo_results, tmp_path):
     doc = _forge_consistently(json.loads((demo_results / MODEL).read_text()), 0.3)
     doc["encoder"], doc["embedding_key"] = "vit-tiny-test", "my-encoder"  # shown as one name, filed as another
     with pytest.raises(SubmissionError, match="do not make its embedding_key"):
-        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board", atlas=demo_atlas)
+        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board")
     doc["encoder"], doc["embedding_key"] = "colour-texture", "colour-texture"  # a baseline's name, not reproduced
     doc["kind"] = "baseline"
     with pytest.raises(SubmissionError, match="'colour-texture' is named after a registered encoder or baseline"):
-        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board", atlas=demo_atlas)
+        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board")
     assert not (tmp_path / "board" / "entries").exists()

@@ -17,6 +17,7 @@ from .conftest import ToyCohort, toy_task, write_toy_cohort
 def _with(toy: ToyCohort, table: str, column: str, values: dict[str, float]) -> ToyCohort:
     changed = copy.deepcopy(toy)
     frame = changed.labels[table]
+    frame[column] = frame[column].astype(float)
     for patient, value in values.items():
         frame.loc[frame["patient_id"] == patient, column] = value
     return changed
