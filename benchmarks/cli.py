@@ -22,7 +22,11 @@ def run(
         str, typer.Option("--encoder", help="Encoder name (`stamp encoders`), timm:<arch>, or a baseline.")
     ] = "vit-tiny-test",
     adapter: Annotated[
-        Path | None, typer.Option("--adapter", help="A `stamp fit` run folder: score the aligned encoder.")
+        str | None,
+        typer.Option(
+            "--adapter",
+            help="A `stamp fit` run folder, or hf:ORG/NAME[@REVISION] (pinned by commit): score the aligned encoder.",
+        ),
     ] = None,
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Score the encoder with random weights.")
@@ -84,8 +88,10 @@ def run(
     from benchmarks.tasks import load_any_task
     from benchmarks.terminal_tables import print_outcomes, print_results
     from benchmarks.tiers import get_tier, parse_tiers
+    from humanst.errors import HubError
+    from stamp.hub import resolve_adapter
 
-    with cli_errors(BenchmarkError, OSError):
+    with cli_errors(BenchmarkError, HubError, OSError):
         wanted = parse_tiers(tiers)
         for number in wanted:
             get_tier(number, protocol if number == 1 else "default")
@@ -98,7 +104,9 @@ def run(
         runs = (
             []
             if embeddings is not None
-            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
+            else entries_for(
+                encoder, adapter=resolve_adapter(adapter), random_init=random_init, baselines=baselines, weights=weights
+            )
         )
         cache_root = cache or out / "embeddings"
         written = []

@@ -191,6 +191,8 @@ class Result(StrictModel):
     kind: Literal["model", "baseline"]
     encoder: str
     adapter_hash: str = ""
+    adapter_source: str = ""  # the run folder, or hf:ORG/NAME@<commit> for an adapter from the hub
+    adapter_commit: str = ""  # the hub commit of that adapter ("" for a run folder)
     weights: str
     embedding_key: str
     embeddings_hash: str
@@ -224,7 +226,7 @@ def canonical_digest(result: Result) -> str:
     doc["digest"] = ""
     if doc["predictions"] is None:  # results written before predictions were kept keep their digest
         del doc["predictions"]
-    for added in ("outcomes", "cohort"):  # fields of tiers 2-3: tier-1 results keep their digest
+    for added in ("outcomes", "cohort", "adapter_source", "adapter_commit"):  # results without them keep their digest
         if not doc[added]:
             del doc[added]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -23,6 +23,13 @@ EncoderOpt = Annotated[
 WeightsOpt = Annotated[
     Path | None, typer.Option("--weights", help="Local .safetensors weights instead of the Hugging Face Hub (offline).")
 ]
+AdapterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--adapter",
+        help="Run directory of `stamp fit`, or hf:ORG/NAME[@REVISION] (pushed by `stamp push`; pinned by commit).",
+    ),
+]
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -155,7 +162,7 @@ def embed(
     atlas: Annotated[Path, typer.Option("--atlas", "-a", help="Atlas folder.")],
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="Registered encoder or timm:<arch>.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Embedding cache root (EMB).")] = Path("emb"),
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="Run directory of `stamp fit` (aligned).")] = None,
+    adapter: AdapterOpt = None,
     weights: WeightsOpt = None,
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Random weights (baseline).")
@@ -190,7 +197,7 @@ def embed_slides_command(
     slides: Annotated[list[Path], typer.Argument(help="Slide files, or folders searched for slide files.")],
     encoder: Annotated[str, typer.Option("--encoder", "-e", help="Registered encoder or timm:<arch>.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Feature root (FEATS).")] = Path("feats"),
-    adapter: Annotated[Path | None, typer.Option("--adapter", help="Run directory of `stamp fit` (aligned).")] = None,
+    adapter: AdapterOpt = None,
     weights: WeightsOpt = None,
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Random weights (baseline).")
@@ -261,6 +268,44 @@ def export(
         raise typer.Exit(2)
     folder = _guard(lambda: export_merged(run, out, weights=weights))
     console.print(f"merged encoder in [bold]{folder}[/] (timm.create_model('local-dir:{folder}'))")
+
+
+@app.command()
+def push(
+    run: Annotated[Path, typer.Argument(help="Run directory of a finished `stamp fit`.")],
+    repo: Annotated[str, typer.Option("--repo", "-r", help="Model repository ORG/NAME (created if missing).")],
+    merged: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--merged", help="Push the merged encoder in timm's hub layout instead of the adapter.")
+    ] = False,
+    public: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--public", help="Create the repository public (default: private).")
+    ] = False,
+    weights: WeightsOpt = None,
+) -> None:
+    """Push a run to the Hugging Face Hub: the PEFT adapter, heads, run.json and its card (or --merged: timm layout).
+
+    The adapter loads with `peft.PeftModel.from_pretrained(base, "ORG/NAME")` and wherever a run folder is accepted
+    as --adapter hf:ORG/NAME[@REVISION]; --merged loads with `timm.create_model("hf-hub:ORG/NAME", pretrained=True)`
+    and is refused when the base model is gated or its licence forbids sharing modified weights. Private by
+    default; the token comes from HF_TOKEN or `hf auth login` and is never printed.
+    """
+    from stamp.hub import push_run
+
+    result = _guard(lambda: push_run(run, repo, merged=merged, private=not public, weights=weights))
+    console.print(
+        f"pushed the {'merged encoder' if merged else 'adapter'} of [bold]{run}[/] to {result.repo_id} "
+        f"({'private' if result.private else 'public'}) at commit {result.commit}: {len(result.files)} file(s)"
+        + (f", {len(result.removed)} stale file(s) removed" if result.removed else "")
+        + f". {result.page}",
+        highlight=False,
+    )
+    console.print(
+        f"load it with --adapter hf:{result.repo_id}@{result.commit}"
+        if not merged
+        else f"load it with timm.create_model('hf-hub:{result.repo_id}', pretrained=True)",
+        highlight=False,
+        markup=False,
+    )
 
 
 @app.command()

@@ -1,4 +1,10 @@
-"""The run directory of ``stamp fit``: write the final artefacts, read them back as an adapted encoder."""
+"""The run directory of ``stamp fit``: write the final artefacts, read them back as an adapted encoder.
+
+A run pushed by ``stamp push`` holds the same files, except that the adapter's two files sit at the repository
+root (PEFT's hub layout, so ``PeftModel.from_pretrained(base, "ORG/NAME")`` finds them) and ``card.md`` is the
+hub's ``README.md``. Every reader here takes either layout (:func:`adapter_dir`), and the adapter hash of a pushed
+run equals the run folder's.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,16 @@ from stamp.errors import RunError
 if TYPE_CHECKING:
     from stamp.train.config import TrainConfig
 
-__all__ = ["RUN_FORMAT_VERSION", "RunFiles", "adapter_hash", "load_run_encoder", "read_run_config", "write_run"]
+__all__ = [
+    "RUN_FORMAT_VERSION",
+    "RunFiles",
+    "adapter_dir",
+    "adapter_hash",
+    "load_run_encoder",
+    "read_run_config",
+    "read_run_info",
+    "write_run",
+]
 
 RUN_FORMAT_VERSION = 1
 
@@ -22,6 +37,8 @@ class RunFiles:
     """Names of the files in a run directory (DESIGN 3)."""
 
     ADAPTER = "adapter"
+    ADAPTER_CONFIG = "adapter_config.json"  # peft's names, inside ADAPTER (or at the root of a pushed run)
+    ADAPTER_WEIGHTS = "adapter_model.safetensors"
     HEADS = "heads.safetensors"
     CONFIG = "config.yaml"
     METRICS = "metrics.csv"
@@ -32,6 +49,12 @@ class RunFiles:
     BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
 
 
+def adapter_dir(run: Path) -> Path:
+    """Return the folder holding a run's adapter: ``RUN/adapter``, or the root of a run pushed to the hub."""
+    nested = Path(run) / RunFiles.ADAPTER
+    return nested if nested.is_dir() else Path(run)
+
+
 def adapter_hash(run: Path, length: int = 12) -> str:
     """Content hash of a run's adapter weights, LoRA settings and heads: the aligned encoder's name in caches.
 
@@ -40,12 +63,12 @@ def adapter_hash(run: Path, length: int = 12) -> str:
     """
     run = Path(run)
     digest = hashlib.sha256()
-    config_path = run / RunFiles.ADAPTER / "adapter_config.json"
+    config_path = adapter_dir(run) / RunFiles.ADAPTER_CONFIG
     if config_path.is_file():
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config = {k: sorted(v) if isinstance(v, list) and k == "target_modules" else v for k, v in config.items()}
         digest.update(json.dumps(config, sort_keys=True).encode())
-    for path in (run / RunFiles.ADAPTER / "adapter_model.safetensors", run / RunFiles.HEADS):
+    for path in (adapter_dir(run) / RunFiles.ADAPTER_WEIGHTS, run / RunFiles.HEADS):
         if path.is_file():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -90,8 +113,7 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             f"{info['trainable_params']:,} trainable parameters.",
             f"- {config.optim.steps} steps x {config.optim.batch_size} patches x {info['world_size']} rank(s); "
             f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
-            "- Data licences: see the atlas dataset card (`ATLAS/hf/README.md`); non-redistributable samples stay "
-            "local.",
+            _data_line(info),
             *_validation_lines(info.get("validation") or {}),
             "",
             "Load: `stamp embed --atlas ATLAS --encoder "
@@ -101,6 +123,15 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+def _data_line(info: dict[str, Any]) -> str:
+    """Render the card's data licence line: each licence and how many training samples it covers."""
+    licences = info.get("data_licenses") or {}
+    if not licences:
+        return "- Data licences: see the atlas dataset card; non-redistributable samples stay local."
+    shown = "; ".join(f"{lic} ({len(ids)} sample(s))" for lic, ids in sorted(licences.items()))
+    return f"- Data licences of the training samples: {shown}; each sample's licence is in the atlas dataset card."
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:
@@ -144,18 +175,45 @@ def read_run_config(run: Path) -> TrainConfig:
     return load_config(path)
 
 
+def read_run_info(run: Path) -> dict[str, Any]:
+    """Read ``run.json`` of a finished run (or of a pushed one)."""
+    path = Path(run) / RunFiles.INFO
+    if not path.is_file():
+        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+        raise RunError(msg)
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
-    """Build the run's base encoder and attach its adapter (inference mode)."""
+    """Build the run's base encoder and attach its adapter (inference mode).
+
+    The base weights are ``weights``, else the run's own ``base.safetensors`` (random-init encoders), else the run's
+    ``--weights`` file (a run folder only: a pushed run's config names a file on the pusher's machine), else the
+    hub. A warning says when they are not the weights the adapter was trained on.
+    """
+    from stamp._logging import logger
     from stamp.encoders import create_encoder
     from stamp.model.lora import load_lora
 
     run = Path(run)
     config = read_run_config(run)
-    if not (run / RunFiles.INFO).is_file():
-        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+    info = read_run_info(run)
+    if not (adapter_dir(run) / RunFiles.ADAPTER_CONFIG).is_file():
+        msg = (
+            f"run '{run}' has no adapter ({RunFiles.ADAPTER}/{RunFiles.ADAPTER_CONFIG} missing); pass the run "
+            "directory of a finished `stamp fit`, or a repository pushed by `stamp push`"
+        )
         raise RunError(msg)
     base = run / RunFiles.BASE
-    weights = weights or (base if base.is_file() else config.weights)
-    encoder = create_encoder(config.encoder, weights=weights, seed=config.seed)
-    encoder = load_lora(encoder, run / RunFiles.ADAPTER)
+    own_weights = config.weights if adapter_dir(run) != run else None
+    chosen = weights or (base if base.is_file() else own_weights)
+    encoder = create_encoder(config.encoder, weights=chosen, seed=config.seed)
+    trained_on = str(info.get("weights_id", ""))
+    if chosen != base and trained_on and encoder.weights_id != trained_on:
+        logger.warning(
+            "run '%s': its adapter was trained on base weights %s, these are %s; embeddings will differ from the "
+            "run's own (pass the same --weights)",
+            run, trained_on, encoder.weights_id,
+        )  # fmt: skip
+    encoder = load_lora(encoder, adapter_dir(run))
     return encoder.eval()

@@ -186,6 +186,8 @@ def evaluate_cache(
         kind=kind,
         encoder=str(info["encoder"]),
         adapter_hash=str(info.get("adapter_hash", "")),
+        adapter_source=str(info.get("adapter_source", "")),
+        adapter_commit=str(info.get("adapter_commit", "")),
         weights=str(info.get("weights", "")),
         embedding_key=Path(cache).name,
         embeddings_hash=embeddings_hash(cache, samples),

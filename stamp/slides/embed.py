@@ -21,6 +21,7 @@ from humanst.slides import AUTO_BACKEND, TilingSettings, find_slides, slide_id_o
 from stamp.embed import build_encoder
 from stamp.embedding_cache import cache_key, write_cache_info
 from stamp.errors import ConfigError, OutputError
+from stamp.hub.adapter_source import AdapterSource
 from stamp.slides.embed_loop import Embedder, RunSettings, run_jobs, settings_hash
 from stamp.slides.features import (
     PREVIEW_FOLDER,
@@ -79,7 +80,7 @@ def embed_slides(
     encoder: str,
     *,
     out: Path,
-    adapter: Path | None = None,
+    adapter: str | Path | AdapterSource | None = None,
     weights: Path | None = None,
     random_init: bool = False,
     tiling: TilingSettings | None = None,
@@ -102,7 +103,7 @@ def embed_slides(
     out
         Feature root (``FEATS``); the slides go to ``FEATS/<size>px-<mpp>um/<encoder>[+<adapter-hash>|+random]/``.
     adapter
-        Run directory of ``stamp fit``: embed with the aligned encoder.
+        Run directory of ``stamp fit`` or ``hf:ORG/NAME[@REVISION]``: embed with the aligned encoder.
     weights
         Local safetensors weights of the base encoder.
     random_init
@@ -136,7 +137,7 @@ def embed_slides(
     dist_info = init_distributed(device)
     started = time.perf_counter()
     paths = find_slides(slides)
-    model, ahash = build_encoder(encoder, adapter, weights, random_init=random_init)
+    model, ahash, source = build_encoder(encoder, adapter, weights, random_init=random_init)
     spec = model.spec
     key = cache_key(spec.name, adapter_hash=ahash, random_init=random_init)
     folder = slide_feature_folder(out, size_px=tiling.size_px, um_per_px=tiling.um_per_px, key=key)
@@ -171,7 +172,8 @@ def embed_slides(
         show_progress=show_progress and dist_info.is_main,
         identity=identity,
         settings_hash=settings,
-        adapter_dir=str(adapter) if adapter else None,
+        adapter_dir=str(source.folder) if source else None,
+        origin=source.provenance() if source else {},
         versions=package_versions(),
     )
     done = run_jobs(jobs, Embedder(model, dist_info.device), store, run)
@@ -179,7 +181,7 @@ def embed_slides(
     result.failed.update(done.failed)
     result.notes += done.notes
     result.seconds = time.perf_counter() - started
-    result = _finish(result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, ahash=ahash)
+    result = _finish(result, store, model, world_size=dist_info.world_size, is_main=dist_info.is_main, run=run)
     if dist_info.world_size > 1:
         shutdown_distributed()
     return result
@@ -224,7 +226,7 @@ def _barrier(world_size: int) -> None:
 
 def _finish(
     result: SlideEmbedResult, store: SlideFeatureFolder, model: Any, *, world_size: int, is_main: bool,
-    ahash: str,
+    run: RunSettings,
 ) -> SlideEmbedResult:  # fmt: skip
     """Gather every rank's outcome; the main rank writes ``cache.json`` and ``slides_report.json``.
 
@@ -266,6 +268,7 @@ def _finish(
     atomic_write_json(store.folder / REPORT_FILE, report)
     spec = model.spec
     write_cache_info(
-        store.folder, encoder=spec.name, adapter_hash=ahash, weights=model.weights_id, embed_dim=spec.embed_dim
-    )
+        store.folder, encoder=spec.name, adapter_hash=run.identity["adapter"], weights=model.weights_id,
+        embed_dim=spec.embed_dim, origin=run.origin,
+    )  # fmt: skip
     return merged

@@ -38,6 +38,7 @@ class RunSettings:
     identity: dict[str, Any]
     settings_hash: str
     adapter_dir: str | None
+    origin: dict[str, str]  # adapter_source, adapter_commit (empty without an adapter)
     versions: dict[str, str]
 
 
@@ -185,6 +186,7 @@ def _write(
         "weights": identity["weights"],
         "adapter_hash": identity["adapter"],
         "adapter_dir": run.adapter_dir,
+        **run.origin,
         "input_size": identity["input_size"],
         "tiling": identity["tiling"],
         "slide": {**record, "size_bytes": stat.st_size, "sha256": sha256},

@@ -22,16 +22,26 @@ def finish_run(
     import numpy as np
 
     import stamp
+    from humanst.store import Atlas
     from stamp.model.lora import lora_target_modules
     from stamp.run_dir import write_run
 
     n_lora = sum(1 for name, _ in aligner.encoder.named_modules() if name.endswith("lora_A"))
+    samples = sorted({str(s) for s in dataset.sample_id.tolist()})
+    licences: dict[str, list[str]] = {}
+    for sample_id in samples:
+        record = Atlas(config.atlas).record(sample_id)
+        licences.setdefault(record.license if record is not None and record.license else "unknown", []).append(
+            sample_id
+        )
     info = {
         "encoder": config.encoder,
         "weights_id": aligner.encoder.weights_id,
         "n_train_rows": len(dataset),
         "n_train_samples": int(np.unique(dataset.sample_id).size),
         "train_patients": sorted(set(dataset.patient_id.tolist())),
+        "train_samples": samples,
+        "data_licenses": licences,
         "n_pathways": len(dataset.pathway_names),
         "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
         "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
