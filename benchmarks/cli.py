@@ -87,12 +87,12 @@ def run(
     from benchmarks.spot.task import Task
     from benchmarks.tasks import load_any_task
     from benchmarks.terminal_tables import print_outcomes, print_results
-    from benchmarks.tiers import get_tier
+    from benchmarks.tiers import get_tier, parse_tiers
     from humanst.errors import HubError
     from stamp.hub import resolve_adapter
 
     with cli_errors(BenchmarkError, HubError, OSError):
-        wanted = sorted({int(t) for t in tiers.split(",") if t.strip()})
+        wanted = parse_tiers(tiers)
         for number in wanted:
             get_tier(number, protocol if number == 1 else "default")
         loaded = [load_any_task(t) for t in task or []]

@@ -28,6 +28,7 @@ from humanst.strict_model import StrictModel
 __all__ = [
     "INTERVAL_LABELS",
     "SCHEMA_VERSION",
+    "TASK_NAME",
     "BlockResult",
     "CohortRef",
     "GapResult",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION: Final = 2
+TASK_NAME: Final = r"^[a-z0-9][a-z0-9_.-]{0,63}$"  # a task's name: a shipped file's stem, never a path
 Float = float | None  # NaN is written as null
 IntervalKind = Literal["patient_bootstrap", "spatial_block_bootstrap", "none"]
 INTERVAL_LABELS: Final[dict[str, str]] = {
@@ -142,7 +144,7 @@ class CohortRef(StrictModel):
 class TaskRef(StrictModel):
     """Which task and protocol made the result, and the hashes that pin its inputs."""
 
-    name: str
+    name: str = Field(pattern=TASK_NAME)
     tier: int
     protocol: str
     task_hash: str

@@ -39,13 +39,16 @@ def print_outcomes(results: list[Result]) -> None:
     from benchmarks.leaderboard.collect import fmt_metric
 
     table = Table(
-        title="tiers 2-3: primary metric per probe [95% bootstrap interval over patients]",
+        title="tiers 2-3: primary metric per probe [95% bootstrap interval over patients]; patients left out by reason",
         caption="AUROC (status), Pearson mean over pathways (activity; gap = minus matched random sets), C-index "
         "(survival); chance: 0.5, 0, 0.5",
     )
-    for header in ("entry", "task", "probe", "target", "metric", "value [95% CI]", "gap vs random", "counts"):
+    headers = ("entry", "task", "probe", "target", "metric", "value [95% CI]", "gap vs random", "counts", "left out")
+    for header in headers:
         table.add_column(header)
     for result in results:
+        excluded = result.cohort.excluded if result.cohort is not None else {}
+        left_out = ", ".join(f"{reason} {n}" for reason, n in sorted(excluded.items()) if n) or "none"
         for score in result.outcomes:
             if score.block != "label":
                 continue
@@ -53,7 +56,7 @@ def print_outcomes(results: list[Result]) -> None:
             counts = ", ".join(f"{k.removeprefix('n_')} {v}" for k, v in score.counts.items())
             table.add_row(
                 result.embedding_key, result.task.name, score.probe, score.target, score.primary,
-                fmt_metric(score.metrics[score.primary]), fmt_metric(gap) if gap else "-", counts,
+                fmt_metric(score.metrics[score.primary]), fmt_metric(gap) if gap else "-", counts, left_out,
             )  # fmt: skip
     console.print(table)
 

@@ -184,6 +184,13 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
             f"tier {', '.join(map(str, sorted(tiers)))} results left out: this report covers tier 1 (spots); "
             "`stamp-bench compare` and the leaderboard show tiers 2-3"
         )
+    if not loaded and tiers:
+        msg = (
+            f"the results under {[str(p) for p in paths]} are of tier(s) {', '.join(map(str, sorted(tiers)))}; this "
+            "report covers tier 1 (spot maps and gains): use `stamp-bench compare` and `stamp-bench leaderboard` "
+            "for tiers 2-3"
+        )
+        raise ResultError(msg)
     if not loaded:
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)

@@ -25,4 +25,3 @@ def main() -> None:
         level=logging.INFO, handlers=[RichHandler(console=err_console, show_path=False)], format="%(message)s"
     )
     app()
-

@@ -69,8 +69,16 @@ def embed_slides_command(
     seed: Annotated[int, typer.Option(help="Seed of the --max-tiles draw.")] = 0,
     mpp: Annotated[
         float | None,
-        typer.Option("--mpp", help="Level-0 microns per pixel for slides without (or with wrong) metadata."),
+        typer.Option(
+            "--mpp",
+            help="Level-0 microns per pixel for slides whose metadata has none (or only the objective power); "
+            "slides with their own keep it unless --mpp-override.",
+        ),
     ] = None,
+    mpp_override: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option("--mpp-override", help="Let --mpp replace every slide's own pixel size (each one is printed)."),
+    ] = False,
     backend: Annotated[str, typer.Option(help="auto, openslide or tiffslide.")] = "auto",
     batch_size: Annotated[int, typer.Option(help="Tiles per forward pass.", min=1)] = 64,
     num_workers: Annotated[int, typer.Option(help="Tile-reading worker processes.", min=0)] = 2,
@@ -88,7 +96,8 @@ def embed_slides_command(
     code = guard(
         lambda: run_embed_slides(
             slides, encoder, out=out, adapter=adapter, weights=weights, random_init=random_init, tile_px=tile_px,
-            tile_mpp=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed, um_per_px=mpp, backend=backend,
+            tile_mpp=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed, um_per_px=mpp,
+            mpp_override=mpp_override, backend=backend,
             batch_size=batch_size, num_workers=num_workers, device=device,
         )
     )  # fmt: skip
