@@ -15,7 +15,7 @@ def encoders() -> None:
 
     table = Table(title="STAMP encoders (any timm architecture also works as timm:<arch>)")
     for column in ("name", "weights", "arch", "dim", "input", "pooling", "licence", "gated"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "name")
     for name in encoder_names():
         spec = get_encoder_spec(name)
         table.add_row(

@@ -65,10 +65,10 @@ def _check_committed(atlas: Path, ids: list[str]) -> int:
         if record.status != "built":
             continue
         store = atlas / "samples" / f"{record.sample_id}.zarr"
-        problems, n_obs, spot_ids, _ = validate_store(store, record.sample_id, input_hash=record.input_hash)
-        assert problems == []
-        assert n_obs == record.spots_kept
-        assert _part_spot_ids(atlas, record.sample_id) == spot_ids
+        check = validate_store(store, record.sample_id, input_hash=record.input_hash)
+        assert check.problems == []
+        assert check.n_obs == record.spots_kept
+        assert _part_spot_ids(atlas, record.sample_id) == check.spot_ids
         n_built += 1
     samples = atlas / "samples"
     visible = sorted(p.name for p in samples.iterdir() if not p.name.startswith(".")) if samples.is_dir() else []
