@@ -151,6 +151,9 @@ class TaskRef(StrictModel):
     n_spots: int
     n_samples: int
     patients: list[str]
+    negative_control_of: list[str] = Field(
+        default_factory=list, description="Tiers 2-3: the tasks this task is a negative control of (its task file)."
+    )
 
 
 class Hardware(StrictModel):
@@ -225,6 +228,8 @@ def canonical_digest(result: Result) -> str:
     for added in ("outcomes", "cohort"):  # fields of tiers 2-3: tier-1 results keep their digest
         if not doc[added]:
             del doc[added]
+    if not doc["task"]["negative_control_of"]:  # added later: results of other tasks keep their digest
+        del doc["task"]["negative_control_of"]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

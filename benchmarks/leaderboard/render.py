@@ -1,6 +1,7 @@
 """Render a leaderboard table as ``leaderboard.csv``, ``leaderboard.md`` and a static ``leaderboard.html``.
 
-The HTML page is one self-contained file: inline CSS and a small inline script, no external assets.
+The HTML page is one self-contained file: inline CSS and a small inline script, no external assets. With reports
+given, each entry shown by one links to its task's section there (a relative link; the report is a local folder).
 Clicking a header sorts by that column; the page also sorts on load from the URL fragment
 ``#sort=<column key>&dir=asc|desc`` (default: the first pathway column, descending), so a sorted view
 can be linked. The table carries ``data-sort-key`` / ``data-sort-dir`` once the script has run.
@@ -13,7 +14,7 @@ import html
 import io
 from pathlib import Path
 
-from benchmarks.leaderboard.collect import LeaderboardTable
+from benchmarks.leaderboard.collect import REPORT, LeaderboardTable
 
 __all__ = ["render_all", "render_csv", "render_html", "render_markdown"]
 
@@ -92,12 +93,19 @@ def render_csv(table: LeaderboardTable) -> str:
     return buffer.getvalue()
 
 
+def _md_cell(row: dict[str, tuple[float | str | None, str]], key: str) -> str:
+    value, text = row.get(key, (None, DASH))
+    if key == REPORT and isinstance(value, str):
+        return f"[{text}]({value})"
+    return text.replace("|", "\\|") or DASH
+
+
 def render_markdown(table: LeaderboardTable) -> str:
     """Return a Markdown table (pipes in cells escaped) followed by the notes."""
     lines = ["| " + " | ".join(c.header for c in table.columns) + " |"]
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in table.columns) + "|")
     for row in table.rows:
-        cells = [row.get(c.key, (None, DASH))[1].replace("|", "\\|") or DASH for c in table.columns]
+        cells = [_md_cell(row, c.key) for c in table.columns]
         lines.append("| " + " | ".join(cells) + " |")
     if table.notes:
         lines += ["", *[f"- note: {n}" for n in table.notes]]
@@ -125,7 +133,10 @@ def render_html(table: LeaderboardTable, *, title: str = "stamp-bench leaderboar
             data = "" if value is None else (f"{value:.9g}" if isinstance(value, float) else str(value))
             cls = ' class="num"' if c.numeric else ""
             tip = f' title="{esc(row["_how"][1])}"' if c.key == "verification" and "_how" in row else ""
-            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}{tip}>{esc(text or DASH)}</td>')
+            shown = esc(text or DASH)
+            if c.key == REPORT and isinstance(value, str):
+                shown = f'<a href="{esc(value)}">{shown}</a>'
+            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}{tip}>{shown}</td>')
         row_class = f' class="{" ".join(classes)}"' if classes else ""
         body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
     notes = "".join(f"<li>{esc(n)}</li>" for n in table.notes)

@@ -1,7 +1,9 @@
-"""What a report is made of: result files (with their per-spot predictions), grouped by task, and STAMP run folders.
+"""What a report is made of: result files (with their kept predictions), grouped by task, and STAMP run folders.
 
-Nothing is dropped silently: a file that does not read, a result without predictions or a run that matches no
-result becomes a line in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
+Tier-1 results bring their per-spot predictions (:mod:`benchmarks.spot.predictions`), tier-2/3 results their
+per-patient out-of-fold predictions and per-tile scores (:mod:`benchmarks.slide.predictions`). Nothing is dropped
+silently: a file that does not read, a result without predictions or a run that matches no result becomes a line
+in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from benchmarks.errors import BenchmarkError, ResultError
 from benchmarks.schema import Result, read_result
+from benchmarks.slide.predictions import OutcomePredictions
 from benchmarks.spot.predictions import SpotPredictions, read_predictions
 
 __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"]
@@ -21,12 +24,16 @@ __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"
 
 @dataclass(frozen=True)
 class LoadedResult:
-    """One result file, its predictions (``None`` when absent, see ``problem``) and a short label."""
+    """One result file, its predictions (``None`` when absent, see ``problem``) and a short label.
+
+    ``predictions`` are a tier-1 result's per-spot predictions, ``outcomes`` a tier-2/3 result's per-patient ones.
+    """
 
     path: Path
     result: Result
     predictions: SpotPredictions | None
     problem: str = ""
+    outcomes: OutcomePredictions | None = None
 
     @property
     def label(self) -> str:
@@ -65,6 +72,11 @@ class TaskGroup:
     compared: list[LoadedResult] = field(default_factory=list)
 
     @property
+    def tier(self) -> int:
+        """The task's tier (1: spots; 2: slides; 3: patients)."""
+        return self.results[0].result.task.tier
+
+    @property
     def models(self) -> list[LoadedResult]:
         """The reference, then the compared entries."""
         return ([self.reference] if self.reference is not None else []) + self.compared
@@ -92,7 +104,7 @@ def _load_one(path: Path) -> LoadedResult:
     result = read_result(path)
     ref = result.predictions
     if result.task.tier > 1:
-        return LoadedResult(path, result, None)
+        return _load_outcomes(path, result)
     if ref is None:
         problem = f"{path.name}: no per-spot predictions (written before they were kept); rerun `stamp-bench run`"
         return LoadedResult(path, result, None, problem)
@@ -101,6 +113,22 @@ def _load_one(path: Path) -> LoadedResult:
     except ResultError as exc:
         return LoadedResult(path, result, None, str(exc))
     return LoadedResult(path, result, predictions)
+
+
+def _load_outcomes(path: Path, result: Result) -> LoadedResult:
+    from benchmarks.slide.compare import outcome_predictions_of
+
+    try:
+        outcomes = outcome_predictions_of(result, path.parent)
+    except ResultError as exc:
+        return LoadedResult(path, result, None, str(exc))
+    problem = ""
+    if outcomes.tiles is None:
+        problem = (
+            f"{path.name}: its predictions file (v{outcomes.version}) keeps no per-tile scores, so no heatmaps for it; "
+            "rerun `stamp-bench run` (cached slide features make it quick)"
+        )
+    return LoadedResult(path, result, None, problem, outcomes)
 
 
 def _group(results: list[LoadedResult], notes: list[str]) -> list[TaskGroup]:
@@ -162,7 +190,6 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
     notes: list[str] = []
     loaded: list[LoadedResult] = []
     seen: set[Path] = set()
-    tiers: set[int] = set()
     for path in paths:
         for file in _result_files(Path(path)):
             if file.resolve() in seen:
@@ -173,17 +200,9 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
             except ResultError as exc:
                 notes.append(f"skipped: {exc}")
                 continue
-            if item.result.task.tier > 1:  # no spot maps or per-pathway spot gains: compare and leaderboard show them
-                tiers.add(item.result.task.tier)
-                continue
             if item.problem:
                 notes.append(item.problem)
             loaded.append(item)
-    if tiers:
-        notes.append(
-            f"tier {', '.join(map(str, sorted(tiers)))} results left out: this report covers tier 1 (spots); "
-            "`stamp-bench compare` and the leaderboard show tiers 2-3"
-        )
     if not loaded:
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)

@@ -27,6 +27,8 @@ class ComparisonRow(PairedDifference):
     protocol: str
     a: Metric
     b: Metric
+    kind: str = "pathways"  # the block's kind (pathways, random, genes) or ``gap`` (pathways minus random sets)
+    control_of: str = ""  # random block: the pathway block it controls; gap: the pathway block it is the gap of
     population: bool = True  # False: fewer than min_patients shared patients, per-patient differences only
     min_patients: int = 5
     per_patient: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # patient -> (A, B, B - A)
@@ -73,21 +75,24 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
         The two results were computed on different splits (their split hashes differ).
     """
     require_same_split(a, b, "atlas")
-    pairs: list[tuple[str, Metric, Metric, dict[str, float | None], dict[str, float | None]]] = []
+    pairs: list[tuple[str, str, str, Metric, Metric, dict[str, float | None], dict[str, float | None]]] = []
     b_blocks = {x.name: x for x in b.blocks}
     for block in a.blocks:
         other = b_blocks.get(block.name)
         if other is not None:
-            pairs.append((block.name, block.pearson, other.pearson, block.per_patient, other.per_patient))
+            pairs.append(
+                (block.name, block.kind, block.control_of, block.pearson, other.pearson, block.per_patient,
+                 other.per_patient)
+            )  # fmt: skip
     b_gaps = {g.pathways: g for g in b.gaps}
     for gap in a.gaps:
         other_gap = b_gaps.get(gap.pathways)
         if other_gap is not None:
             name = f"gap {gap.pathways} - {gap.control}"
-            pairs.append((name, gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient))
+            pairs.append((name, "gap", gap.pathways, gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient))
     rows = []
     min_patients = max(a.intervals.min_patients, b.intervals.min_patients)
-    for name, ma, mb, pa, pb in pairs:
+    for name, kind, of, ma, mb, pa, pb in pairs:
         patients = sorted(set(pa) & set(pb))
         va = [float("nan") if (v := pa[p]) is None else v for p in patients]
         vb = [float("nan") if (v := pb[p]) is None else v for p in patients]
@@ -111,6 +116,8 @@ def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) 
                 target=name,
                 a=ma,
                 b=mb,
+                kind=kind,
+                control_of=of,
                 **stats,
                 n_patients=n,
                 population=population,
