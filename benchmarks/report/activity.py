@@ -54,7 +54,7 @@ def draw_activity(panels: Sequence[tuple[str, Sequence[ActivitySeries]]], *, tit
     n = max(len(panels), 1)
     n_cols = min(N_COLS, n)
     n_rows = (n + n_cols - 1) // n_cols
-    fig = agg_figure(3.0 * n_cols, 3.1 * n_rows, dpi=100)
+    fig = agg_figure(3.4 * n_cols, 3.5 * n_rows, dpi=100)
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     names = short_names([target for target, _ in panels])
     for ax, (_, series), name in zip(axes, panels, names, strict=False):
@@ -67,15 +67,11 @@ def draw_activity(panels: Sequence[tuple[str, Sequence[ActivitySeries]]], *, tit
         if values.size:
             low, high = float(values.min()), float(values.max())
             ax.plot([low, high], [low, high], color="black", linewidth=0.6, linestyle=":")
-        ax.set_title(name, fontsize=8)
+        ax.set_title("\n".join([name, *lines]), fontsize=6)
         ax.set_xlabel("measured", fontsize=7)
         ax.set_ylabel("predicted (out of fold)", fontsize=7)
         ax.tick_params(labelsize=6)
         ax.grid(alpha=0.3)
-        ax.text(
-            0.02, 0.98, "\n".join(lines), transform=ax.transAxes, fontsize=5.5, va="top", ha="left",
-            bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
-        )  # fmt: skip
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     if title:

@@ -34,6 +34,7 @@ __all__ = [
     "HeatmapRow",
     "Thumbnail",
     "draw_heatmaps",
+    "overlay",
     "pick_patients",
     "read_thumbnail",
     "row_scale",
@@ -119,6 +120,18 @@ def row_scale(values: Sequence[np.ndarray]) -> tuple[str, float, float]:
     return DIVERGING, -edge, edge
 
 
+def overlay(thumbnail: Thumbnail, raster: np.ndarray, cmap: str, low: float, high: float) -> np.ndarray:
+    """Return the greyed thumbnail with the raster's colours laid over it (opacity :data:`ALPHA`; grey where NaN)."""
+    import matplotlib
+
+    grey = thumbnail.rgb.astype(np.float64).mean(axis=2, keepdims=True)
+    scaled = np.clip((raster - low) / ((high - low) or 1.0), 0.0, 1.0)
+    colours = matplotlib.colormaps[cmap](np.nan_to_num(scaled))[..., :3] * 255.0
+    shown = np.isfinite(raster)[..., None]
+    blended = np.where(shown, ALPHA * colours + (1 - ALPHA) * grey, grey)
+    return np.round(blended).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class HeatmapPanel:
     """One entry's scores of one slide: its label, the predicted value, and the tile raster on the thumbnail."""
@@ -140,36 +153,39 @@ class HeatmapRow:
 def draw_heatmaps(rows: Sequence[HeatmapRow], *, score: str, title: str = "") -> Figure:
     """Rows of [thumbnail, entry A, entry B, ...] with one colour bar per row (the row's shared scale).
 
-    Laid out by hand (no constrained layout: it costs seconds on a figure of this many panels).
+    Laid out by hand and blended in numpy (:func:`overlay`): constrained layout and alpha compositing cost seconds
+    on a figure of this many panels.
     """
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
     n_rows, n_cols = max(len(rows), 1), 1 + max((len(r.panels) for r in rows), default=1)
     aspect = max((r.thumbnail.rgb.shape[0] / max(r.thumbnail.rgb.shape[1], 1) for r in rows), default=1.0)
     panel_in = PANEL_IN
     row_in = panel_in * min(max(aspect, 0.4), 1.6) + 0.45
-    fig = agg_figure(panel_in * n_cols + 0.9, row_in * n_rows + (0.35 if title else 0.1), dpi=DPI, layout=None)
-    top = 1 - (0.35 if title else 0.1) / fig.get_figheight()
+    head_in = (0.3 if title else 0.0) + 0.4  # the figure title, then the first row's panel titles
+    fig = agg_figure(panel_in * n_cols + 0.9, row_in * n_rows + head_in, dpi=DPI, layout=None)
+    top = 1 - head_in / fig.get_figheight()
     grid = fig.add_gridspec(n_rows, n_cols, left=0.01, right=1 - 0.85 / fig.get_figwidth(), bottom=0.01, top=top,
                             wspace=0.04, hspace=0.45)  # fmt: skip
     for r, row in enumerate(rows):
-        grey = row.thumbnail.rgb.mean(axis=2, keepdims=True).repeat(3, axis=2).astype(np.uint8)
         first = fig.add_subplot(grid[r, 0])
         first.imshow(row.thumbnail.rgb)
         first.set_title(f"{row.title}\n{row.thumbnail.slide_id}", fontsize=6)
         cmap, low, high = row_scale([p.raster for p in row.panels])
-        image, axes = None, [first]
+        axes = [first]
         for c, panel in enumerate(row.panels, start=1):
             ax = fig.add_subplot(grid[r, c])
-            ax.imshow(grey)
-            image = ax.imshow(panel.raster, cmap=cmap, vmin=low, vmax=high, alpha=ALPHA, interpolation="nearest")
+            ax.imshow(overlay(row.thumbnail, panel.raster, cmap, low, high), interpolation="nearest")
             ax.set_title(f"{panel.label}\npredicted {panel.predicted:.3g}", fontsize=6)
             axes.append(ax)
         for ax in axes:
             ax.set_xticks([])
             ax.set_yticks([])
-        if image is not None:
+        if row.panels:
             box = axes[-1].get_position()
             bar_ax = fig.add_axes((box.x1 + 0.01, box.y0, 0.012, box.height))
-            bar = fig.colorbar(image, cax=bar_ax)
+            bar = fig.colorbar(ScalarMappable(Normalize(low, high), cmap), cax=bar_ax)
             bar.ax.tick_params(labelsize=6)
             bar.set_label(score, fontsize=6)
     if title:

@@ -60,6 +60,12 @@ class GroupCurve:
     survival: np.ndarray
     median: float
     at_risk: tuple[int, ...]  # at KaplanMeier.ticks
+    censored: np.ndarray  # times of the censored patients (marked on the curve)
+
+    def at(self, times: np.ndarray) -> np.ndarray:
+        """Return the estimate at ``times`` (the step function, right-continuous)."""
+        index = np.searchsorted(self.times, times, side="right") - 1
+        return np.where(index >= 0, self.survival[np.clip(index, 0, None)], 1.0)
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def kaplan_meier(
                 name=name, n=int(mine.sum()), events=int(event[mine].sum()),
                 times=frame.index.to_numpy(dtype=np.float64), survival=frame.iloc[:, 0].to_numpy(dtype=np.float64),
                 median=float(fitter.median_survival_time_),
-                at_risk=tuple(int((time[mine] >= t).sum()) for t in ticks),
+                at_risk=tuple(int((time[mine] >= t).sum()) for t in ticks), censored=time[mine & ~event],
             )
         )  # fmt: skip
     with warnings.catch_warnings():
@@ -121,7 +127,7 @@ def at_risk_ticks(time: np.ndarray) -> np.ndarray:
 
 
 def draw_kaplan_meier(panels: Sequence[KaplanMeier], *, unit: str = "days", title: str = "") -> Figure:
-    """One panel per entry and probe: the groups' survival curves with censoring marks, the numbers at risk below."""
+    """One panel per entry and probe: the groups' survival curves (ticks: censored), the numbers at risk below."""
     n = max(len(panels), 1)
     n_cols = min(n, 2)
     n_rows = (n + n_cols - 1) // n_cols
@@ -135,6 +141,8 @@ def draw_kaplan_meier(panels: Sequence[KaplanMeier], *, unit: str = "days", titl
         for colour, group in zip(colours, km.groups, strict=True):
             label = f"{group.name}: n={group.n}, {group.events} events, median {km.median_text(group)}"
             ax.step(group.times, group.survival, where="post", color=colour, linewidth=1.5, label=label)
+            if group.censored.size:
+                ax.plot(group.censored, group.at(group.censored), "|", color=colour, markersize=7)
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("survival probability", fontsize=8)
         ax.set_title(f"{km.label} [{km.probe}]\nlog-rank chi2 = {km.chi2:.2f}, p = {km.p:.3g}", fontsize=8)

@@ -133,7 +133,8 @@ def write_handmade(root: Path) -> dict[str, Path]:
     perfect = np.where(status[:, None] == 1, 0.9, 0.1)
     y_surv = np.column_stack([time, np.ones(N)])
     tasks = {
-        STATUS: (_task(STATUS, "classification"), {"label": status[:, None]}, {"A": {"label": half}, "B": {"label": perfect}}),
+        STATUS: (_task(STATUS, "classification"), {"label": status[:, None]},
+                 {"A": {"label": half}, "B": {"label": perfect}}),
         NULL1: (_task(NULL1, "classification", negative_control_of=[STATUS]), {"label": status[:, None]},
                 {"A": {"label": half}, "B": {"label": half}}),
         NULL2: (_task(NULL2, "classification", negative_control_of=[STATUS]), {"label": status[:, None]},

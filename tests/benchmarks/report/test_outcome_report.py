@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from benchmarks.cli import app
 from benchmarks.report.links import MANIFEST, read_report_manifest
-from benchmarks.report.roc import roc_curve_of
+from benchmarks.report.roc import roc_curve_of, roc_points
 from benchmarks.report.survival import at_risk_ticks, kaplan_meier
 from tests.benchmarks.report import handmade as hm
 from tests.benchmarks.report.test_write import _dump
@@ -65,8 +65,10 @@ def test_roc_curves_are_the_diagonal_and_through_the_corner():
     assert chance.point == (1.0, 1.0)  # every probability 0.5 is called positive at threshold 0.5
     assert any(f == 0.0 and t == 1.0 for f, t in zip(perfect.fpr, perfect.tpr, strict=True))  # the corner
     assert perfect.point == (0.0, 1.0)
-    assert perfect.band is not None and np.all(perfect.band[0][1:] == 1.0)  # every resample is perfect too
-    assert chance.band is not None and np.allclose(chance.band[0], np.linspace(0, 1, 101))
+    assert perfect.band is not None
+    assert np.all(perfect.band[0][1:] == 1.0)  # every resample is perfect too
+    assert chance.band is not None
+    assert np.allclose(chance.band[0], np.linspace(0, 1, 101))
 
 
 def test_survival_groups_have_their_known_medians_on_the_page(report):
@@ -80,7 +82,10 @@ def test_survival_groups_have_their_known_medians_on_the_page(report):
     assert {r[8] for r in rows} == {f"{expected.p_value:.3g}"}
     assert expected.p_value < 0.01
     assert "median split of the out-of-fold predicted risk" in page
-    assert f"{hm.B_KEY} [mean-linear]: C-index 1.000 [1.000, 1.000] over 10 patients, 10 events, 45 comparable pairs" in page
+    assert (
+        f"{hm.B_KEY} [mean-linear]: C-index 1.000 [1.000, 1.000] over 10 patients, 10 events, 45 comparable pairs"
+        in page
+    )
 
 
 def test_kaplan_meier_medians_and_numbers_at_risk_by_hand():
@@ -89,7 +94,8 @@ def test_kaplan_meier_medians_and_numbers_at_risk_by_hand():
     assert km is not None
     low, high = km.groups
     assert (low.median, high.median) == (300.0, 30.0)
-    assert km.ticks[0] == 0 and low.at_risk[0] == high.at_risk[0] == 5
+    assert km.ticks[0] == 0
+    assert low.at_risk[0] == high.at_risk[0] == 5
     tick = list(km.ticks).index(200.0)
     assert (low.at_risk[tick], high.at_risk[tick]) == (4, 0)  # still followed at day 200
 
@@ -109,7 +115,8 @@ def test_the_verdict_puts_each_control_under_the_row_it_controls(report):
         assert all(c[11].startswith("A and B at chance") for c in controls)
         assert "negative control hm-null: at chance" in status[11]
         activity = next(i for i, r in enumerate(rows) if r[0] == hm.ACTIVITY and r[2] == probe)
-        assert rows[activity][4] == "task" and rows[activity][8].startswith("+")
+        assert rows[activity][4] == "task"
+        assert rows[activity][8].startswith("+")
         assert rows[activity + 1][4] == "matched random sets, control of hm-activity / activity"
     assert f"verdict {hm.STATUS} [abmil] AUROC: {hm.B_KEY} vs {hm.A_KEY} B - A +0.500" in " ".join(output.split())
 
@@ -142,5 +149,36 @@ def test_the_report_lists_what_it_shows_for_the_leaderboard(report):
     out, _, _ = report
     manifest = read_report_manifest(out)
     shown = {(r.embedding_key, r.task) for r in manifest.results}
-    assert (hm.B_KEY, hm.SURVIVAL) in shown and (hm.A_KEY, hm.STATUS) in shown
+    assert (hm.B_KEY, hm.SURVIVAL) in shown
+    assert (hm.A_KEY, hm.STATUS) in shown
     assert (out / MANIFEST).is_file()
+
+
+def test_roc_points_are_scikit_learns_curve():
+    from sklearn.metrics import roc_curve
+
+    rng = np.random.default_rng(3)
+    y = rng.random(60) < 0.4
+    score = np.round(rng.random(60), 1)  # many ties
+    fpr, tpr, _ = roc_curve(y, score, drop_intermediate=False)
+    mine = roc_points(y, score)
+    np.testing.assert_allclose(mine[0], fpr)
+    np.testing.assert_allclose(mine[1], tpr)
+
+
+def test_the_leaderboard_links_each_entry_to_its_section_of_the_report(report, made, tmp_path):
+    out, page, _ = report
+    html_path = tmp_path / "board" / "leaderboard.html"
+    args = ["leaderboard", str(made["B"]), "--html", str(html_path), "--report", str(out)]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    board = html_path.read_text()
+    links = re.findall(r'<td data-key="report"[^>]*><a href="([^"]+)">report</a></td>', board)
+    assert len(links) == len(list(made["B"].glob("*.json")))  # every entry of the folder is in the report
+    for link in links:
+        target, anchor = link.split("#")
+        assert (html_path.parent / target).resolve() == (out / "index.html").resolve()
+        assert f'id="{anchor}"' in page
+    done = CliRunner().invoke(app, ["leaderboard", str(made["B"]), "--html", str(html_path), "--report", str(tmp_path)])
+    assert done.exit_code == 1
+    assert "report.json is missing" in done.output
