@@ -54,7 +54,11 @@ def draw_activity(panels: Sequence[tuple[str, Sequence[ActivitySeries]]], *, tit
     n = max(len(panels), 1)
     n_cols = min(N_COLS, n)
     n_rows = (n + n_cols - 1) // n_cols
-    fig = agg_figure(3.4 * n_cols, 3.5 * n_rows, dpi=100)
+    fig = agg_figure(3.4 * n_cols, 3.5 * n_rows + 0.4, dpi=100, layout=None)  # by hand: constrained layout is slow
+    top = 1 - 0.95 / fig.get_figheight()
+    fig.subplots_adjust(
+        left=0.75 / fig.get_figwidth(), right=0.98, bottom=0.5 / fig.get_figheight(), top=top, wspace=0.3, hspace=0.55
+    )
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     names = short_names([target for target, _ in panels])
     for ax, (_, series), name in zip(axes, panels, names, strict=False):

@@ -122,7 +122,7 @@ def at_risk_ticks(time: np.ndarray) -> np.ndarray:
     from matplotlib.ticker import MaxNLocator
 
     end = float(np.max(time)) if len(time) else 1.0
-    ticks = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, end)
+    ticks = np.asarray(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, end), dtype=np.float64)
     return ticks[(ticks >= 0) & (ticks <= end)]
 
 
@@ -131,12 +131,16 @@ def draw_kaplan_meier(panels: Sequence[KaplanMeier], *, unit: str = "days", titl
     n = max(len(panels), 1)
     n_cols = min(n, 2)
     n_rows = (n + n_cols - 1) // n_cols
-    fig = agg_figure(4.6 * n_cols, 4.2 * n_rows, dpi=100)
-    grid = fig.add_gridspec(2 * n_rows, n_cols, height_ratios=[4, 1.1] * n_rows)
+    fig = agg_figure(4.6 * n_cols, 4.6 * n_rows + 0.3, dpi=100, layout=None)  # by hand: constrained layout is slow
+    grid = fig.add_gridspec(
+        n_rows, n_cols, left=0.9 / fig.get_figwidth(), right=0.98, bottom=0.45 / fig.get_figheight(),
+        top=1 - 0.85 / fig.get_figheight(), wspace=0.3, hspace=0.3,
+    )  # fmt: skip
     for i, km in enumerate(panels):
         row, col = divmod(i, n_cols)
-        ax = fig.add_subplot(grid[2 * row, col])
-        table = fig.add_subplot(grid[2 * row + 1, col], sharex=ax)
+        inner = grid[row, col].subgridspec(2, 1, height_ratios=[4, 1.1], hspace=0.08)
+        ax = fig.add_subplot(inner[0])
+        table = fig.add_subplot(inner[1], sharex=ax)
         colours = GROUP_COLOURS[len(km.groups)]
         for colour, group in zip(colours, km.groups, strict=True):
             label = f"{group.name}: n={group.n}, {group.events} events, median {km.median_text(group)}"

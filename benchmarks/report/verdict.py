@@ -217,26 +217,32 @@ def _role(row: VerdictRow) -> str:
 
 
 def verdict_table(verdict: Verdict, table_id: str) -> Table:
-    """Render the verdict as a page table: one line per row, controls right under the row they control."""
+    """Render the verdict as a page table: one line per row, controls right under the row they control.
+
+    With one reference A for every row, A is named in the caption and each row names its B only.
+    """
+    references = sorted({r.a_label for r in verdict.rows})
+    one_a = len(references) == 1
     body = []
     for row in verdict.rows:
         controls = verdict.controls_of(row) if row.control_of is None else []
         body.append(
             [
-                row.task, str(row.tier), row.probe, f"{row.target} ({row.metric})", _role(row),
-                f"{row.b_label} vs {row.a_label}", fmt_metric(row.a), fmt_metric(row.b), row.diff_text(),
-                f"{row.diff.p:.3f}" if math.isfinite(row.diff.p) else "-", str(row.diff.n_patients),
+                f"{row.task} ({row.tier})", row.probe, f"{row.target} ({row.metric})", _role(row),
+                row.b_label if one_a else f"{row.b_label} vs {row.a_label}", fmt_metric(row.a), fmt_metric(row.b),
+                row.diff_text(), f"{row.diff.p:.3f}" if math.isfinite(row.diff.p) else "-", str(row.diff.n_patients),
                 reading(row, controls),
             ]
         )  # fmt: skip
-    headers = ["task", "tier", "probe", "target (metric)", "role", "B vs A", "A [95% CI]", "B [95% CI]"]
-    headers += ["B - A [95% CI]", "p", "patients", "reading"]
+    headers = ["task (tier)", "probe", "target (metric)", "role", "B" if one_a else "B vs A", "A [95% CI]"]
+    headers += ["B [95% CI]", "B - A [95% CI]", "p", "patients", "reading"]
     caption = (
-        "B - A: paired difference over the same held-out patients (tier 1: per-patient Pearson, paired bootstrap; "
+        (f"A = {references[0]}. " if one_a else "")
+        + "B - A: paired difference over the same held-out patients (tier 1: per-patient Pearson, paired bootstrap; "
         "tiers 2-3: both encoders' out-of-fold predictions rescored on the same patient resamples). Controls sit "
         "under the row they control."
     )
-    return Table(table_id, headers, body, numeric=frozenset({1, 6, 7, 8, 9, 10}), caption=caption)
+    return Table(table_id, headers, body, numeric=frozenset({5, 6, 8, 9}), caption=caption)
 
 
 def verdict_lines(verdict: Verdict) -> list[str]:

@@ -201,7 +201,7 @@ def score_predictions(
             label_names = predictions.targets["label"]
             scores.append(
                 OutcomeScore(
-                    target=block_target(task, block, label_names), block=block,  # type: ignore[arg-type]
+                    target=block_target(task, block, label_names), block=block,
                     control_of=block_target(task, "label", label_names) if block == "control" else "",
                     kind=task.kind, probe=probe_name, primary=primary, metrics=metrics,
                     interval=metrics[primary].interval, counts=_counts(task.kind, y_t), per_target=per_target,

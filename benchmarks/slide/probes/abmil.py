@@ -178,5 +178,4 @@ def fit_predict_abmil(data: ProbeInput) -> ProbeOutput:
                 per_seed.append(raw * y_sd + y_mean)
             else:
                 per_seed.append(raw[:, 0])
-    tiles = [a.reshape(-1, 1) for a in attention]
-    return ProbeOutput(np.mean(per_seed, axis=0), per_seed=per_seed, tile_scores=tiles)
+    return ProbeOutput(np.mean(per_seed, axis=0), per_seed=per_seed, tile_scores=[a.reshape(-1, 1) for a in attention])

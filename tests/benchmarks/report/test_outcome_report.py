@@ -104,20 +104,21 @@ def test_the_verdict_puts_each_control_under_the_row_it_controls(report):
     _, page, output = report
     rows = _rows(page, "verdict")
     for probe in hm.PROBES:
-        at = next(i for i, r in enumerate(rows) if r[0] == hm.STATUS and r[2] == probe)
+        at = next(i for i, r in enumerate(rows) if r[0] == f"{hm.STATUS} (2)" and r[1] == probe)
         status = rows[at]
-        assert status[5] == f"{hm.B_KEY} vs {hm.A_KEY}"
-        assert status[8] == "+0.500 [+0.500, +0.500]"
-        assert status[11].startswith("B above A")
+        assert status[4] == hm.B_KEY  # A is named in the caption
+        assert status[7] == "+0.500 [+0.500, +0.500]"
+        assert status[10].startswith("B above A")
         controls = rows[at + 1 : at + 3]  # both negative-control tasks, each a row: data, not code
-        assert {c[0] for c in controls} == {hm.NULL1, hm.NULL2}
-        assert all(c[4] == f"negative-control task, control of {hm.STATUS}" for c in controls)
-        assert all(c[11].startswith("A and B at chance") for c in controls)
-        assert "negative control hm-null: at chance" in status[11]
-        activity = next(i for i, r in enumerate(rows) if r[0] == hm.ACTIVITY and r[2] == probe)
-        assert rows[activity][4] == "task"
-        assert rows[activity][8].startswith("+")
-        assert rows[activity + 1][4] == "matched random sets, control of hm-activity / activity"
+        assert {c[0] for c in controls} == {f"{hm.NULL1} (2)", f"{hm.NULL2} (2)"}
+        assert all(c[3] == f"negative-control task, control of {hm.STATUS}" for c in controls)
+        assert all(c[10].startswith("A and B at chance") for c in controls)
+        assert "negative control hm-null: at chance" in status[10]
+        activity = next(i for i, r in enumerate(rows) if r[0] == f"{hm.ACTIVITY} (2)" and r[1] == probe)
+        assert rows[activity][3] == "task"
+        assert rows[activity][7].startswith("+")
+        assert rows[activity + 1][3] == "matched random sets, control of hm-activity / activity"
+    assert f"<caption>A = {hm.A_KEY}. B - A: paired difference" in page
     assert f"verdict {hm.STATUS} [abmil] AUROC: {hm.B_KEY} vs {hm.A_KEY} B - A +0.500" in " ".join(output.split())
 
 
