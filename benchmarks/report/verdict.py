@@ -112,11 +112,21 @@ class Verdict:
 _WORDS = {1: "B above A", -1: "B below A", 0: "no difference shown (the interval covers 0)"}
 
 
+def _chance_state(row: VerdictRow) -> str:
+    """``off chance`` (an interval excludes chance), ``no interval`` (A or B has none), else ``at chance``."""
+    if row.off_chance():
+        return "off chance"
+    if any(m is None or m.ci_low is None or m.ci_high is None for m in (row.a, row.b)):
+        return "no interval"
+    return "at chance"
+
+
 def reading(row: VerdictRow, controls: Sequence[VerdictRow] = ()) -> str:
     """Say the row's verdict: the direction of B - A, and for a row with controls whether they moved too."""
     if row.role == NEGATIVE:
-        off = row.off_chance()
-        chance = f"{row.chance:g}"
+        off, state, chance = row.off_chance(), _chance_state(row), f"{row.chance:g}"
+        if state == "no interval":
+            return f"no interval ({row.diff.n_patients} patients): cannot tell whether at chance ({chance})"
         if off:
             return f"{' and '.join(off)} off chance (interval excludes {chance}): a random label is predicted; distrust"
         return f"A and B at chance ({chance} inside their intervals), as a negative control should be"
@@ -124,8 +134,7 @@ def reading(row: VerdictRow, controls: Sequence[VerdictRow] = ()) -> str:
     text = f"no interval ({row.diff.n_patients} patients): no claim" if direction is None else _WORDS[direction]
     for control in controls:
         if control.role == NEGATIVE:
-            off = control.off_chance()
-            text += f"; negative control {control.task}: " + ("off chance" if off else "at chance")
+            text += f"; negative control {control.task}: {_chance_state(control)}"
         elif control.role == RANDOM and direction:
             moved = control.direction == direction
             text += "; the matched random sets moved too (not specific)" if moved else "; the random sets did not"

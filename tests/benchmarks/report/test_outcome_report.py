@@ -183,3 +183,11 @@ def test_the_leaderboard_links_each_entry_to_its_section_of_the_report(report, m
     done = CliRunner().invoke(app, ["leaderboard", str(made["B"]), "--html", str(html_path), "--report", str(tmp_path)])
     assert done.exit_code == 1
     assert "report.json is missing" in done.output
+
+
+def test_a_cohort_that_is_not_a_cohort_folder_is_one_clear_line(made, tmp_path):
+    args = ["report", str(made["A"]), "--out", str(tmp_path / "r"), "--cohort", str(tmp_path)]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 1
+    assert "not a cohort folder" in done.output
+    assert not (tmp_path / "r").exists()
