@@ -165,9 +165,10 @@ def test_a_poisoned_test_fold_cannot_reach_the_probe_fitted_for_it(toy_dir, toy,
     assert not np.array_equal(poisoned.calls[1][2], clean.calls[1][2])
 
 
-def test_with_tile_places_the_predictions_keep_every_tested_tiles_score(toy_dir: Path, toy: ToyCohort):
+def test_with_tile_places_the_predictions_keep_every_tested_tiles_score(toy_dir: Path, toy: ToyCohort, monkeypatch):
     from benchmarks.slide.tiles import TilePlaces
 
+    monkeypatch.setattr(outcomes_module, "fold_workers", lambda n, device: 1)  # in this process: no worker start-up
     data = prepared(toy_dir, toy, "classification")  # mean-linear only
     bags = planted_bags(data, dict(zip(toy.patients, toy.level, strict=True)))
     places = [
