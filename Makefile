@@ -16,7 +16,7 @@ DEMO_BASE = $(DEMO_OUT)/demo-base/vit-tiny-test-regions.safetensors
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
 
-.PHONY: setup demo test test-all perf lint clean chromium
+.PHONY: setup demo test test-all perf lint docs clean chromium
 
 setup: $(STAMP)
 
@@ -39,6 +39,18 @@ $(STAMP): pyproject.toml $(VENV)/.torch-stamp
 	@echo "installing humanst[dev] in editable mode (log: $(PIP_LOG)) ..."
 	@$(PIP) install -e ".[dev]" >>$(PIP_LOG) 2>&1 || { tail -n 40 $(PIP_LOG); exit 1; }
 	@touch $@
+
+# The documentation site into site/, warnings as errors (mkdocs.yml). Only the `docs` extra is installed: the API
+# reference reads the source without importing it, so a fresh machine gets the site without torch.
+DOCS_STAMP := $(VENV)/.docs-stamp
+$(DOCS_STAMP): pyproject.toml | $(VENV)/bin/python
+	@echo "installing the docs extra (log: $(PIP_LOG)) ..."
+	@$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["docs"]))' >$(VENV)/docs-requirements.txt
+	@$(PIP) install -r $(VENV)/docs-requirements.txt >>$(PIP_LOG) 2>&1 || { tail -n 40 $(PIP_LOG); exit 1; }
+	@touch $@
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build
 
 # The demo: atlas (humanst) -> a vit-tiny-test base pretrained on synthetic morphology (cached) -> STAMP fit of that base
 # on the train patients (stamp) -> tier 1 of the base and the aligned encoder on the held-out patients, the two
@@ -91,4 +103,4 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(DEMO_OUT) .pytest_cache
+	rm -rf $(DEMO_OUT) .pytest_cache site

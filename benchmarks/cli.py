@@ -22,7 +22,11 @@ def run(
         str, typer.Option("--encoder", help="Encoder name (`stamp encoders`), timm:<arch>, or a baseline.")
     ] = "vit-tiny-test",
     adapter: Annotated[
-        Path | None, typer.Option("--adapter", help="A `stamp fit` run folder: score the aligned encoder.")
+        str | None,
+        typer.Option(
+            "--adapter",
+            help="A `stamp fit` run folder, or hf:ORG/NAME[@REVISION] (pinned by commit): score the aligned encoder.",
+        ),
     ] = None,
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Score the encoder with random weights.")
@@ -83,10 +87,12 @@ def run(
     from benchmarks.spot.task import Task
     from benchmarks.tasks import load_any_task
     from benchmarks.terminal_tables import print_outcomes, print_results
-    from benchmarks.tiers import get_tier
+    from benchmarks.tiers import get_tier, parse_tiers
+    from humanst.errors import HubError
+    from stamp.hub import resolve_adapter
 
-    with cli_errors(BenchmarkError, OSError):
-        wanted = sorted({int(t) for t in tiers.split(",") if t.strip()})
+    with cli_errors(BenchmarkError, HubError, OSError):
+        wanted = parse_tiers(tiers)
         for number in wanted:
             get_tier(number, protocol if number == 1 else "default")
         loaded = [load_any_task(t) for t in task or []]
@@ -98,7 +104,9 @@ def run(
         runs = (
             []
             if embeddings is not None
-            else entries_for(encoder, adapter=adapter, random_init=random_init, baselines=baselines, weights=weights)
+            else entries_for(
+                encoder, adapter=resolve_adapter(adapter), random_init=random_init, baselines=baselines, weights=weights
+            )
         )
         cache_root = cache or out / "embeddings"
         written = []
@@ -125,55 +133,31 @@ def run(
 
 @app.command()
 def compare(
-    results_a: Annotated[Path, typer.Argument(help="Result file or results folder A (e.g. the base encoder).")],
-    results_b: Annotated[Path, typer.Argument(help="Result file or results folder B (e.g. the aligned encoder).")],
-    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples over patients.")] = 2000,
+    results: Annotated[
+        list[Path],
+        typer.Argument(help="Result files or folders, two or more (e.g. base, aligned, random-aligned control)."),
+    ],
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples (patients or tissue tiles).")] = 2000,
 ) -> None:
-    """Compare two result sets side by side, with a paired bootstrap (over patients) of B - A.
+    """Compare result sets: every pair (B listed after A), B - A with a paired interval, per task.
 
-    Folders contribute their model results (baselines skipped); results must share the split hash. With fewer
-    shared patients than the task's min_patients (5) the per-patient differences are listed instead, and no
-    population claim (no CI, no p) is made.
+    Folders contribute their model results (baselines skipped); results must share the split hash. With at least
+    the task's min_patients (5) shared patients: a paired bootstrap over patients. With fewer: the per-patient
+    differences and a paired spatial block bootstrap of B - A over the same tissue tiles (within these patients'
+    tissue, paired, no population claim). A folder holding replicate seeds of one fit (`stamp fit --seeds`) is
+    compared seed by seed: the interval of the seed-averaged difference beside the mean and sd over seeds.
 
     Tiers 2-3: per probe, the primary metric (AUROC, Pearson, C-index) of both, recomputed from the kept
     out-of-fold predictions on the same patient resamples (paired bootstrap of B - A).
     """
-    from rich.table import Table
-
+    from benchmarks.compare_sets import compare_all
     from benchmarks.errors import BenchmarkError
-    from benchmarks.leaderboard.collect import fmt_metric
-    from benchmarks.spot.compare import compare_results, pick_model_results
-    from benchmarks.terminal_tables import print_outcome_comparison
 
     with cli_errors(BenchmarkError):
-        a, b = pick_model_results(results_a), pick_model_results(results_b)
-        shared = sorted(set(a) & set(b))
-        if not shared:
-            msg = f"no task in common: A has {sorted(a)}, B has {sorted(b)}"
+        if len(results) < 2:
+            msg = f"compare needs two or more result sets; got {len(results)}"
             raise BenchmarkError(msg)
-        for key in shared:
-            if a[key].task.tier > 1:
-                print_outcome_comparison(a[key], b[key], results_a, results_b, n_boot)
-                continue
-            table = Table(title=f"{key[0]} ({key[1]}): A = {a[key].embedding_key}, B = {b[key].embedding_key}")
-            for header in ("target", "A r [CI]", "B r [CI]", "B - A [95% CI] or per patient", "p", "patients"):
-                table.add_column(header)
-            rows = compare_results(a[key], b[key], n_boot=n_boot)
-            for row in rows:
-                if row.population:
-                    diff, p_value = f"{row.diff:+.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]", f"{row.p:.3f}"
-                else:
-                    diff = ", ".join(f"{p} {d:+.3f}" for p, (_, _, d) in row.per_patient.items()) or "-"
-                    p_value = "-"
-                table.add_row(row.target, fmt_metric(row.a), fmt_metric(row.b), diff, p_value, str(row.n_patients))
-            few = [r for r in rows if not r.population]
-            if few:
-                table.caption = (
-                    f"{few[0].n_patients} shared patient(s) < min_patients {few[0].min_patients}: B - A is listed per "
-                    "patient; no population claim is made (no CI, no p-value). Intervals of A and B: "
-                    f"{a[key].intervals.kind.replace('_', ' ')}."
-                )
-            console.print(table)
+        compare_all(results, n_boot=n_boot)
 
 
 @app.command()

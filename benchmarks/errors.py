@@ -20,15 +20,22 @@ class BenchmarkError(Exception):
 
 
 class TaskError(BenchmarkError):
-    """A task file is malformed or names samples/targets the atlas lacks; ``problems`` lists them all."""
+    """A task file is malformed or names samples/targets the atlas lacks; ``problems`` lists them all.
 
-    def __init__(self, path: str | Path | None, problems: list[tuple[str, str]]) -> None:
+    ``schema`` names the model the file was validated against (tier 1 and tiers 2-3 have their own), when it was.
+    """
+
+    def __init__(self, path: str | Path | None, problems: list[tuple[str, str]], *, schema: str | None = None) -> None:
         self.path = None if path is None else Path(path)
         self.problems = list(problems)
         where = f"task '{self.path}'" if self.path is not None else "task"
         lines = [f"{where}: {len(self.problems)} problem(s)"]
         lines += [f"  - {loc}: {msg}" for loc, msg in self.problems]
-        lines.append("Fix the entries above (schema: benchmarks.tasks.Task) and run again.")
+        lines.append(
+            f"Fix the entries above (schema: {schema}) and run again."
+            if schema
+            else "Fix the entries above and run again."
+        )
         super().__init__("\n".join(lines))
 
 

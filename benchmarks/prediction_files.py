@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PredictionFormat",
     "check_pinned_file",
+    "float64_column",
     "float_matrix",
     "float_rows",
     "string_column",
@@ -88,6 +89,13 @@ def string_column(values: np.ndarray) -> pa.Array:
     import pyarrow as pa
 
     return pa.array(np.asarray(values).tolist(), type=pa.string())
+
+
+def float64_column(values: np.ndarray) -> pa.Array:
+    """Return 1-D ``values`` as a parquet float64 column (coordinates)."""
+    import pyarrow as pa
+
+    return pa.array(np.asarray(values, dtype=np.float64), type=pa.float64())
 
 
 def float_rows(values: np.ndarray) -> pa.FixedSizeListArray:

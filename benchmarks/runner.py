@@ -15,12 +15,15 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from benchmarks import __version__
 from benchmarks.cache import read_cache_info
 from benchmarks.errors import BenchmarkError
 from benchmarks.schema import Hardware
+
+if TYPE_CHECKING:
+    from stamp.hub import AdapterSource
 
 __all__ = ["EncoderRun", "cache_kind", "check_adapter_unseen", "code_version", "entries_for", "hardware"]
 
@@ -30,7 +33,7 @@ class EncoderRun:
     """One leaderboard entry to compute: an encoder (with an adapter or random weights) or a baseline."""
 
     encoder: str
-    adapter: Path | None = None
+    adapter: Path | AdapterSource | None = None  # a run folder, or a resolved ``hf:`` adapter (pinned by commit)
     random_init: bool = False
     kind: Literal["model", "baseline"] = "model"
     weights: Path | None = None  # local safetensors weights of the encoder (else the hub, or the adapter run's)
@@ -63,13 +66,13 @@ def hardware() -> Hardware:
     )
 
 
-def check_adapter_unseen(adapter: Path, patients: Iterable[str], task_name: str) -> None:
+def check_adapter_unseen(adapter: Path | AdapterSource, patients: Iterable[str], task_name: str) -> None:
     """Refuse to evaluate an aligned encoder on patients its adapter was trained on (a leak through the encoder).
 
     Parameters
     ----------
     adapter
-        The STAMP run folder; its ``run.json`` lists the training patients.
+        The STAMP run folder (or a run pushed to the hub, downloaded); its ``run.json`` lists the training patients.
     patients
         The patients the task tests the encoder on.
     task_name
@@ -80,17 +83,20 @@ def check_adapter_unseen(adapter: Path, patients: Iterable[str], task_name: str)
     BenchmarkError
         ``run.json`` is missing, or a tested patient is among the adapter's training patients.
     """
+    from stamp.hub import AdapterSource
     from stamp.run_dir import RunFiles
 
-    info_path = Path(adapter) / RunFiles.INFO
+    label = adapter.label if isinstance(adapter, AdapterSource) else str(adapter)
+    folder = adapter.folder if isinstance(adapter, AdapterSource) else Path(adapter)
+    info_path = folder / RunFiles.INFO
     if not info_path.is_file():
-        msg = f"adapter '{adapter}': run.json missing, so its training patients are unknown; finish the run first"
+        msg = f"adapter '{label}': run.json missing, so its training patients are unknown; finish the run first"
         raise BenchmarkError(msg)
     seen = set(json.loads(info_path.read_text(encoding="utf-8")).get("train_patients", []))
     leaked = sorted(set(patients) & seen)
     if leaked:
         msg = (
-            f"adapter '{adapter}' was trained on patient(s) {leaked[:5]}, which task {task_name!r} tests; "
+            f"adapter '{label}' was trained on patient(s) {leaked[:5]}, which task {task_name!r} tests; "
             "evaluate on patients the adapter never saw (task folds.held_out_patients, or an atlas split or cohort "
             "it did not train on)"
         )
@@ -108,7 +114,7 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
 def entries_for(
     encoder: str,
     *,
-    adapter: Path | None = None,
+    adapter: Path | AdapterSource | None = None,
     random_init: bool = False,
     baselines: bool = True,
     weights: Path | None = None,

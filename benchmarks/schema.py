@@ -6,7 +6,7 @@ recomputes every summary from the per-patient / per-target values (``benchmarks.
 
 Schema v2 (this version) says what kind of interval each metric carries (``Metric.interval``): a bootstrap
 over patients when the task holds out at least ``min_patients`` of them, otherwise a spatial block bootstrap
-within the patients (``benchmarks.spot.spatial_bootstrap``), which makes no population claim; it also keeps every
+within the patients (``stamp.probe.spatial_bootstrap``), which makes no population claim; it also keeps every
 per-patient per-target r (``per_patient_target``), which the summaries are means of. v1 files are refused
 with a message (their intervals do not say what they are).
 """
@@ -28,6 +28,7 @@ from humanst.strict_model import StrictModel
 __all__ = [
     "INTERVAL_LABELS",
     "SCHEMA_VERSION",
+    "TASK_NAME",
     "BlockResult",
     "CohortRef",
     "GapResult",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION: Final = 2
+TASK_NAME: Final = r"^[a-z0-9][a-z0-9_.-]{0,63}$"  # a task's name: a shipped file's stem, never a path
 Float = float | None  # NaN is written as null
 IntervalKind = Literal["patient_bootstrap", "spatial_block_bootstrap", "none"]
 INTERVAL_LABELS: Final[dict[str, str]] = {
@@ -142,7 +144,7 @@ class CohortRef(StrictModel):
 class TaskRef(StrictModel):
     """Which task and protocol made the result, and the hashes that pin its inputs."""
 
-    name: str
+    name: str = Field(pattern=TASK_NAME)
     tier: int
     protocol: str
     task_hash: str
@@ -192,6 +194,10 @@ class Result(StrictModel):
     kind: Literal["model", "baseline"]
     encoder: str
     adapter_hash: str = ""
+    adapter_source: str = ""  # the run folder, or hf:ORG/NAME@<commit> for an adapter from the hub
+    adapter_commit: str = ""  # the hub commit of that adapter ("" for a run folder)
+    adapter_seed: int | None = None  # the adapter run's seed; runs of one configuration share adapter_group
+    adapter_group: str = ""  # TrainConfig.replicate_group: the fit's configuration up to its seed
     weights: str
     embedding_key: str
     embeddings_hash: str
@@ -225,8 +231,11 @@ def canonical_digest(result: Result) -> str:
     doc["digest"] = ""
     if doc["predictions"] is None:  # results written before predictions were kept keep their digest
         del doc["predictions"]
-    for added in ("outcomes", "cohort"):  # fields of tiers 2-3: tier-1 results keep their digest
+    for added in ("outcomes", "cohort", "adapter_source", "adapter_commit"):  # results without them keep their digest
         if not doc[added]:
+            del doc[added]
+    for added in ("adapter_seed", "adapter_group"):  # replicate provenance: results without it keep their digest
+        if doc[added] is None or doc[added] == "":
             del doc[added]
     if not doc["task"]["negative_control_of"]:  # added later: results of other tasks keep their digest
         del doc["task"]["negative_control_of"]

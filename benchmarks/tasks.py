@@ -76,7 +76,7 @@ def load_any_task(name_or_path: str | Path) -> Task | SlideTask:
         return model.model_validate(doc)
     except ValidationError as exc:
         problems = [(".".join(map(str, e["loc"])) or "task", e["msg"]) for e in exc.errors()]
-        raise TaskError(path, problems) from exc
+        raise TaskError(path, problems, schema=f"{model.__module__}.{model.__qualname__}") from exc
 
 
 def load_task(name_or_path: str | Path) -> Task:

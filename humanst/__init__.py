@@ -21,6 +21,9 @@ _LAZY: dict[str, str] = {
     "ManifestError": "humanst.errors",
     "SampleError": "humanst.errors",
     "write_synthetic": "humanst.synth",
+    "Atlas": "humanst.store",
+    "open_atlas": "humanst.store",
+    "push_atlas": "humanst.hub",
 }
 _SUBPACKAGES = ("manifest", "pathways", "synth", "errors")
 
@@ -34,12 +37,15 @@ if TYPE_CHECKING:
     from humanst.errors import HumanstError as HumanstError
     from humanst.errors import ManifestError as ManifestError
     from humanst.errors import SampleError as SampleError
+    from humanst.hub import push_atlas as push_atlas
     from humanst.manifest import AtlasManifest as AtlasManifest
     from humanst.manifest import SampleEntry as SampleEntry
     from humanst.manifest import load_manifest as load_manifest
     from humanst.pathways import GeneSets as GeneSets
     from humanst.pathways import load_collection as load_collection
     from humanst.pathways import load_gmt as load_gmt
+    from humanst.store import Atlas as Atlas
+    from humanst.store import open_atlas as open_atlas
     from humanst.synth import write_synthetic as write_synthetic
 
 

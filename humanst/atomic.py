@@ -21,6 +21,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "probe_writable",
     "remove_path",
     "remove_stale_temporaries",
     "replace_atomically",
@@ -107,3 +108,18 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_json(path: Path, value: Any, *, indent: int | None = 2) -> None:
     """Write ``value`` as JSON (UTF-8, keys in the given order) to ``path`` atomically."""
     atomic_write_text(path, json.dumps(value, indent=indent) + "\n")
+
+
+def probe_writable(folder: Path) -> None:
+    """Create ``folder`` (and its parents), then write and delete a hidden probe file in it.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be created or written (read-only, no permission, no space); ``filename`` names where.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = temp_sibling(folder / "write-probe", "probe")
+    probe.write_bytes(b"")
+    probe.unlink()

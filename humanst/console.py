@@ -151,7 +151,7 @@ def cli_errors(*errors: type[BaseException]) -> Iterator[None]:
 def not_built(command: str, planned: str) -> NoReturn:
     """Tell the user a command is planned but not built yet, and exit with code 2 (no traceback)."""
     err_console.print(
-        f"[bold yellow]`{command}` is not built yet.[/] It arrives with {planned}; see the README for what works today."
+        f"[bold yellow]`{command}` is not built yet.[/] It arrives with {planned}; see docs/ for what works today."
     )
     raise typer.Exit(NOT_BUILT_EXIT_CODE)
 

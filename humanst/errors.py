@@ -9,6 +9,7 @@ __all__ = [
     "FetchError",
     "FormatError",
     "GeneSetError",
+    "HubError",
     "HumanstError",
     "ManifestError",
     "ReaderError",
@@ -73,6 +74,10 @@ class GeneSetError(HumanstError):
 
 class AtlasError(HumanstError):
     """An atlas folder is missing, incomplete, or of another format version."""
+
+
+class HubError(HumanstError):
+    """A push to or a download from the Hugging Face Hub failed or was refused (token, access, licence, content)."""
 
 
 class RegistryError(HumanstError):

@@ -25,6 +25,9 @@ _LAZY = {
     "load_embeddings": "stamp.embed",
     "export_merged": "stamp.export",
     "load_run_encoder": "stamp.run_dir",
+    "load_encoder": "stamp.loading",
+    "ImageTransform": "stamp.data",
+    "push_run": "stamp.hub",
 }
 __all__ = ["__version__", *sorted(_LAZY)]
 

@@ -28,6 +28,7 @@ from stamp.embedding_cache import (
     write_embeddings,
 )
 from stamp.errors import DataError, RunError
+from stamp.hub.adapter_source import AdapterSource, resolve_adapter
 from stamp.progress import StepProgress
 
 __all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "build_encoder", "cache_key", "embed_atlas", "load_embeddings"]
@@ -48,21 +49,39 @@ def _existing_hash(path: Path) -> str | None:
         return None
 
 
-def build_encoder(encoder: str, adapter: Path | None, weights: Path | None, *, random_init: bool) -> tuple[Any, str]:
-    """Return the encoder to embed with (base, random init, or base + a run's adapter) and the adapter hash."""
+def _replicate(adapter: Path | None) -> dict[str, object] | None:
+    """Return the adapter run's seed and replicate group (``run.json``), for the cache's provenance."""
+    from stamp.run_dir import read_run_info
+
+    if adapter is None:
+        return None
+    info = read_run_info(adapter)
+    if "replicate_group" not in info:  # a run made before replicates were recorded
+        return None
+    return {"seed": info.get("seed"), "group": info["replicate_group"]}
+
+
+def build_encoder(
+    encoder: str, adapter: str | Path | AdapterSource | None, weights: Path | None, *, random_init: bool
+) -> tuple[Any, str, AdapterSource | None]:
+    """Return the encoder to embed with (base, random init, or base + an adapter), the adapter hash and its source.
+
+    ``adapter`` is a run folder or ``hf:ORG/NAME[@REVISION]`` (downloaded into the hub cache, pinned by commit).
+    """
     from stamp.encoders import create_encoder, get_encoder_spec
     from stamp.run_dir import adapter_hash, load_run_encoder, read_run_config
 
     if adapter is not None and random_init:
         msg = "--adapter and --random-init exclude each other"
         raise RunError(msg)
-    if adapter is None:
-        return create_encoder(encoder, weights=weights, pretrained=not random_init).eval(), ""
-    trained = read_run_config(adapter).encoder
+    source = resolve_adapter(adapter)
+    if source is None:
+        return create_encoder(encoder, weights=weights, pretrained=not random_init).eval(), "", None
+    trained = read_run_config(source.folder).encoder
     if get_encoder_spec(trained).name != get_encoder_spec(encoder).name:
-        msg = f"adapter '{adapter}' was trained on encoder {trained!r}, not {encoder!r}; pass --encoder {trained}"
+        msg = f"adapter '{source.label}' was trained on encoder {trained!r}, not {encoder!r}; pass --encoder {trained}"
         raise RunError(msg)
-    return load_run_encoder(adapter, weights=weights), adapter_hash(adapter)
+    return load_run_encoder(source.folder, weights=weights), adapter_hash(source.folder), source
 
 
 def embed_atlas(
@@ -70,7 +89,7 @@ def embed_atlas(
     encoder: str,
     *,
     out: Path,
-    adapter: Path | None = None,
+    adapter: str | Path | AdapterSource | None = None,
     weights: Path | None = None,
     random_init: bool = False,
     samples: Sequence[str] | None = None,
@@ -90,7 +109,8 @@ def embed_atlas(
     out
         Embedding cache root (``EMB``).
     adapter
-        Run directory of ``stamp fit``: embed with the aligned encoder.
+        Run directory of ``stamp fit``, or ``hf:ORG/NAME[@REVISION]`` (a run pushed by ``stamp push``): embed with
+        the aligned encoder. A hub adapter's commit is recorded in ``cache.json`` and each sample file.
     weights
         Local safetensors weights of the base encoder.
     random_init
@@ -107,7 +127,8 @@ def embed_atlas(
     from stamp.data import AtlasPatches, PatchTransform
     from stamp.train.distributed import resolve_device
 
-    model, ahash = build_encoder(encoder, adapter, weights, random_init=random_init)
+    model, ahash, source = build_encoder(encoder, adapter, weights, random_init=random_init)
+    origin = source.provenance() if source is not None else {}
     spec = model.spec
     dev = resolve_device(device)
     model.to(dev)
@@ -151,6 +172,7 @@ def embed_atlas(
                 "adapter_hash": ahash,
                 "weights": model.weights_id,
                 "content_hash": hashes[sample_id],
+                **origin,
             }
             spot_ids = data.spot_id[positions[sample_id]].tolist()
             write_embeddings(folder, sample_id, spot_ids, torch.cat(chunks).numpy(), meta)
@@ -161,6 +183,8 @@ def embed_atlas(
         weights=model.weights_id,
         embed_dim=spec.embed_dim,
         atlas=str(atlas),
+        origin=origin,
+        replicate=_replicate(source.folder if source is not None else None),
     )
     logger.info(
         "embedded %d of %d samples into %s (%d up to date)", len(todo), len(wanted), folder, len(wanted) - len(todo)

@@ -2,7 +2,8 @@
 
 Each sample file holds one float32 tensor ``embeddings`` [N, D] and string metadata: ``schema_version``,
 ``sample_id``, ``encoder``, ``adapter_hash``, ``weights``, ``content_hash``, ``embed_dim`` and ``spot_ids`` (a
-JSON list in row order). ``stamp embed`` writes it; ``benchmarks`` reads and checks it.
+JSON list in row order), and for an aligned encoder ``adapter_source`` and ``adapter_commit`` (the hub commit of an
+``hf:`` adapter). ``stamp embed`` writes it; ``benchmarks`` reads and checks it.
 """
 
 from __future__ import annotations
@@ -88,9 +89,22 @@ def write_embeddings(
 
 
 def write_cache_info(
-    folder: Path, *, encoder: str, adapter_hash: str, weights: str, embed_dim: int, atlas: str | None = None
+    folder: Path,
+    *,
+    encoder: str,
+    adapter_hash: str,
+    weights: str,
+    embed_dim: int,
+    atlas: str | None = None,
+    origin: dict[str, str] | None = None,
+    replicate: dict[str, object] | None = None,
 ) -> Path:
-    """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename)."""
+    """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename).
+
+    ``origin`` is where the adapter came from (``adapter_source``: a run folder or ``hf:ORG/NAME@<commit>``;
+    ``adapter_commit``): the last writer's, since a run folder and its pushed copy share one cache folder.
+    ``replicate``: the adapter run's ``seed`` and ``replicate_group`` (runs of one configuration up to the seed).
+    """
     folder = Path(folder)
     samples = {path.stem: read_metadata(path).get("content_hash", "") for path in sorted(folder.glob("*.safetensors"))}
     info: dict[str, object] = {
@@ -102,6 +116,9 @@ def write_cache_info(
     }
     if atlas is not None:
         info["atlas"] = atlas
+    info.update(origin or {})
+    if replicate:
+        info["replicate"] = replicate
     info["samples"] = samples
     out = folder / "cache.json"
     tmp = folder / ".cache.json.tmp"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "EncoderError", "RunError", "StampError"]
+__all__ = ["ConfigError", "DataError", "EncoderError", "OutputError", "RunError", "StampError"]
 
 
 class StampError(Exception):
@@ -19,6 +19,10 @@ class ConfigError(StampError):
 
 class DataError(StampError):
     """The atlas given to training or embedding is missing, incomplete or of another format."""
+
+
+class OutputError(StampError):
+    """An output folder cannot be created or written (read-only, a file in the way, no space)."""
 
 
 class RunError(StampError):

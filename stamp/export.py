@@ -9,7 +9,10 @@ from typing import Any
 
 from stamp.errors import RunError
 
-__all__ = ["export_merged"]
+__all__ = ["MERGED_INFO", "MERGED_WEIGHTS", "export_merged", "read_merged_info"]
+
+MERGED_WEIGHTS = "model.safetensors"  # timm's name (save_for_hf), beside its config.json
+MERGED_INFO = "stamp_encoder.json"  # the encoder it came from: name, pooling, normalisation, adapter hash
 
 
 def _plain_kwargs(kwargs: Any) -> dict[str, Any]:
@@ -50,12 +53,12 @@ def export_merged(run: Path, out: Path, *, weights: Path | None = None) -> Path:
         "base_license": spec.license,
         "base_config": read_run_config(run).encoder,
     }
-    (tmp / "stamp_encoder.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    (tmp / MERGED_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
     card = (run / RunFiles.CARD).read_text(encoding="utf-8") if (run / RunFiles.CARD).is_file() else ""
     card += (
         "\n## Merged export\n\nLoRA folded into the base weights (`merge_and_unload`). Load with\n"
         f"`timm.create_model('local-dir:{out}', num_classes=0)` (models whose card lists layer classes need them "
-        f"passed again), or `stamp embed --encoder {spec.name} --weights {out}/model.safetensors`.\n"
+        f"passed again), or `stamp embed --encoder {spec.name} --weights {out}/{MERGED_WEIGHTS}`.\n"
         f"Pooling: {spec.pooling}; input {spec.input_size} px; mean {spec.mean}; std {spec.std}.\n"
     )
     (tmp / "card.md").write_text(card, encoding="utf-8")
@@ -63,3 +66,9 @@ def export_merged(run: Path, out: Path, *, weights: Path | None = None) -> Path:
         out.rmdir()
     tmp.replace(out)
     return out
+
+
+def read_merged_info(folder: Path) -> dict[str, Any] | None:
+    """Read ``stamp_encoder.json`` of a merged export (or one pushed with ``--merged``); ``None`` if absent."""
+    path = Path(folder) / MERGED_INFO
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None

@@ -1,4 +1,10 @@
-"""The run directory of ``stamp fit``: write the final artefacts, read them back as an adapted encoder."""
+"""The run directory of ``stamp fit``: write the final artefacts, read them back as an adapted encoder.
+
+A run pushed by ``stamp push`` holds the same files, except that the adapter's two files sit at the repository
+root (PEFT's hub layout, so ``PeftModel.from_pretrained(base, "ORG/NAME")`` finds them) and ``card.md`` is the
+hub's ``README.md``. Every reader here takes either layout (:func:`adapter_dir`), and the adapter hash of a pushed
+run equals the run folder's.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,17 @@ from stamp.errors import RunError
 if TYPE_CHECKING:
     from stamp.train.config import TrainConfig
 
-__all__ = ["RUN_FORMAT_VERSION", "RunFiles", "adapter_hash", "load_run_encoder", "read_run_config", "write_run"]
+__all__ = [
+    "RUN_FORMAT_VERSION",
+    "RunFiles",
+    "adapter_dir",
+    "adapter_hash",
+    "load_run_encoder",
+    "read_run_config",
+    "read_run_info",
+    "render_card",
+    "write_run",
+]
 
 RUN_FORMAT_VERSION = 1
 
@@ -22,6 +38,8 @@ class RunFiles:
     """Names of the files in a run directory (DESIGN 3)."""
 
     ADAPTER = "adapter"
+    ADAPTER_CONFIG = "adapter_config.json"  # peft's names, inside ADAPTER (or at the root of a pushed run)
+    ADAPTER_WEIGHTS = "adapter_model.safetensors"
     HEADS = "heads.safetensors"
     CONFIG = "config.yaml"
     METRICS = "metrics.csv"
@@ -29,7 +47,14 @@ class RunFiles:
     CARD = "card.md"
     STATS = "pathway_stats.json"
     INFO = "run.json"
+    VALIDATION = "validation.safetensors"  # the base's and kept encoder's probe predictions of the validation spots
     BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
+
+
+def adapter_dir(run: Path) -> Path:
+    """Return the folder holding a run's adapter: ``RUN/adapter``, or the root of a run pushed to the hub."""
+    nested = Path(run) / RunFiles.ADAPTER
+    return nested if nested.is_dir() else Path(run)
 
 
 def adapter_hash(run: Path, length: int = 12) -> str:
@@ -40,12 +65,12 @@ def adapter_hash(run: Path, length: int = 12) -> str:
     """
     run = Path(run)
     digest = hashlib.sha256()
-    config_path = run / RunFiles.ADAPTER / "adapter_config.json"
+    config_path = adapter_dir(run) / RunFiles.ADAPTER_CONFIG
     if config_path.is_file():
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config = {k: sorted(v) if isinstance(v, list) and k == "target_modules" else v for k, v in config.items()}
         digest.update(json.dumps(config, sort_keys=True).encode())
-    for path in (run / RunFiles.ADAPTER / "adapter_model.safetensors", run / RunFiles.HEADS):
+    for path in (adapter_dir(run) / RunFiles.ADAPTER_WEIGHTS, run / RunFiles.HEADS):
         if path.is_file():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -69,10 +94,11 @@ def write_run(run: Path, aligner: Any, config: Any, stats: Any, info: dict[str, 
     info = {"format_version": RUN_FORMAT_VERSION, "finished": datetime.now(UTC).isoformat(), **info}
     info["adapter_hash"] = adapter_hash(run)
     (run / RunFiles.INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    (run / RunFiles.CARD).write_text(_card(config, info), encoding="utf-8")
+    (run / RunFiles.CARD).write_text(render_card(config, info), encoding="utf-8")
 
 
-def _card(config: Any, info: dict[str, Any]) -> str:
+def render_card(config: Any, info: dict[str, Any]) -> str:
+    """Return ``card.md``: what was trained on what, the validation table and the verdict rows of ``info``."""
     from stamp.encoders import get_encoder_spec
 
     spec = get_encoder_spec(config.encoder)
@@ -80,19 +106,20 @@ def _card(config: Any, info: dict[str, Any]) -> str:
         [
             f"# STAMP adapter for `{config.encoder}` ({info['adapter_hash']})",
             "",
-            f"- Base encoder: `{spec.name}` ({spec.hub_id or 'no hub weights'}; weights {info['weights_id']}), "
+            f"- Base encoder: `{spec.name}` ({spec.weights_origin}; weights {info['weights_id']}), "
             f"licence {spec.license}. The adapter inherits the base model's licence terms.",
             f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info['n_train_rows']} patches from "
             f"{info['n_train_samples']} samples), collections {config.data.collections}, "
-            f"{info['n_pathways']} pathways standardised per {config.data.standardise}.",
+            f"{info['n_pathways']} targets ({config.data.targets}) standardised per {config.data.standardise}; "
+            f"contrastive loss {config.loss.contrastive}; seed {config.seed}.",
             f"- LoRA r={config.lora.r}, alpha={config.lora.alpha}, dropout={config.lora.dropout}, "
             f"blocks={config.lora.blocks or 'all'}, {info['n_lora_modules']} modules; "
             f"{info['trainable_params']:,} trainable parameters.",
             f"- {config.optim.steps} steps x {config.optim.batch_size} patches x {info['world_size']} rank(s); "
             f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
-            "- Data licences: see the atlas dataset card (`ATLAS/hf/README.md`); non-redistributable samples stay "
-            "local.",
+            _data_line(info),
             *_validation_lines(info.get("validation") or {}),
+            *_verdict_lines(info.get("verdict") or {}),
             "",
             "Load: `stamp embed --atlas ATLAS --encoder "
             f"{config.encoder} --adapter RUN --out EMB`, or merge: `stamp export RUN --merge --out DIR`.",
@@ -101,6 +128,15 @@ def _card(config: Any, info: dict[str, Any]) -> str:
             "",
         ]
     )
+
+
+def _data_line(info: dict[str, Any]) -> str:
+    """Render the card's data licence line: each licence and how many training samples it covers."""
+    licences = info.get("data_licenses") or {}
+    if not licences:
+        return "- Data licences: see the atlas dataset card; non-redistributable samples stay local."
+    shown = "; ".join(f"{lic} ({len(ids)} sample(s))" for lic, ids in sorted(licences.items()))
+    return f"- Data licences of the training samples: {shown}; each sample's licence is in the atlas dataset card."
 
 
 def _validation_lines(validation: dict[str, Any]) -> list[str]:
@@ -133,6 +169,63 @@ def _validation_lines(validation: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _number(value: Any, *, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{float(value):+.4f}" if signed else f"{float(value):.4f}"
+
+
+def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
+    """Render the verdict rows, whatever checks they hold (the rows are data: a new check needs no code here)."""
+    checks = verdict.get("checks") or []
+    if not checks:
+        return []
+    answer = {True: "**yes**", False: "no", None: "not measured"}
+    lines = [
+        "",
+        "## Verdict",
+        "",
+        "| check | metric | A | B | B - A | 95% interval | rule | answer |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        low, high = _number(c.get("ci_low"), signed=True), _number(c.get("ci_high"), signed=True)
+        interval = f"[{low}, {high}]" if c.get("ci_low") is not None else "-"
+        a = f"{c.get('a_label')}: {_number(c.get('a'))}" if c.get("a_label") else "-"
+        b = f"{c.get('b_label')}: {_number(c.get('b'))}" if c.get("b_label") else "-"
+        lines.append(
+            f"| {c['name']}: {c['question']} | {c['metric']} | {a} | {b} | {_number(c.get('value'), signed=True)} "
+            f"| {interval} | {c.get('rule', '')} | {answer[c.get('passed')]} |"
+        )
+    lines += ["", *sorted({f"- Interval: {c['resampled']}." for c in checks if c.get("resampled")})]
+    if verdict.get("control"):
+        lines.append(f"- Control: the random-aligned run `{verdict['control']}` (same seed and validation spots).")
+    lines.append(
+        "- Both encoders were chosen on these validation spots (validation.select): a validation statement; the "
+        "held-out claim is tier 1's (`stamp-bench compare`)."
+    )
+    return lines
+
+
+def read_run_info(run: Path) -> dict[str, Any]:
+    """Load a finished run's ``run.json``.
+
+    Raises
+    ------
+    RunError
+        The run is not finished (no ``run.json``) or the file is unreadable.
+    """
+    path = Path(run) / RunFiles.INFO
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+        raise RunError(msg) from None
+    except (OSError, json.JSONDecodeError) as err:
+        msg = f"run '{run}': {RunFiles.INFO} is unreadable ({err}); refit the run"
+        raise RunError(msg) from err
+
+
 def read_run_config(run: Path) -> TrainConfig:
     """Load the resolved ``config.yaml`` of a run."""
     from stamp.train.config import load_config
@@ -145,17 +238,35 @@ def read_run_config(run: Path) -> TrainConfig:
 
 
 def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
-    """Build the run's base encoder and attach its adapter (inference mode)."""
+    """Build the run's base encoder and attach its adapter (inference mode).
+
+    The base weights are ``weights``, else the run's own ``base.safetensors`` (random-init encoders), else the run's
+    ``--weights`` file (a run folder only: a pushed run's config names a file on the pusher's machine), else the
+    hub. A warning says when they are not the weights the adapter was trained on.
+    """
+    from stamp._logging import logger
     from stamp.encoders import create_encoder
     from stamp.model.lora import load_lora
 
     run = Path(run)
     config = read_run_config(run)
-    if not (run / RunFiles.INFO).is_file():
-        msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
+    info = read_run_info(run)
+    if not (adapter_dir(run) / RunFiles.ADAPTER_CONFIG).is_file():
+        msg = (
+            f"run '{run}' has no adapter ({RunFiles.ADAPTER}/{RunFiles.ADAPTER_CONFIG} missing); pass the run "
+            "directory of a finished `stamp fit`, or a repository pushed by `stamp push`"
+        )
         raise RunError(msg)
     base = run / RunFiles.BASE
-    weights = weights or (base if base.is_file() else config.weights)
-    encoder = create_encoder(config.encoder, weights=weights, seed=config.seed)
-    encoder = load_lora(encoder, run / RunFiles.ADAPTER)
+    own_weights = config.weights if adapter_dir(run) != run else None
+    chosen = weights or (base if base.is_file() else own_weights)
+    encoder = create_encoder(config.encoder, weights=chosen, seed=config.seed)
+    trained_on = str(info.get("weights_id", ""))
+    if chosen != base and trained_on and encoder.weights_id != trained_on:
+        logger.warning(
+            "run '%s': its adapter was trained on base weights %s, these are %s; embeddings will differ from the "
+            "run's own (pass the same --weights)",
+            run, trained_on, encoder.weights_id,
+        )  # fmt: skip
+    encoder = load_lora(encoder, adapter_dir(run))
     return encoder.eval()

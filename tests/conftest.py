@@ -32,6 +32,38 @@ def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactor
     return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))
 
 
+def tiny_config(atlas: Path, out: Path, **overrides: object):
+    """A few-second vit-tiny-test configuration on the demo atlas."""
+    from stamp.train import load_config
+
+    base = {
+        "atlas": atlas,
+        "encoder": "vit-tiny-test",
+        "out": out,
+        "optim.steps": 24,
+        "optim.batch_size": 16,
+        "optim.warmup_steps": 2,
+        "optim.lr": 1e-3,
+        "data.num_workers": 0,
+        "log_every": 2,
+        "checkpoint_every": 8,
+        "seed": 7,
+        "validation.train_spots": 200,
+        "validation.val_spots": 100,
+    }
+    base.update(overrides)
+    return load_config(None, base)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(demo_atlas: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A finished short fit on the demo atlas, run once per session for the stamp and benchmarks tests."""
+    from stamp.train import fit
+
+    config = tiny_config(demo_atlas, tmp_path_factory.mktemp("runs") / "tiny")
+    return config, fit(config, progress=False)
+
+
 SLIDE_SIZE_UM = (1200.0, 1000.0)  # ~75 tiles of 112 um: the grid tests stay at hundreds of tiles at most
 SLIDE_SEED = 11
 
@@ -66,3 +98,52 @@ def synthetic_slides(tmp_path_factory: pytest.TempPathFactory) -> dict[str, obje
     out["appmag"] = write_slide(folder / "appmag.svs", image, um_per_px=0.5, layout="svs", pixel_size=False)
     out["pen05"] = write_slide(folder / "pen05.tif", pen.draw(image, 0.5), um_per_px=0.5)
     return out
+
+
+HUB_TOKEN = "hf_sentinelTokenNeverPrinted0123456789"  # the fake hub's only accepted token
+
+
+@pytest.fixture
+def fake_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """A fake Hugging Face Hub on 127.0.0.1 that huggingface_hub, timm, peft and datasets talk to; a sentinel token.
+
+    ``huggingface_hub`` and ``datasets`` read the endpoint, offline mode and cache paths into constants at import
+    (and ``huggingface_hub`` builds a module-level ``HfApi`` then), so those are patched, and the environment is set
+    for anything that reads it at call time. The token file path points into ``tmp_path``, so no login on this
+    machine is read. Nothing reaches the internet.
+    """
+    import datasets.config as datasets_config
+    import huggingface_hub.constants as hf_constants
+    import huggingface_hub.hf_api as hf_api
+
+    from tests.fake_hub import FakeHub
+    from tests.local_http import FakeServer
+
+    home = tmp_path / "hf-home"
+    with FakeServer() as server:
+        hub = FakeHub(server, HUB_TOKEN)
+        for name, value in {
+            "ENDPOINT": server.base,
+            "HUGGINGFACE_CO_URL_TEMPLATE": server.base + "/{repo_id}/resolve/{revision}/{filename}",
+            "HF_HUB_OFFLINE": False,
+            "HF_HUB_CACHE": str(home / "hub"),
+            "HF_TOKEN_PATH": str(home / "token"),
+            "HF_STORED_TOKENS_PATH": str(home / "stored_tokens"),
+            "AGENT_HARNESSES_PATH": str(home / ".agent_harnesses.json"),
+        }.items():
+            monkeypatch.setattr(hf_constants, name, value)
+        monkeypatch.setattr(hf_api.api, "endpoint", server.base)  # the module-level client behind file_exists & co.
+        for name, value in {
+            "HF_ENDPOINT": server.base,
+            "HUB_DATASETS_URL": server.base + "/datasets/{repo_id}/resolve/{revision}/{path}",
+            "HF_HUB_OFFLINE": False,
+            "HF_DATASETS_OFFLINE": False,
+            "HF_DATASETS_CACHE": home / "datasets",
+            "HF_UPDATE_DOWNLOAD_COUNTS": False,
+        }.items():
+            monkeypatch.setattr(datasets_config, name, value)
+        environment = {"HF_ENDPOINT": server.base, "HF_TOKEN": HUB_TOKEN, "HF_HUB_OFFLINE": "0",
+                       "HF_DATASETS_OFFLINE": "0", "HF_HOME": str(home), "HF_HUB_CACHE": str(home / "hub")}  # fmt: skip
+        for name, text in environment.items():
+            monkeypatch.setenv(name, text)
+        yield hub

@@ -1,17 +1,20 @@
 """A local HTTP server on 127.0.0.1 (free port) whose routes misbehave on purpose: the tests' one fake web.
 
 Routes answer by path (status, headers, Range requests); a route can fail its first requests, truncate its first
-body or ignore Range; ``faults[path]`` queues one-off faults ("500", "truncate") for the next GETs. Every request is
-recorded (method, path, headers).
+body or ignore Range; ``faults[path]`` queues one-off faults ("500", "truncate") for the next GETs. A request no route
+matches goes to ``app`` when one is set (a callable taking the :class:`Seen` request and returning a :class:`Route`,
+or ``None`` for 404): ``tests/fake_hub.py`` serves the Hugging Face Hub API that way. Every request is recorded
+(method, path, headers, body).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["FakeServer", "Route", "Seen"]
+__all__ = ["App", "FakeServer", "Route", "Seen"]
 
 
 @dataclass
@@ -34,12 +37,17 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    body: bytes = b""
+
+
+App = Callable[[Seen], Route | None]
 
 
 class FakeServer:
-    """Routes by path; records every request."""
+    """Routes by path, then ``app``; records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: App | None = None) -> None:
+        self.app = app
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         self.faults: dict[str, list[str]] = {}  # path -> faults of its next GETs: "500" or "truncate"
@@ -80,20 +88,43 @@ class FakeServer:
                 pass
 
             def do_HEAD(self) -> None:
-                self._answer(head=True)
+                self._answer("HEAD")
 
             def do_GET(self) -> None:
-                self._answer(head=False)
+                self._answer("GET")
 
-            def _answer(self, *, head: bool) -> None:
-                method = "HEAD" if head else "GET"
+            def do_POST(self) -> None:
+                self._answer("POST")
+
+            def do_PUT(self) -> None:
+                self._answer("PUT")
+
+            def do_DELETE(self) -> None:
+                self._answer("DELETE")
+
+            def _body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while size := int(self.rfile.readline().strip() or b"0", 16):
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+            def _answer(self, method: str) -> None:
+                head = method == "HEAD"
+                body_in = b"" if method in ("GET", "HEAD") else self._body()
+                seen = Seen(method, self.path, dict(self.headers.items()), body_in)
                 with server._lock:
-                    server.seen.append(Seen(method, self.path, dict(self.headers.items())))
+                    server.seen.append(seen)
                     n_before = server._gets.get((method, self.path), 0)
                     server._gets[(method, self.path)] = n_before + 1
                     pending = server.faults.get(self.path, [])
                     fault = pending.pop(0) if pending and not head else None
                 route = server.routes.get(self.path)
+                if route is None and server.app is not None:
+                    route = server.app(seen)
                 if route is None:
                     self._send(404, b"not found", {})
                     return
@@ -109,12 +140,14 @@ class FakeServer:
                 body, status, extra = route.body, 200, dict(route.headers)
                 wanted = self.headers.get("Range")
                 if wanted and not route.ignore_range:
-                    start = int(wanted.removeprefix("bytes=").split("-")[0])
+                    first, _, last = wanted.removeprefix("bytes=").partition("-")
+                    start = max(len(body) - int(last), 0) if not first else int(first)  # "-N": the last N bytes
+                    end = min(int(last), len(body) - 1) if first and last else len(body) - 1
                     if start >= len(body):
                         self._send(416, b"", {"Content-Range": f"bytes */{len(body)}"})
                         return
-                    extra["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
-                    body, status = body[start:], 206
+                    extra["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+                    body, status = body[start : end + 1], 206
                 if fault == "truncate" or (route.truncate_first and not head and n_before == route.fail_first):
                     self.send_response(status)
                     for key, value in extra.items():

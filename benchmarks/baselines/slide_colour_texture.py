@@ -2,7 +2,8 @@
 
 Tiles are cut exactly as ``stamp embed-slides`` cuts them (same tissue detection, micron grid, 224 px at 0.5 um/px
 by default) and written in the same per-slide layout (``<FEATS>/<grid>/colour-texture/``), so tiers 2 and 3 read
-the baseline like any encoder. A slide whose file (size and mtime) and settings are unchanged is not recomputed.
+the baseline like any encoder. A slide whose file and settings are unchanged and whose two outputs are whole is not
+recomputed (:func:`stamp.slides.freshness.check_freshness`, as ``stamp embed-slides`` decides).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def write_slide_colour_texture(
     from humanst.errors import SlideError
     from stamp.embedding_cache import write_cache_info
     from stamp.slides import SlideFeatureFolder, SlideFeatures, slide_feature_folder, write_slide_features
+    from stamp.slides.freshness import check_freshness
     from stamp.slides.tile_stream import SlideJob, SlideTileStream
 
     tiling = tiling or TilingSettings()
@@ -51,9 +53,7 @@ def write_slide_colour_texture(
         task = bar.add_task(f"{NAME} slide features", total=len(slides))
         for path in slides:
             slide_id, stat = slide_id_of(path), Path(path).stat()
-            meta = store.meta(slide_id) or {}
-            current = (meta.get("settings_hash"), meta.get("slide_size"), meta.get("slide_mtime_ns"))
-            if current == (settings_hash, str(stat.st_size), str(stat.st_mtime_ns)):
+            if check_freshness(store, Path(path), settings_hash).current:  # same settings, file and whole outputs
                 bar.advance(task)
                 continue
             stream = SlideTileStream([SlideJob(0, Path(path), slide_id)], tiling, tiling.size_px, chunk_tiles=64)

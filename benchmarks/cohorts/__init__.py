@@ -1,5 +1,7 @@
 """Slide cohorts as data: definitions (``manifests/benchmarks/cohorts``), fetching, label tables, split files.
 
+Examples
+--------
 >>> from benchmarks.cohorts import fetch_cohort, read_cohort  # doctest: +SKIP
 >>> fetch_cohort("tcga-coadread", Path("cohorts/coadread"), FetchOptions(labels_only=True))  # doctest: +SKIP
 """

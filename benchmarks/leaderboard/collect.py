@@ -162,6 +162,13 @@ def _newest(items: Sequence[Entry | Result]) -> tuple[list[Entry | Result], list
     return [*plain, *newest.values()], notes
 
 
+def _adapter_cell(result: Result) -> str:
+    """Show the adapter hash, and for an adapter from the hub where it came from (``hf:ORG/NAME@<commit>``)."""
+    if not result.adapter_hash:
+        return DASH
+    return f"{result.adapter_hash} ({result.adapter_source})" if result.adapter_commit else result.adapter_hash
+
+
 def build_table(
     items: Sequence[Entry | Result], *, reports: Mapping[tuple[str, str, str], str] | None = None
 ) -> LeaderboardTable:
@@ -204,7 +211,7 @@ def build_table(
         entry = _entry(result) + (f" v{item.record.version}" if isinstance(item, Entry) else "")
         row: dict[str, tuple[float | str | None, str]] = {
             "encoder": (result.encoder, result.encoder),
-            "adapter": (result.adapter_hash, result.adapter_hash or DASH),
+            "adapter": (result.adapter_hash, _adapter_cell(result)),
             "entry": (entry, entry),
             "verification": (
                 verification,

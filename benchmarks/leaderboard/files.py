@@ -17,6 +17,7 @@ from benchmarks.errors import SubmissionError
 
 __all__ = [
     "SubmissionLimits",
+    "check_file",
     "check_files",
     "digest_all",
     "file_digest",
@@ -63,36 +64,48 @@ def check_files(folder: Path, limits: SubmissionLimits) -> list[Path]:
     """
     files, total = [], 0
     for entry in sorted(Path(folder).iterdir()):
-        safe_name(entry.name, where=entry)
-        if entry.is_symlink() or not entry.is_file():
-            msg = "only regular files are accepted (no links, no folders); copy the data in"
-            raise SubmissionError(msg, path=entry)
-        suffix = entry.suffix.lower()
-        if suffix in PICKLE_SUFFIXES:
-            msg = f"'{suffix}' files can hold pickled code and are refused; submit safetensors, JSON or parquet"
-            raise SubmissionError(msg, path=entry)
-        if suffix not in ALLOWED_SUFFIXES:
-            msg = f"suffix '{suffix}' is not a data format we accept; allowed: {sorted(ALLOWED_SUFFIXES)}"
-            raise SubmissionError(msg, path=entry)
-        size = entry.stat().st_size
-        limit = limits.max_json_bytes if suffix == ".json" else limits.max_file_bytes
-        if size > limit:
-            msg = f"file is {size} bytes, over the {limit}-byte limit for '{suffix}' files"
-            raise SubmissionError(msg, path=entry)
-        with entry.open("rb") as handle:
-            head = handle.read(9)
-        if suffix == ".safetensors" and len(head) == 9 and head[8:9] == b"{":
-            head = b""  # a safetensors header (8-byte length, then JSON): its length bytes are not magic
-        for magic, what in MAGIC.items():
-            if head.startswith(magic):
-                msg = f"content is {what} whatever its name; pickles and archives are refused, submit data"
-                raise SubmissionError(msg, path=entry)
-        total += size
+        total += check_file(entry, limits)
         files.append(entry)
     if total > limits.max_total_bytes:
         msg = f"submission holds {total} bytes, over the {limits.max_total_bytes}-byte total limit"
         raise SubmissionError(msg, path=folder)
     return files
+
+
+def check_file(entry: Path, limits: SubmissionLimits) -> int:
+    """Check one file of a submission before its content is read (see :func:`check_files`); return its size.
+
+    Raises
+    ------
+    SubmissionError
+        A link, not a regular file (or missing), an unsafe name, a pickle-like suffix or magic bytes, a suffix that
+        is not data, or a size over the limit.
+    """
+    safe_name(entry.name, where=entry)
+    if entry.is_symlink() or not entry.is_file():
+        msg = "only regular files are accepted (no links, no folders); copy the data in"
+        raise SubmissionError(msg, path=entry)
+    suffix = entry.suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        msg = f"'{suffix}' files can hold pickled code and are refused; submit safetensors, JSON or parquet"
+        raise SubmissionError(msg, path=entry)
+    if suffix not in ALLOWED_SUFFIXES:
+        msg = f"suffix '{suffix}' is not a data format we accept; allowed: {sorted(ALLOWED_SUFFIXES)}"
+        raise SubmissionError(msg, path=entry)
+    size = entry.stat().st_size
+    limit = limits.max_json_bytes if suffix == ".json" else limits.max_file_bytes
+    if size > limit:
+        msg = f"file is {size} bytes, over the {limit}-byte limit for '{suffix}' files"
+        raise SubmissionError(msg, path=entry)
+    with entry.open("rb") as handle:
+        head = handle.read(9)
+    if suffix == ".safetensors" and len(head) == 9 and head[8:9] == b"{":
+        head = b""  # a safetensors header (8-byte length, then JSON): its length bytes are not magic
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            msg = f"content is {what} whatever its name; pickles and archives are refused, submit data"
+            raise SubmissionError(msg, path=entry)
+    return size
 
 
 def safetensors_header(path: Path, limits: SubmissionLimits) -> dict[str, object]:

@@ -1,7 +1,11 @@
 """Render a leaderboard table as ``leaderboard.csv``, ``leaderboard.md`` and a static ``leaderboard.html``.
 
-The HTML page is one self-contained file: inline CSS and a small inline script, no external assets. With reports
-given, each entry shown by one links to its task's section there (a relative link; the report is a local folder).
+Text that comes from result files (an encoder's name is free text) is written safely in all three: HTML-escaped,
+Markdown-escaped (no link, image, emphasis or inline HTML can be made of it; one line), and in the CSV a text cell
+that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is prefixed with ``'`` so that a
+spreadsheet shows it instead of evaluating it. The HTML page is one self-contained file: inline CSS and a small
+inline script, no external assets. With reports given, each entry shown by one links to its task's section there
+(a relative link; the report is a local folder; the one link the Markdown makes on purpose).
 Clicking a header sorts by that column; the page also sorts on load from the URL fragment
 ``#sort=<column key>&dir=asc|desc`` (default: the first pathway column, descending), so a sorted view
 can be linked. The table carries ``data-sort-key`` / ``data-sort-dir`` once the script has run.
@@ -16,9 +20,23 @@ from pathlib import Path
 
 from benchmarks.leaderboard.collect import REPORT, LeaderboardTable
 
-__all__ = ["render_all", "render_csv", "render_html", "render_markdown"]
+__all__ = ["csv_text", "markdown_text", "render_all", "render_csv", "render_html", "render_markdown"]
 
 DASH = "\u2013"
+_MARKDOWN_SPECIAL = "\\`*_[]<>|!#~"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def markdown_text(text: str) -> str:
+    """Return ``text`` as literal Markdown on one line: line breaks become spaces, markup characters are escaped."""
+    flat = " ".join(str(text).splitlines())
+    return "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in flat)
+
+
+def csv_text(text: str) -> str:
+    """Return a CSV text cell a spreadsheet will not evaluate: one starting with ``= + - @`` gets a leading ``'``."""
+    return f"'{text}" if str(text).startswith(_FORMULA_START) else str(text)
+
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#222}
@@ -73,20 +91,23 @@ _SCRIPT = """
 
 
 def render_csv(table: LeaderboardTable) -> str:
-    """Return CSV with one column per table column (the shown text; numbers as plain values in ``<key>_value``)."""
+    """Return CSV with one column per table column (the shown text; numbers as plain values in ``<key>_value``).
+
+    Text cells go through :func:`csv_text`.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header = []
     for column in table.columns:
-        header.append(column.key)
+        header.append(csv_text(column.key))
         if column.numeric and column.key != "rank":
-            header.append(f"{column.key}_value")
+            header.append(csv_text(f"{column.key}_value"))
     writer.writerow(header)
     for row in table.rows:
         cells = []
         for column in table.columns:
             value, text = row.get(column.key, (None, ""))
-            cells.append(text)
+            cells.append(text if column.numeric else csv_text(text))  # numbers: formatted here, negative allowed
             if column.numeric and column.key != "rank":
                 cells.append("" if value is None else f"{value:.6g}")
         writer.writerow(cells)
@@ -94,21 +115,22 @@ def render_csv(table: LeaderboardTable) -> str:
 
 
 def _md_cell(row: dict[str, tuple[float | str | None, str]], key: str) -> str:
+    """One Markdown cell as literal text; the report column is a link (its href percent-encoded by the report)."""
     value, text = row.get(key, (None, DASH))
     if key == REPORT and isinstance(value, str):
-        return f"[{text}]({value})"
-    return text.replace("|", "\\|") or DASH
+        return f"[{markdown_text(text)}]({value})"
+    return markdown_text(text) or DASH
 
 
 def render_markdown(table: LeaderboardTable) -> str:
-    """Return a Markdown table (pipes in cells escaped) followed by the notes."""
-    lines = ["| " + " | ".join(c.header for c in table.columns) + " |"]
+    """Return a Markdown table (every cell and note as literal text, :func:`markdown_text`) followed by the notes."""
+    lines = ["| " + " | ".join(markdown_text(c.header) for c in table.columns) + " |"]
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in table.columns) + "|")
     for row in table.rows:
         cells = [_md_cell(row, c.key) for c in table.columns]
         lines.append("| " + " | ".join(cells) + " |")
     if table.notes:
-        lines += ["", *[f"- note: {n}" for n in table.notes]]
+        lines += ["", *[f"- note: {markdown_text(n)}" for n in table.notes]]
     return "\n".join(lines) + "\n"
 
 

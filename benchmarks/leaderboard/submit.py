@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING
 from pydantic import Field, ValidationError
 
 from benchmarks.errors import CacheError, ResultError, SubmissionError
-from benchmarks.leaderboard.entries import Entry, Verification, add_entry, claim_version, registered_names
+from benchmarks.leaderboard.entries import Entry, Verification, add_entry, claim_version
 from benchmarks.leaderboard.files import (
     SubmissionLimits,
+    check_file,
     check_files,
     digest_all,
     file_digest,
@@ -31,6 +32,7 @@ from benchmarks.leaderboard.files import (
     safetensors_header,
     with_meta,
 )
+from benchmarks.leaderboard.names import SUBMITTED_PREFIX, entry_name, is_reserved, name_problems, result_task
 from benchmarks.schema import Result, read_result
 from humanst.strict_model import StrictModel
 
@@ -90,16 +92,26 @@ def _who(submitter: str | None, *fallbacks: str) -> str:
 
 def _submit_result(path: Path, board: Path, options: _Options) -> Entry:
     from benchmarks.spot.integrity import consistency_problems, reproduce, split_problems
-    from benchmarks.tasks import load_task, task_hash
+    from benchmarks.spot.task import Task
+    from benchmarks.tasks import task_hash
 
     safe_name(path.name, where=path)
     if path.is_symlink() or path.stat().st_size > options.limits.max_json_bytes:
         msg = f"a results file must be a regular JSON file of at most {options.limits.max_json_bytes} bytes"
         raise SubmissionError(msg, path=path)
     result = read_result(path)
+    if problems := name_problems(result):
+        msg = f"refused: {problems[0]}; resubmit the file `stamp-bench run` wrote"
+        raise SubmissionError(msg, path=path)
+    pinned = path.parent / safe_name(result.predictions.file, where=path) if result.predictions else None
+    if pinned is not None and (pinned.is_symlink() or pinned.exists()):  # checked as a folder's files are
+        check_file(pinned, options.limits)
     if result.task.tier > 1:
         return _submit_outcome_result(path, result, board, options)
-    task = load_task(result.task.name)
+    task = result_task(result.task.name, given=options.task, path=path)
+    if not isinstance(task, Task):
+        msg = f"a tier-1 result names task {task.name!r}, which is a tier-{task.tier} task"
+        raise ResultError(msg, path=path)
     prepared = options.prepare(task, result.task.protocol)
     verify_result(
         result, task_hash=task_hash(task), atlas_hash=prepared.atlas_hash if prepared else None,
@@ -130,13 +142,9 @@ def _submit_outcome_result(path: Path, result: Result, board: Path, options: _Op
     """Check a tier-2/3 result against its own predictions and the task; reproduce it from cached slide features."""
     from benchmarks.slide.integrity import outcome_problems, reproduce_outcomes
     from benchmarks.slide.task import SlideTask
-    from benchmarks.tasks import load_any_task, task_hash
+    from benchmarks.tasks import task_hash
 
-    given = Path(options.task)
-    # a task file passed with --task serves a result of that task; else the shipped task of the result's name
-    task = load_any_task(given) if given.suffix in (".yaml", ".yml") else None
-    if task is None or task.name != result.task.name:
-        task = load_any_task(result.task.name)
+    task = result_task(result.task.name, given=options.task, path=path)
     if not isinstance(task, SlideTask):
         msg = f"a tier-{result.task.tier} result names task {task.name!r}, which is a tier-{task.tier} task"
         raise ResultError(msg, path=path)
@@ -166,12 +174,12 @@ def _add_result_entry(
     path: Path, result: Result, stored: Result, board: Path, options: _Options, verification: Verification, how: str,
     checks: list[str],
 ) -> Entry:  # fmt: skip
-    """File a checked result as a new entry (a registered encoder's name only when verified)."""
-    name = result.embedding_key
-    if result.encoder.lower() in registered_names() and verification != "verified":
+    """File a checked result as a new entry, named by its embedding key (a registered name only when verified)."""
+    name = entry_name(result)
+    if is_reserved(name) and verification != "verified":
         msg = (
-            f"entry {name!r} claims the registered encoder {result.encoder!r}, which only a result the evaluator "
-            f"reproduces may do ({how}); pass --atlas and --cache (tiers 2-3: --cohort and --features) with the "
+            f"entry {name!r} is named after a registered encoder or baseline, which only a result the evaluator "
+            f"reproduces may be ({how}); pass --atlas and --cache (tiers 2-3: --cohort and --features) with the "
             "evaluator's embeddings, or submit embeddings under a name of your own"
         )
         raise SubmissionError(msg, path=path)
@@ -199,7 +207,7 @@ def _submit_embeddings(folder: Path, board: Path, options: _Options) -> Entry:
     except (ValidationError, UnicodeDecodeError) as exc:
         msg = f"model_card.json does not match the model card schema: {exc}"
         raise SubmissionError(msg, path=files["model_card.json"]) from exc
-    if card.name.lower() in registered_names() or card.name.lower().endswith("+random"):
+    if is_reserved(card.name) or card.name.lower().endswith("+random"):
         msg = (
             f"model card name {card.name!r} is a registered encoder or baseline of the benchmark; only the evaluator "
             "scores those. Choose a name of your own in model_card.json"
@@ -222,7 +230,11 @@ def _submit_embeddings(folder: Path, board: Path, options: _Options) -> Entry:
             _stage_sample(folder, files, card, sample, int((data.sample_ids == sample).sum()), staging, options)
         cache = staging / card.name
         write_cache_info(
-            cache, encoder=f"submitted:{card.name}", adapter_hash="", weights="submitted", embed_dim=card.embed_dim
+            cache,
+            encoder=f"{SUBMITTED_PREFIX}{card.name}",
+            adapter_hash="",
+            weights="submitted",
+            embed_dim=card.embed_dim,
         )
         try:
             ((result, _),) = run_benchmark(
@@ -265,7 +277,7 @@ def _stage_sample(
         msg = "safetensors metadata must hold 'spot_ids' (JSON list, one per row)"
         raise SubmissionError(msg, path=path)
     full_meta = {
-        "schema_version": str(CACHE_SCHEMA_VERSION), "sample_id": sample, "encoder": f"submitted:{card.name}",
+        "schema_version": str(CACHE_SCHEMA_VERSION), "sample_id": sample, "encoder": f"{SUBMITTED_PREFIX}{card.name}",
         "adapter_hash": "", "weights": "submitted", "content_hash": "", "embed_dim": str(shape[1]),
         "spot_ids": str(meta["spot_ids"]),
     }  # fmt: skip
@@ -273,7 +285,7 @@ def _stage_sample(
         emb = read_embeddings(with_meta(path, full_meta, staging / "raw" / f"{sample}.safetensors"))
     except CacheError as exc:
         raise SubmissionError(str(exc).split(": ", 1)[-1], path=path) from exc
-    meta_out = {"encoder": f"submitted:{card.name}", "adapter_hash": "", "weights": "submitted"}
+    meta_out = {"encoder": f"{SUBMITTED_PREFIX}{card.name}", "adapter_hash": "", "weights": "submitted"}
     write_embeddings(
         staging / card.name, sample, emb.spot_ids, emb.embeddings, {**meta_out, "content_hash": file_digest(path)}
     )

@@ -8,6 +8,7 @@ that shows it (:func:`report_links`), with a path relative to the leaderboard pa
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -75,7 +76,7 @@ def read_report_manifest(report: Path) -> ReportManifest:
 
 
 def report_links(reports: Sequence[Path], page_dir: Path) -> dict[LinkKey, str]:
-    """``(embedding key, task, protocol) -> href`` of the first report showing it, relative to ``page_dir``.
+    """``(embedding key, task, protocol) -> href`` of the first report showing it (relative, percent-encoded).
 
     Raises
     ------
@@ -87,5 +88,6 @@ def report_links(reports: Sequence[Path], page_dir: Path) -> dict[LinkKey, str]:
         manifest = read_report_manifest(report)
         index = os.path.relpath(Path(report).resolve() / INDEX, Path(page_dir).resolve())
         for item in manifest.results:
-            links.setdefault((item.embedding_key, item.task, item.protocol), f"{Path(index).as_posix()}#{item.anchor}")
+            href = f"{urllib.parse.quote(Path(index).as_posix())}#{item.anchor}"  # a folder name may hold spaces
+            links.setdefault((item.embedding_key, item.task, item.protocol), href)
     return links

@@ -125,7 +125,7 @@ def result_card_table(results: Sequence[LoadedResult], table_id: str) -> Table:
             [
                 loaded.label,
                 r.encoder,
-                r.adapter_hash or "-",
+                (f"{r.adapter_hash} ({r.adapter_source})" if r.adapter_commit else r.adapter_hash) or "-",
                 r.weights,
                 r.embeddings_hash[:12],
                 r.code_version,

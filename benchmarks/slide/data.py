@@ -21,6 +21,7 @@ from benchmarks.cohorts.record import CohortFolder, CohortRecord
 from benchmarks.cohorts.splits import patient_hash, read_pathobench, stratified_patient_folds
 from benchmarks.controls import control_set_name
 from benchmarks.errors import CohortError, TaskError
+from benchmarks.slide.label_checks import check_labels
 from benchmarks.slide.task import SlideTask
 from benchmarks.slide.tiles import TilePlaces
 from benchmarks.splits import Fold
@@ -78,7 +79,9 @@ def prepare_slide_task(cohort: Path, task: SlideTask, *, task_dir: Path | None =
     TaskError
         The folder holds another cohort than the task was written for.
     CohortError
-        A label table or column is missing, or there are too few patients for the folds.
+        A label table or column is missing, a label is impossible (:func:`~benchmarks.slide.label_checks.check_labels`:
+        a negative or non-finite time, an event or class other than 0/1, one class), or there are fewer patients
+        than folds.
     """
     folder = CohortFolder(cohort)
     record: CohortRecord = folder.read()
@@ -107,11 +110,9 @@ def prepare_slide_task(cohort: Path, task: SlideTask, *, task_dir: Path | None =
     excluded.update({"slide not downloaded": sum(1 for p in labelled.index if p in listed and p not in on_disk)})
     excluded.update({"no slide in the cohort": sum(1 for p in labelled.index if p not in listed)})
     patients = sorted(p for p in labelled.index.astype(str) if p in on_disk)
+    check_labels(task, labelled.loc[patients], columns, path=folder.label_path(task.label.table))
     values = labelled.loc[patients].to_numpy(dtype=np.float64)
     y = values[:, 0] if task.kind == "classification" else values
-    if task.kind == "classification" and not set(np.unique(y)) <= {0.0, 1.0}:
-        msg = f"classification label {columns[0]!r} of table {task.label.table!r} holds values other than 0 and 1"
-        raise CohortError(msg)
     control_names: list[str] = []
     control = None
     if task.label.control is not None:

@@ -123,6 +123,7 @@ def evaluate_slide_features(
     key = Path(folder).name
     result = Result(
         kind=kind, encoder=encoder, adapter_hash=str(info.get("adapter_hash", "")),
+        adapter_source=str(info.get("adapter_source", "")), adapter_commit=str(info.get("adapter_commit", "")),
         weights=str(info.get("weights", "")), embedding_key=key,
         embeddings_hash=_features_hash(folder, data), embed_dim=int(bags.features[0].shape[1]),
         code_version=code_version(),

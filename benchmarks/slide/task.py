@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from benchmarks.schema import TASK_NAME
 from humanst.strict_model import FrozenModel
 
 __all__ = ["AbmilSettings", "LabelRef", "LinearSettings", "ProbeSettings", "SlideFoldSpec", "SlideTask"]
@@ -85,7 +86,7 @@ class SlideTask(FrozenModel):
     """A tier-2 (slide) or tier-3 (patient) task over a cohort folder."""
 
     schema_version: Literal[1] = 1
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    name: str = Field(pattern=TASK_NAME)
     description: str = ""
     tier: Literal[2, 3]
     kind: Literal["classification", "regression", "survival"]

@@ -1,12 +1,17 @@
-"""Compare two result sets side by side: per block, both means with CIs and the paired difference B - A.
+"""Compare result sets side by side: per block and gap, both means with CIs and the paired difference B - A.
 
 With at least ``min_patients`` shared patients (the task's, 5 by default) the difference gets a paired
-bootstrap over patients (CI and p). With fewer, a bootstrap over patients measures nothing: the rows list
-the per-patient differences only, and say that no population claim is made.
+bootstrap over patients (CI and p). With fewer, a bootstrap over patients measures nothing: the rows list the
+per-patient differences and, when both results kept their per-spot predictions, a paired spatial block
+bootstrap of B - A within these patients' tissue (:mod:`benchmarks.spot.tissue_compare`), which makes no
+population claim. Replicate seeds (:mod:`benchmarks.spot.result_sets`) are compared seed by seed: the row's
+difference and interval are those of the seed-averaged scores, beside the mean and spread over seeds.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,10 +19,42 @@ import numpy as np
 
 from benchmarks.comparison import PairedDifference, require_same_split
 from benchmarks.errors import ResultError
-from benchmarks.schema import Metric, Result, read_result
+from benchmarks.schema import Metric, Result
+from benchmarks.spot.result_sets import LoadedResult, load_result_sets
+from benchmarks.spot.tissue_compare import TissuePair, gap_name, paired_tissue
 from benchmarks.stats import paired_bootstrap
+from stamp.probe import BlockDifference, PatientScores, paired_difference
 
-__all__ = ["ComparisonRow", "compare_results", "pick_model_results"]
+__all__ = ["ComparisonRow", "SeedSpread", "compare_pairs", "compare_results", "pick_model_results"]
+
+Values = tuple[Metric, Metric, dict[str, float | None], dict[str, float | None]]
+
+
+@dataclass(frozen=True)
+class SeedSpread:
+    """B - A of every seed pair (mean over patients), and their mean and standard deviation (n - 1)."""
+
+    per_seed: dict[str, float]
+
+    @property
+    def n(self) -> int:
+        """Number of seed pairs."""
+        return len(self.per_seed)
+
+    @property
+    def mean(self) -> float:
+        """Mean of the seed pairs' differences."""
+        return float(np.mean(list(self.per_seed.values())))
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation over seed pairs (NaN with one)."""
+        values = np.array(list(self.per_seed.values()))
+        return float(values.std(ddof=1)) if values.size > 1 else float("nan")
+
+    def text(self) -> str:
+        """``+0.012 ± 0.004 (3 seeds)``."""
+        return f"{self.mean:+.3f} ± {self.sd:.3f} ({self.n} seeds)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +69,9 @@ class ComparisonRow(PairedDifference):
     population: bool = True  # False: fewer than min_patients shared patients, per-patient differences only
     min_patients: int = 5
     per_patient: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # patient -> (A, B, B - A)
+    tissue: BlockDifference | None = None  # below min_patients: the paired spatial block bootstrap of B - A
+    tissue_note: str = ""  # why there is no tissue interval, when there is none
+    seeds: SeedSpread | None = None  # replicate seeds: every seed pair's B - A
 
 
 def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
@@ -42,87 +82,153 @@ def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
     ResultError
         Nothing to compare, or a folder holds several model results for one task (pass files instead).
     """
-    path = Path(path)
-    files = [path] if path.is_file() else sorted(path.glob("*.json"))
-    results = [read_result(f) for f in files]
-    if path.is_dir():
-        results = [r for r in results if r.kind == "model"]
-    out: dict[tuple[str, str], Result] = {}
-    for result in results:
-        key = (result.task.name, result.task.protocol)
-        if key in out:
-            msg = (
-                f"several model results for task {key[0]!r} ({key[1]}): {out[key].embedding_key}, "
-                f"{result.embedding_key}; pass the two result files to compare instead of folders"
-            )
+    out = {}
+    for key, items in load_result_sets(path).items():
+        if len(items) > 1:
+            names = ", ".join(i.result.embedding_key for i in items)
+            msg = f"several model results for task {key[0]!r} ({key[1]}): {names}; pass one result file instead"
             raise ResultError(msg, path=path)
-        out[key] = result
-    if not out:
-        msg = "no model results to compare (baselines are skipped in folders; pass a file to compare one)"
-        raise ResultError(msg, path=path)
+        out[key] = items[0].result
     return out
 
 
-def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) -> list[ComparisonRow]:
-    """Paired difference over the shared patients of every block and gap that both results have.
+def _values(a: Result, b: Result) -> dict[str, Values]:
+    """Every block and gap both results have: A's and B's metric and per-patient values, in A's order."""
+    out: dict[str, Values] = {}
+    b_blocks = {x.name: x for x in b.blocks}
+    for block in a.blocks:
+        if (other := b_blocks.get(block.name)) is not None:
+            out[block.name] = (block.pearson, other.pearson, block.per_patient, other.per_patient)
+    b_gaps = {g.pathways: g for g in b.gaps}
+    for gap in a.gaps:
+        if (other_gap := b_gaps.get(gap.pathways)) is not None:
+            out[gap_name(gap.pathways, gap.control)] = (gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient)
+    return out
 
-    With fewer shared patients than the tasks' ``min_patients`` no bootstrap is made: ``ci_low``, ``ci_high``
-    and ``p`` are NaN, ``population`` is False and ``per_patient`` holds each patient's A, B and B - A.
+
+def _roles(a: Result) -> dict[str, tuple[str, str]]:
+    """Each comparison target's kind and the block it controls (``""``: none), as the result records them."""
+    out = {block.name: (block.kind, block.control_of) for block in a.blocks}
+    out.update({gap_name(g.pathways, g.control): ("gap", g.pathways) for g in a.gaps})
+    return out
+
+
+def _mean_metric(metrics: Sequence[Metric]) -> Metric:
+    """One metric, or the mean over seeds (no interval: the row's interval is the difference's)."""
+    if len(metrics) == 1:
+        return metrics[0]
+    means = [m.mean for m in metrics if m.mean is not None]
+    mean = float(np.mean(means)) if means else None
+    return Metric(mean=mean, ci_low=None, ci_high=None, n_patients=metrics[0].n_patients, interval="none")
+
+
+def _per_patient(values: Sequence[Values]) -> dict[str, tuple[float, float, float]]:
+    """Each patient's A and B averaged over the seed pairs (patients finite in every pair), and B - A."""
+    patients = sorted(set.intersection(*(set(v[2]) & set(v[3]) for v in values)))
+    out = {}
+    for p in patients:
+        pairs = [(v[2][p], v[3][p]) for v in values]
+        if all(x is not None and y is not None and math.isfinite(x) and math.isfinite(y) for x, y in pairs):
+            a = float(np.mean([x for x, _ in pairs]))
+            b = float(np.mean([y for _, y in pairs]))
+            out[p] = (a, b, b - a)
+    return out
+
+
+def _tissue(name: str, tissues: Sequence[TissuePair | str]) -> tuple[BlockDifference | None, str]:
+    notes = [t for t in tissues if isinstance(t, str)]
+    if notes:
+        return None, notes[0]
+    pairs = [t.scores[name] for t in tissues if isinstance(t, TissuePair) and name in t.scores]
+    if not pairs:
+        return None, "no per-spot predictions of this target"
+    a = PatientScores.mean_of([x for x, _ in pairs])
+    b = PatientScores.mean_of([y for _, y in pairs])
+    return paired_difference(a, b, tissues[0].layouts), ""  # type: ignore[union-attr]
+
+
+def compare_pairs(
+    pairs: Sequence[tuple[LoadedResult, LoadedResult]], *, n_boot: int = 2000, seed: int = 0, tissue: bool = True
+) -> list[ComparisonRow]:
+    """B - A of every block and gap over the shared patients, for one pair of results or several seed pairs.
+
+    At least ``min_patients`` patients: a paired bootstrap over patients of the (seed-averaged) per-patient
+    differences. Fewer: no bootstrap over patients (``ci_low``, ``ci_high``, ``p`` NaN, ``population`` False);
+    ``per_patient`` holds each patient's A, B and B - A, and (``tissue``: read the predictions files) the row's
+    ``tissue`` the paired spatial block bootstrap of B - A.
+
+    Raises
+    ------
+    ResultError
+        Two results were computed on different splits (their split hashes differ).
+    """
+    for x, y in pairs:
+        require_same_split(x.result, y.result, "atlas")
+    values = [_values(x.result, y.result) for x, y in pairs]
+    first_a, first_b = pairs[0][0].result, pairs[0][1].result
+    min_patients = max(first_a.intervals.min_patients, first_b.intervals.min_patients)
+    held_out = {p for v in values[0].values() for p in v[2]}  # A's tested patients
+    few = len(held_out) < min_patients
+    tissues: list[TissuePair | str] = []
+    if few and tissue:
+        tissues = [paired_tissue(x, y, n_boot=n_boot, seed=seed) for x, y in pairs]
+    roles = _roles(first_a)
+    rows = []
+    for name in values[0]:
+        mine = [v[name] for v in values if name in v]
+        per_patient = _per_patient(mine)
+        nan = float("nan")
+        population = len(per_patient) >= min_patients
+        interval, note = (None, "") if population or not tissues else _tissue(name, tissues)
+        if population:
+            test = paired_bootstrap(
+                [b for _, b, _ in per_patient.values()],
+                [a for a, _, _ in per_patient.values()],
+                n_boot=n_boot,
+                seed=seed,
+            )
+            stats = {"diff": test["diff"], "ci_low": test["ci_low"], "ci_high": test["ci_high"], "p": test["p"]}
+        else:  # too few patients for a population claim: the mean of the per-patient differences
+            diffs = [d for _, _, d in per_patient.values()]
+            stats = {"diff": float(np.mean(diffs)) if diffs else nan, "ci_low": nan, "ci_high": nan, "p": nan}
+        spread = None
+        if len(pairs) > 1:
+            labels = [f"{x.seed}" if y.seed is None else f"{y.seed}" for x, y in pairs]
+            per_seed = {}
+            for label, v in zip(labels, values, strict=True):
+                if name in v:
+                    diffs = [d for _, _, d in _per_patient([v[name]]).values()]
+                    per_seed[label] = float(np.mean(diffs)) if diffs else nan
+            spread = SeedSpread(per_seed)
+        rows.append(
+            ComparisonRow(
+                task=first_a.task.name,
+                protocol=first_a.task.protocol,
+                target=name,
+                a=_mean_metric([m[0] for m in mine]),
+                b=_mean_metric([m[1] for m in mine]),
+                kind=roles[name][0],
+                control_of=roles[name][1],
+                **stats,
+                n_patients=len(per_patient),
+                population=population,
+                min_patients=min_patients,
+                per_patient=per_patient,
+                tissue=interval,
+                tissue_note=note,
+                seeds=spread,
+            )
+        )
+    return rows
+
+
+def compare_results(a: Result, b: Result, *, n_boot: int = 2000, seed: int = 0) -> list[ComparisonRow]:
+    """Paired difference of two results (no folders: no tissue interval, which needs the predictions files).
 
     Raises
     ------
     ResultError
         The two results were computed on different splits (their split hashes differ).
     """
-    require_same_split(a, b, "atlas")
-    pairs: list[tuple[str, str, str, Metric, Metric, dict[str, float | None], dict[str, float | None]]] = []
-    b_blocks = {x.name: x for x in b.blocks}
-    for block in a.blocks:
-        other = b_blocks.get(block.name)
-        if other is not None:
-            pairs.append(
-                (block.name, block.kind, block.control_of, block.pearson, other.pearson, block.per_patient,
-                 other.per_patient)
-            )  # fmt: skip
-    b_gaps = {g.pathways: g for g in b.gaps}
-    for gap in a.gaps:
-        other_gap = b_gaps.get(gap.pathways)
-        if other_gap is not None:
-            name = f"gap {gap.pathways} - {gap.control}"
-            pairs.append((name, "gap", gap.pathways, gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient))
-    rows = []
-    min_patients = max(a.intervals.min_patients, b.intervals.min_patients)
-    for name, kind, of, ma, mb, pa, pb in pairs:
-        patients = sorted(set(pa) & set(pb))
-        va = [float("nan") if (v := pa[p]) is None else v for p in patients]
-        vb = [float("nan") if (v := pb[p]) is None else v for p in patients]
-        per_patient = {
-            p: (x, y, y - x) for p, x, y in zip(patients, va, vb, strict=True) if np.isfinite(x) and np.isfinite(y)
-        }
-        population = len(per_patient) >= min_patients
-        if population:
-            test = paired_bootstrap(vb, va, n_boot=n_boot, seed=seed)
-            stats = {"diff": test["diff"], "ci_low": test["ci_low"], "ci_high": test["ci_high"], "p": test["p"]}
-            n = int(test["n"])
-        else:  # too few patients: the mean of the per-patient differences, no interval, no p
-            diffs = [d for _, _, d in per_patient.values()]
-            nan = float("nan")
-            stats = {"diff": float(np.mean(diffs)) if diffs else nan, "ci_low": nan, "ci_high": nan, "p": nan}
-            n = len(per_patient)
-        rows.append(
-            ComparisonRow(
-                task=a.task.name,
-                protocol=a.task.protocol,
-                target=name,
-                a=ma,
-                b=mb,
-                kind=kind,
-                control_of=of,
-                **stats,
-                n_patients=n,
-                population=population,
-                min_patients=min_patients,
-                per_patient=per_patient,
-            )
-        )
-    return rows
+    pair = (LoadedResult(a, Path()), LoadedResult(b, Path()))
+    return compare_pairs([pair], n_boot=n_boot, seed=seed, tissue=False)

@@ -3,7 +3,7 @@
 A task holding out at least ``intervals.min_patients`` patients (5 by default) gets the usual 95% percentile
 bootstrap over patients. Below that a patient bootstrap measures nothing (one patient: zero width; two: two
 possible means), so each patient's spots are resampled in tiles of neighbouring spots instead
-(:mod:`benchmarks.spot.spatial_bootstrap`): the interval says how much these patients' scores depend on which
+(:mod:`stamp.probe.spatial_bootstrap`): the interval says how much these patients' scores depend on which
 tissue was sampled, and makes no claim about other patients. Every metric records its kind.
 """
 
@@ -17,9 +17,9 @@ import numpy as np
 from benchmarks.schema import Float, IntervalInfo, IntervalKind, Metric, finite
 from benchmarks.spot.data import SpotData
 from benchmarks.spot.probe import BlockOutcome
-from benchmarks.spot.spatial_bootstrap import BlockLayout, block_bootstrap_pearson, spatial_blocks
 from benchmarks.spot.task import Task
 from benchmarks.stats import bootstrap_ci
+from stamp.probe.spatial_bootstrap import BlockLayout, block_bootstrap_pearson, spatial_blocks
 
 __all__ = ["IntervalPlan", "plan_intervals"]
 

@@ -1,11 +1,12 @@
 """Per-spot out-of-fold predictions of the tier-1 probe, kept beside a result file as data (parquet).
 
-One row per spot that some outer fold tested: ``sample_id``, ``spot_id``, ``patient_id``, ``fold``, then per
-target block two fixed-length float32 list columns, ``measured/<block>`` and ``predicted/<block>``, whose
-entries follow the block's target names. The names, the block kinds and the schema version are in the
-parquet key-value metadata under :data:`METADATA_KEY`. A target a fold did not predict (a gene another fold's
-training spots chose) is NaN. The result JSON references the file by name and sha256
-(:class:`benchmarks.schema.PredictionsRef`), so an edited file is refused like an edited result.
+One row per spot that some outer fold tested: ``sample_id``, ``spot_id``, ``patient_id``, ``fold``, the spot centre
+``x_um``, ``y_um`` (schema 2: what ``stamp-bench compare`` cuts the tissue tiles from), then per target block two
+fixed-length float32 list columns, ``measured/<block>`` and ``predicted/<block>``, whose entries follow the block's
+target names. The names, the block kinds and the schema version are in the parquet key-value metadata under
+:data:`METADATA_KEY`. A target a fold did not predict (a gene another fold's training spots chose) is NaN. The
+result JSON references the file by name and sha256 (:class:`benchmarks.schema.PredictionsRef`), so an edited file
+is refused like an edited result.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from benchmarks.errors import ResultError
-from benchmarks.prediction_files import PredictionFormat, float_matrix, float_rows, string_column
+from benchmarks.prediction_files import PredictionFormat, float64_column, float_matrix, float_rows, string_column
 from humanst.strict_model import StrictModel
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from benchmarks.spot.data import SpotData
     from benchmarks.spot.probe import BlockOutcome, TargetBlock
 
@@ -36,7 +39,7 @@ __all__ = [
     "write_predictions",
 ]
 
-PREDICTIONS_SCHEMA_VERSION = 1
+PREDICTIONS_SCHEMA_VERSION = 2  # 2: spot centres (x_um, y_um); version 1 files are still read
 METADATA_KEY = b"benchmarks.predictions"
 KEY_COLUMNS = ("sample_id", "spot_id", "patient_id", "fold")
 SUFFIX = ".predictions.parquet"
@@ -50,7 +53,7 @@ class _SpotBlockMeta(StrictModel):
 
 
 class _SpotFileMeta(StrictModel):
-    schema_version: Literal[1]
+    schema_version: Literal[1, 2]
     blocks: list[_SpotBlockMeta]
 
 
@@ -84,6 +87,7 @@ class SpotPredictions:
     patient_ids: np.ndarray
     folds: np.ndarray
     blocks: dict[str, BlockPredictions]
+    coords_um: np.ndarray | None = None  # spots x 2 (x_um, y_um); None in version 1 files
 
     @property
     def n_spots(self) -> int:
@@ -149,6 +153,7 @@ def collect_predictions(
         patient_ids=np.asarray(data.patient_ids[rows], dtype=object),
         folds=folds,
         blocks=out,
+        coords_um=None if data.coords_um is None else np.asarray(data.coords_um[rows], dtype=np.float64),
     )
 
 
@@ -160,6 +165,11 @@ def write_predictions(predictions: SpotPredictions, path: Path) -> str:
         "patient_id": string_column(predictions.patient_ids),
         "fold": string_column(predictions.folds),
     }
+    if predictions.coords_um is not None:
+        columns |= {
+            "x_um": float64_column(predictions.coords_um[:, 0]),
+            "y_um": float64_column(predictions.coords_um[:, 1]),
+        }
     metas = []
     for block in predictions.blocks.values():
         columns[f"measured/{block.name}"] = float_rows(block.measured)
@@ -211,4 +221,12 @@ def read_predictions(path: Path, *, sha256: str | None = None) -> SpotPrediction
         patient_ids=strings("patient_id"),
         folds=strings("fold"),
         blocks=blocks,
+        coords_um=_coords(table),
     )
+
+
+def _coords(table: pa.Table) -> np.ndarray | None:
+    """Return the spot centres of a version-2 file (``None`` when the file has none)."""
+    if "x_um" not in table.column_names or "y_um" not in table.column_names:
+        return None
+    return np.column_stack([table.column(c).to_numpy().astype(np.float64) for c in ("x_um", "y_um")])

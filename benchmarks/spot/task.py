@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from benchmarks.schema import TASK_NAME
 from benchmarks.stats import MIN_BOOTSTRAP_PATIENTS
 from humanst.strict_model import FrozenModel
 
@@ -67,7 +68,7 @@ class IntervalSpec(FrozenModel):
         MIN_BOOTSTRAP_PATIENTS,
         ge=2,
         description="Below this many held-out patients the patient bootstrap is not used: intervals come from a "
-        "spatial block bootstrap within the patients (benchmarks.spot.spatial_bootstrap) and make no population claim.",
+        "spatial block bootstrap within the patients (stamp.probe.spatial_bootstrap) and make no population claim.",
     )
     block_pitches: float = Field(4.0, ge=0, description="Tile side of the block bootstrap, in spot pitches.")
     min_blocks: int = Field(10, ge=2, description="Halve the tile side while a patient has fewer tiles.")
@@ -77,7 +78,7 @@ class Task(FrozenModel):
     """A tier-1 task over an atlas: samples, patient folds, targets, probe and bootstrap settings."""
 
     schema_version: Literal[1] = 1
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    name: str = Field(pattern=TASK_NAME)
     description: str = ""
     tier: Literal[1] = 1
     atlas: str = Field(description="Atlas name (the manifest's `name`) the task was written for.")

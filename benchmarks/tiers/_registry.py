@@ -9,7 +9,7 @@ from typing import Any
 from benchmarks.errors import TierError
 from humanst.registry import Registry
 
-__all__ = ["TIERS", "TierSpec", "get_tier", "register_tier", "tier_names"]
+__all__ = ["TIERS", "TierSpec", "get_tier", "parse_tiers", "register_tier", "tier_names"]
 
 PLANNED: dict[int, str] = {}  # tier number -> what it will be, for tiers announced but not built (none now)
 
@@ -57,3 +57,23 @@ def get_tier(tier: int, protocol: str = "default") -> TierSpec:
 def tier_names() -> list[str]:
     """``<tier>:<protocol>`` of every registered tier."""
     return [f"{t}:{p}" for t, p in TIERS.names()]
+
+
+def parse_tiers(text: str, *, flag: str = "--tiers") -> list[int]:
+    """Return the tier numbers of a comma-separated list (``"1,2"``), sorted and unique.
+
+    Raises
+    ------
+    TierError
+        An empty list, or an item that is not a registered tier number; one line naming the flag.
+    """
+    built = sorted({t for t, _ in TIERS.names()})
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        msg = f"{flag} {text!r} names no tier; tiers are {', '.join(map(str, built))} (comma-separated)"
+        raise TierError(msg)
+    wrong = [item for item in items if not item.isdigit() or int(item) not in {*built, *PLANNED}]
+    if wrong:
+        msg = f"{flag} {text!r}: unknown tier {', '.join(map(repr, wrong))}; tiers are {', '.join(map(str, built))}"
+        raise TierError(msg)
+    return sorted({int(item) for item in items})

@@ -204,7 +204,10 @@ def _build(task: SampleTask, progress: Progress | None) -> SampleOutcome:
 
     entry = task.entry
     fetched = (lambda label, done, total: progress(f"download {label}", done, total)) if progress else None
-    inputs = materialise_sample(entry, data_root=task.data_root, cache_dir=task.cache_dir, progress=fetched)
+    inputs = materialise_sample(
+        entry, data_root=task.data_root, cache_dir=task.cache_dir, progress=fetched,
+        allow_absolute=task.allow_absolute_paths,
+    )  # fmt: skip
     digest = _task_hash(task, inputs)
     done = None if task.force else _is_done(task, digest)
     if done is not None:

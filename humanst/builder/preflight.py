@@ -8,15 +8,14 @@ happen later (a disk filling up during the build) are turned into one line namin
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
+from humanst.atomic import probe_writable
 from humanst.builder.lock import LockHolder, atlas_lock
 from humanst.builder.settings import SampleTask
-from humanst.errors import AtlasError
+from humanst.errors import AtlasError, FetchError
 from humanst.store.atlas import Atlas
 
 __all__ = ["SPACE_FACTOR", "build_guard", "check_output", "estimate_bytes", "write_error"]
@@ -36,17 +35,17 @@ def write_error(atlas: Atlas, exc: OSError) -> AtlasError:
     return AtlasError(msg)
 
 
-def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    total = 0
-    for folder, _dirs, files in os.walk(path):
-        for name in files:
-            try:
-                total += (Path(folder) / name).stat().st_size
-            except OSError:
-                continue
-    return total
+def _local_bytes(task: SampleTask, path: str) -> int:
+    """Bytes of a local input, counted only when it resolves inside the data root and within the folder bounds."""
+    from humanst.fetch import measure_local
+
+    try:
+        found = measure_local(
+            path, data_root=task.data_root, sample_id=task.entry.id, allow_absolute=task.allow_absolute_paths
+        )
+    except FetchError:
+        return 0  # the sample fails with this error when it runs; the others go on
+    return found.bytes
 
 
 def estimate_bytes(tasks: Sequence[SampleTask]) -> int:
@@ -60,8 +59,7 @@ def estimate_bytes(tasks: Sequence[SampleTask]) -> int:
             if spec.size is not None:
                 total += spec.size
             elif spec.path is not None:
-                local = Path(spec.path) if Path(spec.path).is_absolute() else task.data_root / spec.path
-                total += _size(local) if local.exists() else 0
+                total += _local_bytes(task, spec.path)
     return int(total * SPACE_FACTOR)
 
 
@@ -74,11 +72,8 @@ def check_output(atlas: Atlas, tasks: Sequence[SampleTask]) -> None:
         A folder cannot be created or written, or the free space is below the estimate; one line each.
     """
     for folder in (atlas.root, atlas.samples_dir, atlas.parts_dir, atlas.records_dir):
-        probe = folder / f".humanst-write-test-{os.getpid()}"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe.write_bytes(b"")
-            probe.unlink()
+            probe_writable(folder)
         except OSError as exc:
             raise write_error(atlas, exc) from exc
     need = max(estimate_bytes(tasks), MIN_FREE_BYTES)

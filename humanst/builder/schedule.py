@@ -73,15 +73,23 @@ class BuildReport:
 
 def make_tasks(
     manifest: AtlasManifest, atlas: Path, *, data_root: Path, cache_dir: Path, samples: Iterable[str] | None = None,
-    min_counts: int = 100, force: bool = False,
+    min_counts: int = 100, force: bool = False, allow_absolute_paths: bool = False,
 ) -> list[SampleTask]:  # fmt: skip
-    """One task per selected sample (``samples`` ids are checked against the manifest)."""
+    """One task per selected sample (``samples`` ids are checked against the manifest).
+
+    ``allow_absolute_paths`` accepts absolute ``path`` sources; otherwise every local input must resolve inside
+    ``data_root`` (:func:`humanst.fetch.resolve_local`).
+    """
     settings = BuildSettings(
         gene_sets=tuple(manifest.gene_sets), patch=manifest.patch, pseudo_spot_um=manifest.pseudo_spot_um,
         min_counts=min_counts,
     )  # fmt: skip
     entries = [manifest.sample(s) for s in samples] if samples else list(manifest.samples)
-    return [SampleTask(e, Atlas(atlas), data_root, cache_dir, settings, force=force) for e in entries]
+    absolute = allow_absolute_paths
+    return [
+        SampleTask(e, Atlas(atlas), data_root, cache_dir, settings, force=force, allow_absolute_paths=absolute)
+        for e in entries
+    ]
 
 
 def _run_local(tasks: list[SampleTask], workers: int, progress: Progress | None) -> Iterator[SampleOutcome]:

@@ -37,3 +37,4 @@ class SampleTask:
     cache_dir: Path
     settings: BuildSettings
     force: bool = False
+    allow_absolute_paths: bool = False  # absolute 'path' sources accepted (--allow-absolute-paths)

@@ -9,7 +9,7 @@ from humanst.cli._app import app
 __all__ = ["app", "main"]
 
 # In the order `humanst --help` lists them.
-_COMMANDS = ("validate_manifest", "synth", "demo", "build", "validate", "info", "export", "score")
+_COMMANDS = ("validate_manifest", "synth", "demo", "build", "validate", "info", "export", "push", "score")
 for _name in _COMMANDS:
     importlib.import_module(f"humanst.cli.{_name}")
 

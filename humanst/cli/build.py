@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from humanst.cli._app import ManifestArg, app
+from humanst.cli._app import AbsolutePathsOpt, ManifestArg, app
 from humanst.console import cli_errors, console, err_console, progress
 
 if TYPE_CHECKING:
@@ -66,27 +66,35 @@ def _flag_losses(report: BuildReport, max_loss: float) -> None:
 def run_build_command(
     manifest_path: Path, out: Path, *, samples: list[str] | None, workers: int, scheduler: str | None,
     data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool, max_loss: float = 0.2,
+    allow_absolute_paths: bool = False,
 ) -> int:  # fmt: skip
     """Build the atlas of a manifest and print what happened; return the exit code (1 if any sample failed)."""
     from humanst.builder import make_tasks
     from humanst.builder.preflight import build_guard
     from humanst.fetch import default_cache_dir
+    from humanst.fetch.local import manifest_data_root
     from humanst.manifest import load_manifest
     from humanst.store import Atlas
 
     logging.getLogger("humanst").setLevel(logging.WARNING)
     with cli_errors():
         manifest = load_manifest(manifest_path)
-        root = data_root or manifest_path.parent / (manifest.data_root or ".")
+        root = manifest_data_root(
+            manifest_path, manifest.data_root, given=data_root, allow_absolute=allow_absolute_paths
+        )
         tasks = make_tasks(
             manifest, out, data_root=root, cache_dir=cache_dir or default_cache_dir(),
-            samples=samples, min_counts=min_counts, force=force,
+            samples=samples, min_counts=min_counts, force=force, allow_absolute_paths=allow_absolute_paths,
         )  # fmt: skip
     where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} local worker(s)"
     with ExitStack() as guard:
         with cli_errors():  # a locked, read-only or full atlas: one line, before any sample runs
             stale = guard.enter_context(build_guard(Atlas(out), tasks, command=f"humanst build {manifest_path}"))
-        console.print(f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}.", highlight=False)
+        console.print(
+            f"Building {len(tasks)} sample(s) of {manifest.name!r} into '{out}' on {where}; local inputs from the "
+            f"data root '{root}'{' (absolute paths allowed)' if allow_absolute_paths else ''}.",
+            highlight=False,
+        )
         report = _build_with_progress(manifest, manifest_path, tasks, workers=workers, scheduler=scheduler)
     if stale is not None:
         err_console.print(f"note: replaced the stale lock of {stale.describe()}, a build that died", highlight=False)
@@ -175,6 +183,7 @@ def build(
         float,
         typer.Option(help="Flag a sample that loses more than this share of its tissue spots.", min=0.0, max=1.0),
     ] = 0.2,
+    allow_absolute_paths: AbsolutePathsOpt = False,  # noqa: FBT002  (a CLI flag)
 ) -> None:
     """Build the atlas of a manifest: fetch, read, harmonise, score pathways, write SpatialData + HF dataset.
 
@@ -183,5 +192,6 @@ def build(
     code = run_build_command(
         manifest, out, samples=samples, workers=workers, scheduler=scheduler, data_root=data_root,
         cache_dir=cache, min_counts=min_counts, force=force, max_loss=max_loss,
+        allow_absolute_paths=allow_absolute_paths,
     )  # fmt: skip
     raise typer.Exit(code)

@@ -33,12 +33,15 @@ def missing_from_manifest(atlas: Path, manifest_path: Path) -> list[str]:
     return problems
 
 
-def run_validate(atlas: Path, manifest: Path | None = None) -> int:
+def run_validate(atlas: Path, manifest: Path | None = None, *, deep: bool = False) -> int:
     """Print the validation of an atlas (and which manifest samples it lacks); return 0 when valid, 1 otherwise."""
     from humanst.console import cli_errors
     from humanst.store.validate import validate_atlas
 
-    problems, n = validate_atlas(atlas)
+    notes: list[str] = []
+    problems, n = validate_atlas(atlas, deep=deep, notes=notes)
+    for note in notes:
+        err_console.print(f"[yellow]note:[/] {note}", highlight=False)
     if manifest is not None:
         with cli_errors():
             problems += missing_from_manifest(atlas, manifest)
@@ -47,8 +50,10 @@ def run_validate(atlas: Path, manifest: Path | None = None) -> int:
         for problem in problems:
             err_console.print(f"  - {problem}", highlight=False)
         return 1
+    chunks = "every chunk decoded" if deep else "every chunk present (--deep decodes them)"
     console.print(
-        f"[bold green]valid[/] atlas '{atlas}': {n} sample store(s), their patch parts and the dataset", highlight=False
+        f"[bold green]valid[/] atlas '{atlas}': {n} sample store(s) ({chunks}), their patch parts and the dataset",
+        highlight=False,
     )
     return 0
 
@@ -59,9 +64,13 @@ def validate(
     manifest: Annotated[
         Path | None, typer.Option("--manifest", "-m", help="Also list the samples of this manifest the atlas lacks.")
     ] = None,
+    deep: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool, typer.Option("--deep", help="Decode every chunk of every store (slow), not only check that it exists.")
+    ] = False,
 ) -> None:
     """Check every sample store, part and the patch dataset of an atlas; list all problems.
 
-    With --manifest, every sample of the manifest that the atlas has not built is listed too.
+    Every chunk an array's shape implies must exist (a listing; --deep decodes each). With --manifest, every
+    sample of the manifest that the atlas has not built is listed too.
     """
-    raise typer.Exit(run_validate(atlas, manifest))
+    raise typer.Exit(run_validate(atlas, manifest, deep=deep))

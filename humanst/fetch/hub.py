@@ -1,13 +1,12 @@
 """``hf`` sources: a file from a Hugging Face hub repository at a pinned revision, via ``hf_hub_download``.
 
 ``huggingface_hub`` is imported inside the functions so that ``import humanst.fetch`` stays light. The endpoint is
-``$HF_ENDPOINT`` (read at call time) or ``huggingface_hub.constants.ENDPOINT``; offline mode is the library's own
+:func:`humanst.hub.hub_endpoint` (``$HF_ENDPOINT`` read at call time); offline mode is the library's own
 ``HF_HUB_OFFLINE``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,14 +19,14 @@ if TYPE_CHECKING:
 
 __all__ = ["fetch_hf", "hub_page"]
 
-_HUB_SITE = "https://huggingface.co"
 _AUTH_STATUS = frozenset({401, 403})
 
 
 def hub_page(source: HfSource) -> str:
     """Return the repository's page on the hub, where gated terms are accepted."""
-    prefix = "datasets/" if source.repo_type == "dataset" else ""
-    return f"{_HUB_SITE}/{prefix}{source.repo}"
+    from humanst.hub.client import repo_page
+
+    return repo_page(source.repo, source.repo_type)
 
 
 def fetch_hf(
@@ -62,9 +61,11 @@ def fetch_hf(
         When the repository is gated or private, the repository, revision or file does not exist, offline mode is on
         and the file is not cached, the hub cannot be reached, or the file fails its size or checksum.
     """
-    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub import hf_hub_download
 
-    endpoint = (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+    from humanst.hub.client import hub_endpoint
+
+    endpoint = hub_endpoint()
     label = f"{source.repo}/{source.path}"
     try:
         local = hf_hub_download(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from pathlib import PurePosixPath
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -20,6 +21,7 @@ __all__ = [
     "SampleEntry",
     "Split",
     "SynthSpec",
+    "climbs_out",
 ]
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -45,6 +47,18 @@ class Split(StrEnum):
     train = "train"
     val = "val"
     test = "test"
+
+
+def climbs_out(path: str) -> bool:
+    """Whether a relative ``path`` leaves its starting folder through ``..`` (decided on the text alone)."""
+    if path.startswith(("/", "~")):
+        return False  # absolute: confined (or refused) when it is resolved, see humanst.fetch.local
+    depth = 0
+    for part in PurePosixPath(path.replace("\\", "/")).parts:
+        depth += -1 if part == ".." else 1
+        if depth < 0:
+            return True
+    return False
 
 
 class HfSource(FrozenModel):
@@ -73,6 +87,17 @@ class FileSpec(FrozenModel):
     def _check_sha256(cls, value: str | None) -> str | None:
         if value is not None and not _SHA256.match(value):
             msg = f"expected 64 lower-case hex digits, found {value!r}"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str | None) -> str | None:
+        if value is not None and climbs_out(value):
+            msg = (
+                f"{value!r} climbs out of the data root with '..'; give a path inside the data root, or set "
+                "data_root (or --data-root) to a folder that holds the file"
+            )
             raise ValueError(msg)
         return value
 

@@ -9,8 +9,10 @@ benchmark (``benchmarks.controls``) and by the validation inside ``stamp fit`` (
 
 from __future__ import annotations
 
+import logging
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -24,10 +26,23 @@ from humanst.pathways.scoring import score
 if TYPE_CHECKING:
     from humanst.pathways.context import Background
 
-__all__ = ["control_set_name", "log1p_cp10k", "matched_random_sets", "score_like_atlas", "scoring_params"]
+__all__ = [
+    "CONTROL_STREAM",
+    "TRAINING_STREAM",
+    "control_set_name",
+    "log1p_cp10k",
+    "matched_random_sets",
+    "score_like_atlas",
+    "scoring_params",
+]
 
 DENSE_LIMIT = 50_000  # spots above which the bins use log1p of mean counts instead of a dense log1p(CP10k)
 PARAM_KEYS = ("method", "background", "min_coverage", "standardize", "seed")
+# Independent draws with the same seed: the specificity controls that tier 1 and `stamp fit`'s validation score
+# (stream 0), and the random sets a negative-control fit is trained on (`data.targets: random`, stream 1), so
+# that control encoder is never trained on the very sets it is then measured against.
+CONTROL_STREAM = 0
+TRAINING_STREAM = 1
 
 
 def control_set_name(pathway: str) -> str:
@@ -52,6 +67,7 @@ def matched_random_sets(
     *,
     n_bins: int,
     seed: int,
+    stream: int = CONTROL_STREAM,
 ) -> GeneSets:
     """Draw one size- and expression-matched random set per pathway in ``names``.
 
@@ -71,6 +87,8 @@ def matched_random_sets(
         Expression bins.
     seed
         Seeds the draw (with each set's name, so a set's control does not depend on the others).
+    stream
+        Which independent draw (``CONTROL_STREAM``: the evaluation controls; ``TRAINING_STREAM``: training targets).
     """
     upper = [g.upper() for g in genes]
     position = {g: i for i, g in enumerate(upper)}
@@ -81,7 +99,8 @@ def matched_random_sets(
     random_sets: dict[str, tuple[str, ...]] = {}
     for name in names:
         members = np.unique([position[g.upper()] for g in sets[name] if g.upper() in position])
-        rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+        key = [seed, zlib.crc32(name.encode())] + ([stream] if stream != CONTROL_STREAM else [])
+        rng = np.random.default_rng(key)
         taken = np.zeros(len(upper), dtype=bool)
         taken[members] = True
         picked = []
@@ -102,8 +121,28 @@ def scoring_params(table: Any, collection: str) -> dict[str, Any]:
     return {k: meta[k] for k in PARAM_KEYS}
 
 
-def score_like_atlas(tables: Iterable[Any], sets: GeneSets, params: Mapping[str, Any]) -> np.ndarray:
-    """Score ``sets`` on every table (rows stacked in order) with the atlas's method and parameters."""
+@contextmanager
+def _quiet_scoring() -> Iterator[None]:
+    """Silence the per-table "scored" lines of :func:`score` (noise when scoring sets inside a larger step)."""
+    quiet = logging.getLogger("humanst")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        quiet.setLevel(level)
+
+
+def score_like_atlas(
+    tables: Iterable[Any], sets: GeneSets, params: Mapping[str, Any], *, quiet: bool = False
+) -> np.ndarray:
+    """Score ``sets`` on every table (rows stacked in order) with the atlas's method and parameters.
+
+    ``quiet`` keeps :func:`score`'s per-table log lines out of the terminal.
+    """
+    if quiet:
+        with _quiet_scoring():
+            return score_like_atlas(tables, sets, params)
     blocks = []
     for table in tables:
         result = score(

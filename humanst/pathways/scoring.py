@@ -99,6 +99,8 @@ def score(
     progress
         Show a progress bar.
 
+    Notes
+    -----
     Several tuning parameters are keyword-only on purpose (STYLE rule 9): the first three are the
     everyday call, the rest have defaults that match DESIGN 2.5.
     """

@@ -1,5 +1,7 @@
 """Whole-slide images (data floor, no torch): open, pixel size with its source, tissue, micron tiles, previews.
 
+Examples
+--------
 >>> from humanst.slides import TilingSettings, iter_tile_blocks, open_slide, prepare_slide
 >>> with open_slide("slide.svs") as slide:  # doctest: +SKIP
 ...     prepared = prepare_slide(slide, TilingSettings(), preview_dir=Path("previews"))

@@ -1,9 +1,13 @@
 """Microns per pixel of a slide, with where the number came from (as the atlas records it for ST images).
 
-Order: an explicit override, the vendor's own keys (``aperio.MPP``, ``openslide.mpp-x/y``), the TIFF resolution
-tags (centimetre or inch units only), the OME ``PhysicalSizeX/Y``, ``tiffslide.mpp-x/y``, and last the objective
-power (10 / power um/px, with a warning: scanners at "40x" range from 0.22 to 0.27 um/px). A slide with none of
-these is refused with a message that names the file and the ``--mpp`` fix.
+Order: the vendor's own keys (``aperio.MPP``, ``openslide.mpp-x/y``), the TIFF resolution tags (centimetre or inch
+units only), the OME ``PhysicalSizeX/Y``, ``tiffslide.mpp-x/y``, and last the objective power (10 / power um/px,
+with a warning: scanners at "40x" range from 0.22 to 0.27 um/px). A slide with none of these is refused with a
+message that names the file and the ``--mpp`` fix.
+
+A user's value (``--mpp``) fills in only what the metadata lacks: a slide with no pixel size, or only the objective
+power's estimate. It replaces a measured pixel size only when forced (``--mpp-override``); whatever it replaced is
+kept in :attr:`PixelSize.replaced` so that it can be printed.
 """
 
 from __future__ import annotations
@@ -32,10 +36,19 @@ class PixelSize:
     y_um: float
     source: str
     warning: str | None = None
+    replaced: str | None = None  # the metadata's own value that a user's --mpp replaced, in words
 
     def to_json(self) -> dict[str, object]:
         """Plain-JSON form for provenance."""
-        return {"x_um": self.x_um, "y_um": self.y_um, "source": self.source, "warning": self.warning}
+        return {
+            "x_um": self.x_um, "y_um": self.y_um, "source": self.source, "warning": self.warning,
+            "replaced": self.replaced,
+        }  # fmt: skip
+
+    def describe(self) -> str:
+        """``0.499 um/px (aperio.MPP)``, or ``0.46 x 0.47 um/px (...)`` when x and y differ."""
+        size = f"{self.x_um:g}" if self.x_um == self.y_um else f"{self.x_um:g} x {self.y_um:g}"
+        return f"{size} um/px ({self.source})"
 
 
 def _number(value: object) -> float | None:
@@ -99,8 +112,20 @@ def _from_ome(xml: str | None) -> tuple[float, float] | None:
     return (sizes[0], sizes[1] or sizes[0])
 
 
+def _user_value(value: float, path: Path) -> float:
+    if _number(value) is None:
+        msg = f"--mpp {value} is not a pixel size in microns; expected e.g. 0.25 (40x) or 0.5 (20x)"
+        raise SlideError(msg, path=path)
+    return float(value)
+
+
 def resolve_pixel_size(
-    props: Mapping[str, str], *, path: Path, override_um: float | None = None, read_ome: bool = True
+    props: Mapping[str, str],
+    *,
+    path: Path,
+    fallback_um: float | None = None,
+    override_um: float | None = None,
+    read_ome: bool = True,
 ) -> PixelSize:
     """Return the level-0 pixel size of a slide from its properties (and OME-XML), or raise :class:`SlideError`.
 
@@ -110,21 +135,39 @@ def resolve_pixel_size(
         The backend's properties (OpenSlide or tiffslide keys, ``tiff.*`` tags).
     path
         The slide file (named in messages; its OME-XML is read when the properties have no pixel size).
+    fallback_um
+        A pixel size given by the user (``--mpp``) for a slide whose metadata has none, or only the objective
+        power; a measured pixel size is kept.
     override_um
-        A pixel size given by the user (``--mpp``); wins over the metadata.
+        A pixel size that replaces the metadata's in every case (``--mpp --mpp-override``).
     read_ome
         Look into the file's OME-XML when the properties have no pixel size.
 
     Raises
     ------
     SlideError
-        When neither the metadata nor an override gives a pixel size.
+        When neither the metadata nor the user gives a pixel size, or the user's value is not one.
     """
+    user = override_um if override_um is not None else fallback_um
+    if user is None:
+        return _from_metadata(props, path=path, read_ome=read_ome)
+    um = _user_value(user, path)
+    try:
+        own: PixelSize | None = _from_metadata(props, path=path, read_ome=read_ome)
+    except SlideError:
+        own = None
+    if own is not None and own.warning is None and override_um is None:
+        return own  # measured: --mpp only fills in
+    replaced = None if own is None or (own.x_um, own.y_um) == (um, um) else own.describe()
     if override_um is not None:
-        if _number(override_um) is None:
-            msg = f"--mpp {override_um} is not a pixel size in microns; expected e.g. 0.25 (40x) or 0.5 (20x)"
-            raise SlideError(msg, path=path)
-        return PixelSize(float(override_um), float(override_um), "override (--mpp)")
+        source = "override (--mpp-override)"
+    else:
+        source = "--mpp (the metadata has only the objective power)" if own is not None else "--mpp (none in metadata)"
+    return PixelSize(um, um, source, replaced=replaced)
+
+
+def _from_metadata(props: Mapping[str, str], *, path: Path, read_ome: bool) -> PixelSize:
+    """Return the pixel size the slide's own metadata gives (see the module docstring for the order)."""
     for key_x, key_y in (("aperio.MPP", "aperio.MPP"), ("openslide.mpp-x", "openslide.mpp-y")):
         if found := _from_keys(props, key_x, key_y):
             return PixelSize(*found, source=key_x if key_x == key_y else "openslide.mpp-x/y")

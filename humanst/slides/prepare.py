@@ -7,7 +7,7 @@ from pathlib import Path
 
 from humanst.slides.previews import preview_um_per_px, write_previews
 from humanst.slides.slide import Slide
-from humanst.slides.tiling import TilePlan, TilingSettings, plan_tiles
+from humanst.slides.tiling import TilePlan, TilingSettings, check_grid, plan_tiles
 from humanst.slides.tissue import TissueMask, detect_tissue
 
 __all__ = ["PreparedSlide", "prepare_slide", "slide_record"]
@@ -24,7 +24,15 @@ class PreparedSlide:
 
 
 def prepare_slide(slide: Slide, settings: TilingSettings, *, preview_dir: Path | None = None) -> PreparedSlide:
-    """Detect tissue on a thumbnail at ``settings.tissue.mask_um_per_px``, lay the grid, write the previews."""
+    """Detect tissue on a thumbnail at ``settings.tissue.mask_um_per_px``, lay the grid, write the previews.
+
+    Raises
+    ------
+    SlideError
+        The tile grid is beyond :data:`~humanst.slides.tiling.MAX_GRID_TILES` (checked before any pixel is read),
+        or the slide cannot be decoded.
+    """
+    check_grid(slide.dimensions, slide.pixel_size, settings, path=slide.path)
     um = settings.tissue.mask_um_per_px
     thumbnail = slide.read_scaled(um)
     mask = detect_tissue(thumbnail, um, settings.tissue)

@@ -40,7 +40,7 @@ def draw_tiles(thumbnail: np.ndarray, um_per_px: float, mask: TissueMask, plan: 
     picture = Image.fromarray(image)
     draw = ImageDraw.Draw(picture)
     px_per_um = 1.0 / um_per_px
-    side = plan.tile_um * px_per_um
+    side = max(plan.tile_um * px_per_um, 1.0)  # a tile finer than a preview pixel is drawn as one pixel
     for x_um, y_um in plan.coords_um:
         x, y = x_um * px_per_um, y_um * px_per_um
         draw.rectangle((x, y, x + side - 1, y + side - 1), outline=TILE_COLOUR)

@@ -185,8 +185,10 @@ class Slide:
         )
 
 
-def open_slide(path: str | Path, *, backend: str = AUTO_BACKEND, um_per_px: float | None = None) -> Slide:
-    """Open a whole-slide image; its pixel size comes from the metadata unless ``um_per_px`` overrides it.
+def open_slide(
+    path: str | Path, *, backend: str = AUTO_BACKEND, um_per_px: float | None = None, override: bool = False
+) -> Slide:
+    """Open a whole-slide image; its pixel size comes from the metadata, ``um_per_px`` filling in what it lacks.
 
     Parameters
     ----------
@@ -195,7 +197,10 @@ def open_slide(path: str | Path, *, backend: str = AUTO_BACKEND, um_per_px: floa
     backend
         ``auto`` (the backend that bids highest for the file), ``openslide`` or ``tiffslide``.
     um_per_px
-        Level-0 microns per pixel, for slides whose metadata lacks or misstates it.
+        Level-0 microns per pixel for a slide whose metadata has none (or only the objective power).
+    override
+        Let ``um_per_px`` replace a pixel size the metadata gives (``--mpp-override``); the replaced value is
+        kept in ``slide.pixel_size.replaced``.
 
     Raises
     ------
@@ -213,7 +218,8 @@ def open_slide(path: str | Path, *, backend: str = AUTO_BACKEND, um_per_px: floa
         msg = f"{spec.name} cannot open it ({err}); {_FIX_CORRUPT}"
         raise SlideError(msg, path=path) from err
     try:
-        pixel_size = resolve_pixel_size(handle.properties, path=path, override_um=um_per_px)
+        forced, fallback = (um_per_px, None) if override else (None, um_per_px)
+        pixel_size = resolve_pixel_size(handle.properties, path=path, fallback_um=fallback, override_um=forced)
     except SlideError:
         handle.close()
         raise

@@ -9,16 +9,21 @@ and in level-0 pixels (top-left corners, as Trident and CLAM store them).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from humanst.errors import SlideError
 from humanst.manifest.models import PatchSpec
 from humanst.slides.pixel_size import PixelSize
 from humanst.slides.tissue import TissueMask, TissueSettings
 
-__all__ = ["TilePlan", "TilingSettings", "plan_tiles"]
+__all__ = ["MAX_GRID_TILES", "TilePlan", "TilingSettings", "check_grid", "plan_tiles", "tile_grid_shape"]
 
 _ATLAS_PATCH = PatchSpec()  # the default tile is the atlas patch (224 px at 0.5 um/px)
+# Tiles of a slide's full grid, before tissue: 56 um tiles (224 px at 0.25 um/px) over a 60 x 60 mm slide stay
+# below; 0.16 um tiles (--tile-px 16 --tile-mpp 0.01) over a 1 mm section are 40 million and once took 7 GB.
+MAX_GRID_TILES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -93,13 +98,37 @@ class TilePlan:
         return int(self.coords_px.shape[0])
 
 
+def tile_grid_shape(dimensions: tuple[int, int], pixel_size: PixelSize, tile_um: float) -> tuple[int, int]:
+    """Return ``(rows, cols)`` of the whole tiles of side ``tile_um`` that fit on a slide of level-0 ``dimensions``."""
+    width_um, height_um = dimensions[0] * pixel_size.x_um, dimensions[1] * pixel_size.y_um
+    return int(height_um // tile_um), int(width_um // tile_um)
+
+
+def check_grid(dimensions: tuple[int, int], pixel_size: PixelSize, settings: TilingSettings, *, path: Path) -> None:
+    """Refuse a tile grid of more than :data:`MAX_GRID_TILES` tiles before anything of the slide is read.
+
+    Raises
+    ------
+    SlideError
+        The grid is too fine for the slide (tiles too small, or a wrong pixel size).
+    """
+    rows, cols = tile_grid_shape(dimensions, pixel_size, settings.tile_um)
+    if rows * cols > MAX_GRID_TILES:
+        width_mm, height_mm = dimensions[0] * pixel_size.x_um / 1000, dimensions[1] * pixel_size.y_um / 1000
+        msg = (
+            f"tiles of {settings.tile_um:g} um ({settings.size_px} px at {settings.um_per_px:g} um/px) over "
+            f"{width_mm:.1f} x {height_mm:.1f} mm make a grid of {rows * cols:,} tiles, more than {MAX_GRID_TILES:,}; "
+            f"use larger tiles (--tile-px, --tile-mpp) or check the slide's pixel size ({pixel_size.describe()})"
+        )
+        raise SlideError(msg, path=path)
+
+
 def plan_tiles(
     dimensions: tuple[int, int], pixel_size: PixelSize, mask: TissueMask, settings: TilingSettings
 ) -> TilePlan:
     """Lay the micron grid over a slide of level-0 ``dimensions`` and keep the tiles with enough tissue."""
     tile_um = settings.tile_um
-    width_um, height_um = dimensions[0] * pixel_size.x_um, dimensions[1] * pixel_size.y_um
-    cols, rows = int(width_um // tile_um), int(height_um // tile_um)
+    rows, cols = tile_grid_shape(dimensions, pixel_size, tile_um)
     grid_rows, grid_cols = np.mgrid[0:rows, 0:cols]
     grid_rows, grid_cols = grid_rows.ravel(), grid_cols.ravel()
     x0, y0 = grid_cols * tile_um, grid_rows * tile_um

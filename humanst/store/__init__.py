@@ -5,8 +5,10 @@ from __future__ import annotations
 from humanst.store.atlas import (
     ATLAS_FORMAT_VERSION,
     Atlas,
+    AtlasSamples,
     DatasetFiles,
     mask_column,
+    open_atlas,
     pathway_column,
     read_sample_store,
 )
@@ -21,6 +23,7 @@ from humanst.store.validate import validate_atlas, validate_store
 __all__ = [
     "ATLAS_FORMAT_VERSION",
     "Atlas",
+    "AtlasSamples",
     "DatasetFiles",
     "PartInfo",
     "SampleData",
@@ -29,6 +32,7 @@ __all__ = [
     "export_atlas",
     "finished_samples",
     "mask_column",
+    "open_atlas",
     "pathway_column",
     "read_record",
     "read_sample_store",

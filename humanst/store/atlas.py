@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,8 +38,10 @@ __all__ = [
     "SHAPES_KEY",
     "TABLE_KEY",
     "Atlas",
+    "AtlasSamples",
     "DatasetFiles",
     "mask_column",
+    "open_atlas",
     "pathway_column",
     "read_sample_store",
 ]
@@ -262,6 +265,16 @@ class Atlas:
         self.check_version(self.info().get("format_version"), where="patch dataset")
         return datasets.load_from_disk(str(self.hf_dir))
 
+    @property
+    def samples(self) -> AtlasSamples:
+        """The built samples as SpatialData objects, each read when first looked up (``atlas.samples["S1"]``)."""
+        return AtlasSamples(self)
+
+    @property
+    def patches(self) -> Dataset:
+        """The patch dataset (:meth:`load_dataset`): one row per spot with its patch, pathway scores and counts."""
+        return self.load_dataset()
+
     def patch_table(self) -> pa.Table:
         """Return the patch dataset's memory-mapped arrow table."""
         return self.load_dataset().data.table
@@ -278,3 +291,41 @@ class Atlas:
         except (OSError, json.JSONDecodeError) as exc:
             msg = f"atlas '{self.root}': '{path}' is missing or unreadable ({exc}); rebuild the atlas"
             raise AtlasError(msg) from exc
+
+
+class AtlasSamples(Mapping[str, "SpatialData"]):
+    """An atlas's built samples by id, read as SpatialData on first access and kept."""
+
+    def __init__(self, atlas: Atlas) -> None:
+        self._atlas = atlas
+        self._ids = atlas.built_samples()
+        self._read: dict[str, SpatialData] = {}
+
+    def __getitem__(self, sample_id: str) -> SpatialData:
+        if sample_id not in self._ids:
+            shown = ", ".join(self._ids[:8]) + (" ..." if len(self._ids) > 8 else "")
+            msg = f"atlas '{self._atlas.root}': no built sample {sample_id!r}; built: {shown or 'none'}"
+            raise KeyError(msg)
+        if sample_id not in self._read:
+            self._read[sample_id] = self._atlas.read_store(sample_id)
+        return self._read[sample_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"AtlasSamples({len(self._ids)} built samples of '{self._atlas.root}')"
+
+
+def open_atlas(path: str | Path) -> Atlas:
+    """Open an atlas for a notebook: ``atlas.samples[id]`` is a sample's SpatialData, ``atlas.patches`` the dataset.
+
+    Raises
+    ------
+    AtlasError
+        No atlas at ``path``, or one of another format version.
+    """
+    return Atlas.open(path)

@@ -59,9 +59,11 @@ def rescore_store(
     HumanstError
         A collection cannot be scored (unknown name, unreadable GMT); the store is left as it was.
     """
+    import zarr
     from spatialdata import read_zarr
 
     from humanst.pathways import score
+    from humanst.store.sample_zarr import WRITE_EVERY_CHUNK
 
     store = atlas.store_path(sample_id)
     if not store.is_dir():
@@ -82,5 +84,6 @@ def rescore_store(
             # spatialdata refuses to overwrite an element inside its own backing store: the table is in memory,
             # so delete it on disk and write it again (the documented route, scverse/spatialdata#520).
             sdata.delete_element_from_disk(TABLE_KEY)
-            sdata.write_element(TABLE_KEY)
+            with zarr.config.set(WRITE_EVERY_CHUNK):  # fill-valued chunks too (see humanst.store.chunks)
+                sdata.write_element(TABLE_KEY)
     return adata.n_obs, results

@@ -10,6 +10,7 @@ import numpy as np
 from humanst.errors import AtlasError
 from humanst.store.atlas import ATLAS_FORMAT_VERSION, IMAGE_KEY, SHAPES_KEY, TABLE_KEY, Atlas, read_sample_store
 from humanst.store.records import read_record
+from humanst.store.sample_zarr import EVERY_CHUNK_KEY
 
 __all__ = ["StoreCheck", "validate_atlas", "validate_store"]
 
@@ -18,16 +19,38 @@ _OBS = ("spot_id", "sample_id", "patient_id", "x_um", "y_um", "total_counts", "n
 
 
 class StoreCheck(NamedTuple):
-    """What :func:`validate_store` found: problems, and the store's spots for the cross-checks."""
+    """What :func:`validate_store` found: problems, the store's spots for the cross-checks, and notes."""
 
     problems: list[str]
     n_obs: int
     spot_ids: list[str]
     total_counts: np.ndarray
+    notes: list[str] = []  # noqa: RUF012  (a NamedTuple default, never mutated)
 
 
-def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None) -> StoreCheck:
-    """Check one SpatialData store: elements, format version, input hash, counts, ids, pathway widths."""
+def _chunk_findings(path: Path, where: str, *, deep: bool, every_chunk_written: bool) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a store's chunks; a store written before every chunk was kept gets notes only."""
+    from humanst.store.chunks import check_chunks
+
+    fix = "rebuild the sample with `humanst build --force`"
+    try:
+        found = check_chunks(path, deep=deep)
+    except Exception as exc:  # noqa: BLE001  (a store whose arrays cannot be listed is a finding)
+        return [f"{where}: its zarr arrays cannot be listed ({type(exc).__name__}: {exc}); {fix}"], []
+    if every_chunk_written or not found:
+        return [f"{where}: {problem}; {fix}" for problem in found], []
+    note = (
+        f"{where} was written by an older humanst that skipped fill-valued chunks, so {len(found)} array(s) with "
+        f"absent chunks cannot be told lost or empty (e.g. {found[0]}); {fix} to make every chunk checkable"
+    )
+    return [], [note]
+
+
+def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None, deep: bool = False) -> StoreCheck:
+    """Check one SpatialData store: elements, every chunk, format version, input hash, counts, ids, pathways.
+
+    Every chunk an array's shape implies must be on disk; with ``deep`` each is decoded too.
+    """
     from scipy import sparse
 
     from humanst.store.sample_zarr import INSTANCE_KEY
@@ -45,6 +68,7 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
         return StoreCheck(problems, 0, [], _NONE)
     table = sdata.tables[TABLE_KEY]
     meta = table.uns.get("humanst", {})
+    problems, notes = _chunk_findings(path, where, deep=deep, every_chunk_written=bool(meta.get(EVERY_CHUNK_KEY)))
     if int(meta.get("format_version", -1)) != ATLAS_FORMAT_VERSION:
         problems.append(
             f"{where}: format_version {meta.get('format_version')} but this humanst writes {ATLAS_FORMAT_VERSION}; "
@@ -73,7 +97,7 @@ def validate_store(path: Path, sample_id: str, *, input_hash: str | None = None)
             problems.append(
                 f"{where}: obsm['{key}'] has shape {table.obsm[key].shape}, expected ({table.n_obs}, {len(names)})"
             )
-    return StoreCheck(problems, table.n_obs, ids, totals)
+    return StoreCheck(problems, table.n_obs, ids, totals, notes)
 
 
 def _validate_part(atlas: Atlas, sample_id: str, store: StoreCheck) -> list[str]:
@@ -121,8 +145,12 @@ def _validate_dataset(atlas: Atlas, expected_rows: dict[str, int]) -> list[str]:
     return problems
 
 
-def validate_atlas(atlas: Path) -> tuple[list[str], int]:
-    """Validate every finished sample and the dataset; return (problems, samples checked)."""
+def validate_atlas(atlas: Path, *, deep: bool = False, notes: list[str] | None = None) -> tuple[list[str], int]:
+    """Validate every finished sample and the dataset; return (problems, samples checked).
+
+    Every chunk of every store is checked by a listing; ``deep`` also decodes them all. What is worth saying but
+    not a problem (stores of older versions whose empty chunks are absent) is appended to ``notes`` when given.
+    """
     try:
         layout = Atlas.open(atlas)
     except AtlasError as exc:
@@ -137,8 +165,12 @@ def validate_atlas(atlas: Path) -> tuple[list[str], int]:
             continue
         if record.status == "failed":
             continue
-        check = validate_store(layout.store_path(record.sample_id), record.sample_id, input_hash=record.input_hash)
+        check = validate_store(
+            layout.store_path(record.sample_id), record.sample_id, input_hash=record.input_hash, deep=deep
+        )
         problems += check.problems or _validate_part(layout, record.sample_id, check)
+        if notes is not None:
+            notes.extend(check.notes)
         rows[record.sample_id] = check.n_obs
     if rows:
         problems += _validate_dataset(layout, rows)

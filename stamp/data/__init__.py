@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from stamp.data.atlas_patches import AtlasPatches, PathwayStats
 from stamp.data.sampler import BalancedBatchSampler
-from stamp.data.transforms import PatchTransform
+from stamp.data.transforms import ImageTransform, PatchTransform
 
-__all__ = ["AtlasPatches", "BalancedBatchSampler", "PatchTransform", "PathwayStats"]
+__all__ = ["AtlasPatches", "BalancedBatchSampler", "ImageTransform", "PatchTransform", "PathwayStats"]

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import torch
 
-from humanst.store import Atlas, mask_column, pathway_column
+from humanst.store import Atlas
 from stamp.data.transforms import PatchTransform
 from stamp.errors import DataError
+from stamp.targets import TargetRows, TargetSpec, build_targets
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -37,7 +38,7 @@ class PathwayStats:
 
 
 class AtlasPatches(torch.utils.data.Dataset):
-    """Rows of the atlas patch dataset as ``image``, standardised ``pathways`` and their boolean ``mask``.
+    """Rows of the atlas patch dataset as ``image``, standardised ``pathways`` (the targets) and their ``mask``.
 
     Parameters
     ----------
@@ -50,9 +51,13 @@ class AtlasPatches(torch.utils.data.Dataset):
     samples
         Keep rows of these sample ids (``None`` = all).
     collections
-        Pathway collections whose scores are concatenated as targets, in order.
+        Pathway collections whose scores are concatenated as targets, in order (``()``: no targets).
     standardise
-        ``sample``: z-score each pathway within each sample; ``global``: with the statistics of all kept rows.
+        ``sample``: z-score each target within each sample; ``global``: with the statistics of all kept rows.
+    exclude_patients
+        Leave out the rows of these patients (the validation patients), before any target is computed.
+    targets
+        Which targets (:mod:`stamp.targets`); ``None`` = the pathway scores of ``collections``.
     """
 
     def __init__(
@@ -64,43 +69,36 @@ class AtlasPatches(torch.utils.data.Dataset):
         samples: Sequence[str] | None = None,
         collections: Sequence[str] = ("hallmark",),
         standardise: Standardise = "sample",
+        exclude_patients: Sequence[str] = (),
+        targets: TargetSpec | None = None,
     ) -> None:
         self.atlas = Path(atlas)
         self.transform = transform
         opened = Atlas.open(self.atlas, need_dataset=True)
         table = opened.patch_table()
-        available = opened.pathway_names()
-        missing = [c for c in collections if c not in available]
-        if missing:
-            msg = f"atlas '{atlas}': pathway collection(s) {missing} not in the atlas; it has {sorted(available)}"
-            raise DataError(msg)
         keep = np.ones(table.num_rows, dtype=bool)
         if splits is not None:
             keep &= np.isin(table.column("split").to_numpy(zero_copy_only=False), list(splits))
         if samples is not None:
             keep &= np.isin(table.column("sample_id").to_numpy(zero_copy_only=False), list(samples))
+        if exclude_patients:
+            keep &= ~np.isin(table.column("patient_id").to_numpy(zero_copy_only=False), list(exclude_patients))
         self.rows = np.flatnonzero(keep)
         if self.rows.size == 0:
-            msg = f"atlas '{atlas}': no rows for splits={splits} samples={samples}"
+            msg = f"atlas '{atlas}': no rows for splits={splits} samples={samples} (left out: {list(exclude_patients)})"
             raise DataError(msg)
         kept = table.select(["sample_id", "spot_id", "patient_id", "organ"]).take(self.rows)
         self.sample_id = kept.column("sample_id").to_numpy(zero_copy_only=False).astype(str)
         self.spot_id = kept.column("spot_id").to_numpy(zero_copy_only=False).astype(str)
         self.patient_id = kept.column("patient_id").to_numpy(zero_copy_only=False).astype(str)
         self.organ = kept.column("organ").to_numpy(zero_copy_only=False).astype(str)
-        self.pathway_names = [f"{c}:{name}" for c in collections for name in available[c]]
-        scores, masks = [], []
-        for c in collections:
-            cols = table.select([pathway_column(c), mask_column(c)]).take(self.rows)
-            width = len(available[c])
-            scores.append(_fixed_list(cols.column(0), width, np.float32))
-            masks.append(_fixed_list(cols.column(1), width, np.bool_))
-        raw = np.concatenate(scores, axis=1) if scores else np.zeros((self.rows.size, 0), np.float32)
-        mask = (np.concatenate(masks, axis=1) if masks else np.zeros(raw.shape, np.bool_)) & np.isfinite(raw)
-        self.stats = _pathway_stats(raw, mask, self.sample_id if standardise == "sample" else None, self.pathway_names)
-        self.targets, self.mask = _standardise(
-            raw, mask, self.sample_id if standardise == "sample" else None, self.stats
-        )
+        spec = targets if targets is not None else TargetSpec(collections=tuple(collections))
+        built = build_targets(TargetRows(opened, table, self.rows, self.sample_id, self.patient_id, self.spot_id), spec)
+        self.target_names = built.names
+        self.target_details = built.details
+        groups = self.sample_id if standardise == "sample" else None
+        self.stats = _pathway_stats(built.values, built.mask, groups, self.target_names)
+        self.targets, self.mask = _standardise(built.values, built.mask, groups, self.stats)
         self._images = _ImageColumn(table.column("image"))
 
     def __len__(self) -> int:
@@ -130,14 +128,6 @@ class _ImageColumn:
     def __getitem__(self, row: int) -> bytes:
         chunk = int(np.searchsorted(self.starts, row, side="right") - 1)
         return self.chunks[chunk][row - int(self.starts[chunk])].as_py()
-
-
-def _fixed_list(column: pa.ChunkedArray, width: int, dtype: type[np.generic]) -> np.ndarray:
-    import pyarrow as pa
-
-    flat = pa.chunked_array([c.flatten() for c in column.chunks]) if column.num_chunks else pa.array([])
-    values = flat.to_numpy(zero_copy_only=False).astype(dtype)
-    return values.reshape(-1, width) if width else values.reshape(len(column), 0)
 
 
 def _pathway_stats(raw: np.ndarray, mask: np.ndarray, groups: np.ndarray | None, names: list[str]) -> PathwayStats:

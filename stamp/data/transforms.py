@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["PatchTransform", "decode_resized"]
+__all__ = ["ImageTransform", "PatchTransform", "decode_resized"]
 
 
 def decode_resized(jpeg: bytes, size: int) -> np.ndarray:
@@ -68,3 +69,32 @@ class PatchTransform:
             x = (x - grey) * s + grey
             x = x.clamp_(0.0, 1.0)
         return x
+
+
+@dataclass(frozen=True)
+class ImageTransform:
+    """Turn one image (PIL, ``(H, W, 3)`` uint8 array, or JPEG/PNG bytes) into the encoder's normalised input.
+
+    RGB, resized to ``size`` x ``size`` (bilinear; the patch should already cover 112 um, i.e. 224 px at
+    0.5 um/px), scaled to [0, 1] and normalised. JPEG bytes are decoded as :class:`PatchTransform` decodes atlas
+    patches, so they give exactly its input without augmentation.
+    """
+
+    size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def __call__(self, image: Any) -> torch.Tensor:
+        """Return the ``(3, size, size)`` float tensor of ``image``; stack several for a batch."""
+        from PIL import Image
+
+        if isinstance(image, bytes | bytearray):
+            pixels = decode_resized(bytes(image), self.size)
+        else:
+            rgb = Image.fromarray(np.asarray(image, dtype=np.uint8)) if isinstance(image, np.ndarray) else image
+            rgb = rgb.convert("RGB")
+            if rgb.size != (self.size, self.size):
+                rgb = rgb.resize((self.size, self.size), Image.Resampling.BILINEAR)
+            pixels = np.array(rgb)
+        x = torch.from_numpy(pixels).permute(2, 0, 1).float().div_(255.0)
+        return (x - torch.tensor(self.mean).view(3, 1, 1)) / torch.tensor(self.std).view(3, 1, 1)

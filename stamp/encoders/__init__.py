@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from stamp.encoders import baselines, bioptimus, gigapath, histai, kaiko, mahmood, owkin, paige  # noqa: F401  (register)
+from stamp.encoders import (  # noqa: F401  (register)
+    baselines,
+    bioptimus,
+    efficientnet_lite,
+    gigapath,
+    histai,
+    kaiko,
+    mahmood,
+    owkin,
+    paige,
+)
 from stamp.encoders._factory import create_encoder, file_digest
 from stamp.encoders._registry import (
     ENCODERS,

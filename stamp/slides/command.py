@@ -32,6 +32,8 @@ def run_embed_slides(
         f"{len(result.embedded)} slide(s) embedded, {len(result.skipped)} up to date, {len(result.failed)} failed; "
         f"{result.tiles} tiles in {result.seconds:.1f} s ({result.tiles_per_s:.0f} tiles/s) -> [bold]{result.folder}[/]"
     )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
     for slide_id, reason in sorted(result.failed.items()):
         console.print(f"[red]failed[/] {slide_id}: {reason}", highlight=False)
     return 1 if result.failed else 0

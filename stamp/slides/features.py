@@ -13,8 +13,9 @@ pixels and microns per pixel, so grids never overwrite each other), ``<key>`` th
 - ``<slide>.safetensors``: the same arrays (``embeddings``, ``coords_px``, ``coords_um``, ``tissue_fraction``) with
   string metadata in the embedding-cache convention (``schema_version``, ``sample_id``, ``encoder``,
   ``adapter_hash``, ``weights``, ``content_hash``, ``embed_dim``) plus ``kind = slide``, ``settings_hash``,
-  ``slide_size``, ``slide_mtime_ns``, ``slide_sha256`` and ``provenance`` (JSON). It is written last: a slide
-  whose safetensors file exists is finished.
+  ``slide_size``, ``slide_mtime_ns``, ``slide_sha256``, ``h5_size``, ``h5_mtime_ns``, ``h5_sha256`` (the ``.h5``
+  as written) and ``provenance`` (JSON). It is written last: a slide is finished when its safetensors file reads
+  and its ``.h5`` is the one it records (:meth:`SlideFeatureFolder.damage`).
 - ``previews/<slide>.png`` (thumbnail, tissue outline, kept tiles) and ``previews/<slide>_mask.png``;
   ``cache.json`` (every finished slide and its content hash) and ``slides_report.json`` (the last run).
 """
@@ -46,6 +47,7 @@ H5_FOLDER = "h5_files"
 PREVIEW_FOLDER = "previews"
 REPORT_FILE = "slides_report.json"
 _SUFFIX = ".safetensors"
+H5_SIZE, H5_MTIME, H5_SHA256 = "h5_size", "h5_mtime_ns", "h5_sha256"  # the .h5 as written, kept in the safetensors
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,13 @@ def write_slide_features(folder: Path, result: SlideFeatures, *, meta: dict[str,
         )
         h5.create_dataset("coords_um", data=coords_um)
         h5.create_dataset("tissue_fraction", data=fraction)
+    from humanst.fetch.cache import file_sha256
+
+    h5_stat = h5_path.stat()
     full_meta = {
+        H5_SIZE: str(h5_stat.st_size),
+        H5_MTIME: str(h5_stat.st_mtime_ns),
+        H5_SHA256: file_sha256(h5_path),
         "schema_version": str(EMBED_SCHEMA_VERSION),
         "kind": "slide",
         "slide_format_version": str(SLIDE_FEATURES_VERSION),
@@ -257,13 +265,55 @@ class SlideFeatureFolder:
 
     def meta(self, slide_id: str) -> dict[str, str] | None:
         """Return a finished slide's metadata (no tensors read), or ``None`` when it is missing or unreadable."""
+        from safetensors import SafetensorError
+
         path = self.path(slide_id)
         if not path.is_file():
             return None
         try:
             return read_metadata(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, SafetensorError):  # truncated or not a safetensors file
             return None
+
+    def damage(self, slide_id: str) -> str | None:
+        """Return what is wrong with a slide's two outputs in words, or ``None`` when both are whole.
+
+        The ``.safetensors`` must read (its header covers the whole file) and the ``.h5`` must be the one it records
+        (size, then sha256 when the mtime moved); for files of older versions, the ``.h5`` must hold as many
+        feature rows as the safetensors.
+        """
+        meta = self.meta(slide_id)
+        if meta is None:
+            return "its .safetensors is missing or unreadable"
+        h5 = self.h5_path(slide_id)
+        try:
+            stat = h5.stat()
+        except OSError:
+            return "its .h5 is missing"
+        if H5_SIZE not in meta:
+            return self._rows_differ(slide_id)
+        if meta[H5_SIZE] != str(stat.st_size):
+            return f"its .h5 has {stat.st_size} bytes, {meta[H5_SIZE]} were written (truncated or replaced)"
+        if meta.get(H5_MTIME) != str(stat.st_mtime_ns):
+            from humanst.fetch.cache import file_sha256
+
+            if file_sha256(h5) != meta.get(H5_SHA256):
+                return "its .h5 differs from the one written (sha256)"
+        return None
+
+    def _rows_differ(self, slide_id: str) -> str | None:
+        """Compare the feature rows of the two files (outputs of versions that did not record the ``.h5``)."""
+        import h5py
+        from safetensors import safe_open
+
+        try:
+            with h5py.File(self.h5_path(slide_id), "r") as h5:
+                rows = h5["features"].shape
+            with safe_open(str(self.path(slide_id)), framework="numpy") as handle:
+                expected = tuple(handle.get_slice("embeddings").get_shape())
+        except (OSError, KeyError, ValueError) as exc:
+            return f"its .h5 does not read ({type(exc).__name__}: {exc})"
+        return None if tuple(rows) == expected else f"its .h5 holds {tuple(rows)} features, the safetensors {expected}"
 
     def load(self, slide_id: str) -> SlideFeatures:
         """Read one finished slide."""

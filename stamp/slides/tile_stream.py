@@ -3,7 +3,8 @@
 Worker ``w`` of ``W`` takes slides ``w, w + W, ...`` of the list. Per slide it yields one ``start`` item (the tile
 plan and the slide's record), ``tiles`` items of at most ``chunk_tiles`` tiles as uint8 ``(n, S, S, 3)`` tensors
 (no JPEG round trip, no float conversion in the worker: 4x less to pass between processes) and one ``end`` item;
-or an ``error`` item with the reason when the slide cannot be read, so the main process reports it and goes on.
+or an ``error`` item with the reason when anything about the slide fails (a bad file, a tile plan beyond its bound,
+an error while tiling), so the main process reports it and goes on.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ class SlideTileStream(torch.utils.data.IterableDataset):
         Tile size, pixel size, tissue settings, per-slide cap.
     out_px
         Side of the yielded tiles (the encoder's input size: the tile is resampled once, straight to it).
-    backend, um_per_px
-        Slide backend (``auto``, ``openslide``, ``tiffslide``) and pixel-size override.
+    backend, um_per_px, mpp_override
+        Slide backend (``auto``, ``openslide``, ``tiffslide``), the pixel size of slides without one, and whether it
+        replaces the slides' own (:func:`humanst.slides.open_slide`).
     preview_dir
         Where the preview pictures go (``None``: not written).
     chunk_tiles
@@ -72,6 +74,7 @@ class SlideTileStream(torch.utils.data.IterableDataset):
         *,
         backend: str = "auto",
         um_per_px: float | None = None,
+        mpp_override: bool = False,
         preview_dir: Path | None = None,
         chunk_tiles: int = 64,
     ) -> None:
@@ -81,6 +84,7 @@ class SlideTileStream(torch.utils.data.IterableDataset):
         self.out_px = out_px
         self.backend = backend
         self.um_per_px = um_per_px
+        self.mpp_override = mpp_override
         self.preview_dir = preview_dir
         self.chunk_tiles = chunk_tiles
 
@@ -95,9 +99,12 @@ class SlideTileStream(torch.utils.data.IterableDataset):
             yield from self._read_slide(job)
         except SlideError as err:
             yield {"kind": "error", "job": job.index, "message": str(err)}
+        except Exception as err:  # noqa: BLE001  (any failure of one slide is reported; the others go on)
+            message = f"{type(err).__name__} while reading '{job.path}': {err}"
+            yield {"kind": "error", "job": job.index, "message": message}
 
     def _read_slide(self, job: SlideJob) -> Iterator[dict[str, Any]]:
-        with open_slide(job.path, backend=self.backend, um_per_px=self.um_per_px) as slide:
+        with open_slide(job.path, backend=self.backend, um_per_px=self.um_per_px, override=self.mpp_override) as slide:
             sha256 = job.sha256 or _file_sha256(job.path)
             prepared = prepare_slide(slide, self.tiling, preview_dir=self.preview_dir)
             plan = prepared.plan

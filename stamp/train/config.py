@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from humanst.strict_model import StrictModel
 from stamp.errors import ConfigError
@@ -20,6 +20,10 @@ __all__ = [
     "ValidationSettings",
     "load_config",
 ]
+
+
+# Settings that change where or how fast a run goes, not what it trains: outside the replicate group.
+NOT_TRAINING = ("out", "seed", "device", "checkpoint_every", "keep_checkpoints", "log_every")
 
 
 class LoraSettings(StrictModel):
@@ -40,20 +44,50 @@ class DataSettings(StrictModel):
     """Which rows and targets to train on, and how patches are augmented."""
 
     splits: list[str] = Field(["train"], description="Atlas splits used for training.")
-    collections: list[str] = Field(["hallmark"], description="Pathway collections concatenated as targets.")
+    targets: str = Field(
+        "pathways",
+        description="What the encoder is aligned to (stamp.targets): pathways (the collections' scores), random "
+        "(size- and expression-matched random gene sets of the collections: the negative control) or genes (the "
+        "top data.n_genes variable genes of the training rows, log1p CP10k). See docs/controls.md.",
+    )
+    collections: list[str] = Field(
+        ["hallmark"], description="Pathway collections: the targets (pathways) or the sets matched (random)."
+    )
+    n_genes: int = Field(50, ge=1, description="data.targets=genes: how many of the most variable genes.")
     standardise: Literal["sample", "global"] = Field("sample", description="z-score pathways per sample or globally.")
     balance: Literal["sample", "organ", "patient", "none"] = Field("sample", description="Equal weight per group.")
     augment: bool = Field(default=True, description="Random flips and 90-degree rotations.")
     jitter: float = Field(0.05, ge=0, lt=1, description="Brightness / contrast / saturation jitter.")
     num_workers: int = Field(2, ge=0, description="DataLoader worker processes per rank.")
 
+    @field_validator("targets")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from stamp.targets import target_kinds
+
+        if value not in target_kinds():
+            msg = f"unknown target kind {value!r}; known: {', '.join(target_kinds())}"
+            raise ValueError(msg)
+        return value
+
 
 class LossSettings(StrictModel):
-    """Loss weights and the initial InfoNCE temperature."""
+    """Which contrastive loss, the loss weights, and the temperatures (see ``stamp.losses``, docs/controls.md)."""
 
-    lambda_con: float = Field(1.0, ge=0, description="Weight of the symmetric InfoNCE.")
+    contrastive: str = Field(
+        "infonce",
+        description="Contrastive term (stamp.losses.CONTRASTIVE): infonce (one-hot positives), soft (targets from "
+        "the similarity of the spots' pathway profiles in the batch) or none (regression only).",
+    )
+    lambda_con: float = Field(1.0, ge=0, description="Weight of the contrastive term.")
     lambda_reg: float = Field(1.0, ge=0, description="Weight of the masked regression of standardised scores.")
-    temperature: float = Field(0.07, gt=0, description="Initial temperature (learnable).")
+    temperature: float = Field(0.07, gt=0, description="Initial temperature of the logits (learnable).")
+    target_temperature: float = Field(
+        0.1,
+        gt=0,
+        description="contrastive=soft: temperature of the targets, softmax over the batch of the cosine similarity "
+        "of the spots' standardised target profiles (fixed; smaller = closer to InfoNCE's one-hot targets).",
+    )
     proj_dim: int = Field(256, ge=8, description="Width of the shared space.")
     hidden_dim: int = Field(512, ge=8, description="Hidden width of the heads.")
 
@@ -140,6 +174,20 @@ class TrainConfig(StrictModel):
     def to_yaml(self) -> str:
         """YAML text of the resolved configuration."""
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def replicate_group(self) -> str:
+        """Return the hash naming this configuration up to its seed: runs sharing it are replicates of one another.
+
+        Settings that change where or how fast a run goes, not what it trains (``NOT_TRAINING``, the worker
+        count), are left out. ``run.json`` keeps it; ``stamp embed`` passes it with the seed to the embedding
+        cache, so ``stamp-bench compare`` tells replicate seeds of one fit from different fits.
+        """
+        import hashlib
+        import json
+
+        tree = self.model_dump(mode="json", exclude=set(NOT_TRAINING))
+        tree["data"].pop("num_workers", None)
+        return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:

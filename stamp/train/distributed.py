@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["DistInfo", "init_distributed", "resolve_device", "shutdown_distributed"]
+__all__ = ["DistInfo", "init_distributed", "is_main_process", "resolve_device", "shutdown_distributed"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ def init_distributed(device: str = "auto") -> DistInfo:
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
     return DistInfo(rank=rank, world_size=world, local_rank=local_rank, device=dev)
+
+
+def is_main_process() -> bool:
+    """Whether this process is the main one (rank 0 under torchrun, or the only one): it writes run summaries."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def shutdown_distributed() -> None:

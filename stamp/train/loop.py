@@ -56,37 +56,45 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
     transform = PatchTransform(
         spec.input_size, spec.mean, spec.std, augment=config.data.augment, jitter=config.data.jitter
     )
+    held_out = sorted(config.validation.patients or []) if config.validation.enabled else []
     dataset = AtlasPatches(
         config.atlas,
         transform,
         splits=config.data.splits,
-        collections=config.data.collections,
         standardise=config.data.standardise,
+        exclude_patients=held_out,
+        targets=target_spec(config),
     )
-    held_out = sorted(set(config.validation.patients or []) & set(dataset.patient_id.tolist()))
-    if config.validation.enabled and held_out:
-        keep = sorted(set(dataset.sample_id[~np.isin(dataset.patient_id, held_out)].tolist()))
-        logger.info("validation patients %s are left out of training (%d samples train)", held_out, len(keep))
-        dataset = AtlasPatches(
-            config.atlas,
-            transform,
-            splits=config.data.splits,
-            samples=keep,
-            collections=config.data.collections,
-            standardise=config.data.standardise,
-        )
+    if held_out:
+        logger.info(
+            "validation patients %s are left out of training (%d samples train)",
+            held_out, np.unique(dataset.sample_id).size,
+        )  # fmt: skip
     encoder = attach_lora(encoder, config.lora)
     if config.grad_checkpointing:
         encoder.set_grad_checkpointing(enable=True)
     torch.manual_seed(config.seed + 1)
     aligner = StampAligner(
         encoder,
-        len(dataset.pathway_names),
+        len(dataset.target_names),
         proj_dim=config.loss.proj_dim,
         hidden_dim=config.loss.hidden_dim,
         temperature=config.loss.temperature,
     ).to(device)
     return aligner, dataset
+
+
+def target_spec(config: TrainConfig) -> Any:
+    """Return the run's :class:`stamp.targets.TargetSpec`: ``data.targets`` and its parameters, from one place."""
+    from stamp.targets import TargetSpec
+
+    return TargetSpec(
+        kind=config.data.targets,
+        collections=tuple(config.data.collections),
+        n_genes=config.data.n_genes,
+        seed=config.seed,
+        n_bins=config.validation.random_set_bins,
+    )
 
 
 def _optimizer(aligner: Any, config: TrainConfig) -> torch.optim.Optimizer:
@@ -132,6 +140,18 @@ def _check_same_config(run: Path, config: TrainConfig) -> None:
         raise RunError(msg)
 
 
+def _verdict(run: Path, config: TrainConfig, validator: Any, aligner: Any, validation: dict[str, Any]) -> Any:
+    """Record the kept and base encoders' validation predictions and return the verdict (``run.json``)."""
+    from stamp.train.verdict import record_validation, verdict_checks, verdict_json
+
+    record = None
+    if validator is not None and validation.get("enabled"):
+        record = record_validation(run, validator, aligner, int(validation["selected"]["step"]))
+    info = {"validation": validation}
+    checks = verdict_checks(info, record, min_drift=config.validation.min_drift, seed=config.seed)
+    return verdict_json(checks, None)
+
+
 def _groups(dataset: Any, balance: str) -> Any:
     return {"sample": dataset.sample_id, "organ": dataset.organ, "patient": dataset.patient_id}.get(balance)
 
@@ -156,7 +176,7 @@ def fit(
 
     from stamp.data import BalancedBatchSampler
     from stamp.errors import RunError
-    from stamp.losses import info_nce, masked_mse
+    from stamp.losses import ContrastiveBatch, contrastive_loss, masked_mse
     from stamp.model.norm import set_train_mode
     from stamp.progress import StepProgress
     from stamp.run_dir import RunFiles
@@ -167,6 +187,7 @@ def fit(
     from stamp.train.summary import finish_run
     from stamp.train.validation import validation_fields
 
+    contrastive = contrastive_loss(config.loss.contrastive)  # an unknown name fails before any work
     dist = init_distributed(config.device)
     run = Path(config.out)
     existing = latest_checkpoint(run)
@@ -232,7 +253,8 @@ def fit(
             mask = batch["mask"].to(dist.device, non_blocking=True)
             with torch.autocast(dist.device.type, dtype=torch.bfloat16, enabled=autocast):
                 out = model(images, targets, mask)
-            loss_con = info_nce(out.image_z, out.pathway_z, out.logit_scale)
+            batch_con = ContrastiveBatch(out.image_z, out.pathway_z, out.logit_scale, targets, mask)
+            loss_con = contrastive(batch_con, config.loss.target_temperature)
             loss_reg = masked_mse(out.prediction, targets, mask)
             loss = config.loss.lambda_con * loss_con + config.loss.lambda_reg * loss_reg
             optimizer.zero_grad(set_to_none=True)
@@ -272,5 +294,6 @@ def fit(
     wall = time.perf_counter() - began
     if dist.is_main and step >= config.optim.steps:
         validation = checks.select(aligner, read_metrics(run))
-        finish_run(run, aligner, dataset, config, dist, losses, wall, validation=validation)
+        verdict = _verdict(run, config, validator, aligner, validation)
+        finish_run(run, aligner, dataset, config, dist, losses, wall, validation=validation, verdict=verdict)
     return FitResult(run, step, losses, wall, model=aligner)

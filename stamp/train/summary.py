@@ -17,22 +17,37 @@ __all__ = ["finish_run"]
 def finish_run(
     run: Path, aligner: StampAligner, dataset: AtlasPatches, config: TrainConfig, dist: DistInfo,
     losses: list[float], wall_s: float, *, validation: dict[str, Any] | None = None,
+    verdict: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
-    """Write the final artefacts of a run (main process only); ``validation`` is the selection summary."""
+    """Write the final artefacts of a run (main process only); ``validation``: the selection; ``verdict``: its rows."""
     import numpy as np
 
     import stamp
+    from humanst.store import Atlas
     from stamp.model.lora import lora_target_modules
     from stamp.run_dir import write_run
 
     n_lora = sum(1 for name, _ in aligner.encoder.named_modules() if name.endswith("lora_A"))
+    samples = sorted({str(s) for s in dataset.sample_id.tolist()})
+    licences: dict[str, list[str]] = {}
+    for sample_id in samples:
+        record = Atlas(config.atlas).record(sample_id)
+        licences.setdefault(record.license if record is not None and record.license else "unknown", []).append(
+            sample_id
+        )
     info = {
         "encoder": config.encoder,
         "weights_id": aligner.encoder.weights_id,
         "n_train_rows": len(dataset),
         "n_train_samples": int(np.unique(dataset.sample_id).size),
         "train_patients": sorted(set(dataset.patient_id.tolist())),
-        "n_pathways": len(dataset.pathway_names),
+        "train_samples": samples,
+        "data_licenses": licences,
+        "n_pathways": len(dataset.target_names),
+        "targets": dataset.target_details,
+        "contrastive": config.loss.contrastive,
+        "seed": config.seed,
+        "replicate_group": config.replicate_group(),
         "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
         "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
         "world_size": dist.world_size,
@@ -41,5 +56,6 @@ def finish_run(
         "stamp_version": stamp.__version__,
         "freeze_norm": config.freeze_norm,
         "validation": validation or {"enabled": False, "select": "last"},
+        "verdict": verdict or {"checks": [], "control": None},
     }
     write_run(run, aligner, config, dataset.stats, info)

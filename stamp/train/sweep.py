@@ -19,7 +19,7 @@ import yaml
 
 from stamp.errors import ConfigError
 
-__all__ = ["SweepRow", "expand_grid", "run_sweep", "sweep_row"]
+__all__ = ["SweepRow", "expand_grid", "format_cell", "run_sweep", "sweep_row"]
 
 COLUMNS = ("setting", "kept_step", "val_r", "random_r", "val_gap", "base_gap", "gap_gain", "drift", "cosine", "warning")
 
@@ -113,7 +113,7 @@ def run_sweep(
         rows.append(sweep_row(name, run))
     lines = [",".join(COLUMNS)]
     for row in rows:
-        lines.append(",".join(_cell(v) for v in [row.setting, *(row.values.get(c) for c in COLUMNS[1:])]))
+        lines.append(",".join(format_cell(v) for v in [row.setting, *(row.values.get(c) for c in COLUMNS[1:])]))
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "sweep.csv", "\n".join(lines) + "\n")
     atomic_write_text(out / "sweep.md", sweep_markdown(rows))
@@ -124,13 +124,14 @@ def sweep_markdown(rows: Sequence[SweepRow]) -> str:
     """Return the sweep table as Markdown (drift = 1 - linear CKA of the kept encoder to the base)."""
     head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     body = "".join(
-        "| " + " | ".join(_cell(v) for v in [row.setting, *(row.values.get(c) for c in COLUMNS[1:])]) + " |\n"
+        "| " + " | ".join(format_cell(v) for v in [row.setting, *(row.values.get(c) for c in COLUMNS[1:])]) + " |\n"
         for row in rows
     )
     return head + body
 
 
-def _cell(value: Any) -> str:
+def format_cell(value: Any) -> str:
+    """One table cell: floats to 4 decimals, nothing for ``None``, commas turned into semicolons (CSV-safe)."""
     if value is None:
         return ""
     if isinstance(value, float):

@@ -101,12 +101,19 @@ class Validator:
         with peft_model(encoder).disable_adapter():
             return self.embed(encoder)
 
-    def score(self, x: np.ndarray) -> ProbeScore:
-        """Fit the probe on the probe spots' embeddings ``x[probe]`` and score it on the validation spots."""
+    @property
+    def targets(self) -> np.ndarray:
+        """Measured targets of every row: the collection's pathways, then their matched random sets."""
+        return np.hstack([self.data.pathways, self.data.random])
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, str]:
+        """Fit the probe on the probe spots' embeddings ``x[probe]``; return its predictions of the validation spots.
+
+        Predictions are (validation spots x targets: pathways, then random sets), with the penalty choice in words.
+        """
         data, settings = self.data, self.settings
         z = standardise_pca(x, data.probe, settings.pca_components)
-        y = np.hstack([data.pathways, data.random])
-        n_path = data.pathways.shape[1]
+        y = self.targets
         fit_rows = data.probe
         choice = choose_penalties(
             z[fit_rows],
@@ -118,8 +125,14 @@ class Validator:
             coords=data.coords_um[fit_rows],
         )
         models = fit_ridge_per_alpha(z[fit_rows], y[fit_rows], choice.alphas)
-        pred = predict_per_alpha(models, choice.alphas, z[data.val])
-        truth = y[data.val]
+        return predict_per_alpha(models, choice.alphas, z[data.val]), choice.describe()
+
+    def score(self, x: np.ndarray) -> ProbeScore:
+        """Fit the probe on the probe spots' embeddings ``x[probe]`` and score it on the validation spots."""
+        data = self.data
+        pred, penalty = self.predict(x)
+        truth = self.targets[data.val]
+        n_path = data.pathways.shape[1]
         patients = data.patients[data.val]
         path_r, rand_r = {}, {}
         for patient in sorted(set(patients.tolist())):
@@ -133,7 +146,7 @@ class Validator:
             random_r=_nanmean(np.array(list(rand_r.values()))),
             gap=_nanmean(np.array(list(gaps.values()))),
             per_patient_gap=gaps,
-            penalty=choice.describe(),
+            penalty=penalty,
         )
 
     def evaluate(self, encoder: Any, step: int) -> dict[str, float]:

@@ -10,7 +10,6 @@ are left out, and the run says so.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ class ValidationSet:
     val: np.ndarray  # row indices of the validation spots
     patients: np.ndarray
     samples: np.ndarray
+    spot_ids: np.ndarray
     coords_um: np.ndarray  # rows x 2
     pathways: np.ndarray  # rows x kept pathways
     random: np.ndarray  # rows x kept random sets
@@ -130,13 +130,7 @@ def _random_sets(parts: dict[str, dict[str, Any]], names: list[str], collection:
     library = np.concatenate([np.asarray(p["table"].X[p["rows"]].sum(axis=1)).ravel() for p in parts.values()])
     sets = matched_random_sets(load_collection(collection), names, genes, counts, library, n_bins=n_bins, seed=seed)
     params = scoring_params(tables[0], collection)
-    quiet = logging.getLogger("humanst")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)  # one "scored" line per table is noise inside `stamp fit`
-    try:
-        full = [score_like_atlas([p["table"]], sets, params)[p["rows"]] for p in parts.values()]
-    finally:
-        quiet.setLevel(level)
+    full = [score_like_atlas([p["table"]], sets, params, quiet=True)[p["rows"]] for p in parts.values()]
     return np.vstack(full)
 
 
@@ -238,6 +232,7 @@ def load_validation_set(
         val=np.flatnonzero(~is_probe),
         patients=cols["patient_id"][rows],
         samples=cols["sample_id"][rows],
+        spot_ids=cols["spot_id"][rows],
         coords_um=coords.astype(np.float64),
         pathways=scores[kept][:, finite],
         random=random[kept][:, random_finite],

@@ -51,3 +51,17 @@ def test_tasks_lists_the_demo_task():
     assert done.exit_code == 0
     assert "demo-spot" in done.output
     assert "1:hest" in done.output
+
+
+@pytest.mark.parametrize(
+    ("tiers", "says"), [("2,x", "unknown tier 'x'"), ("", "names no tier"), (" , ", "names no tier")]
+)
+def test_a_tier_list_that_names_no_tier_is_one_line(tiers, says, tmp_path):
+    done = runner.invoke(app, ["run", "--tiers", tiers, "--out", str(tmp_path / "R")])
+    assert done.exit_code == 1, done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    text = " ".join(done.output.split())
+    assert f"--tiers {tiers!r}" in text
+    assert says in text
+    assert "tiers are 1, 2, 3" in text
+    assert not (tmp_path / "R").exists()  # nothing ran

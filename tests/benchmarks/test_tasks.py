@@ -54,3 +54,19 @@ def test_task_hash_changes_with_content():
     other = task.model_copy(update={"bootstrap": 2000})
     assert task_hash(task) == task_hash(load_task("demo-spot"))
     assert task_hash(task) != task_hash(other)
+
+
+@pytest.mark.parametrize(("name", "schema", "not_schema"), [
+    ("demo-slide-status", "benchmarks.slide.task.SlideTask", "benchmarks.spot.task.Task"),
+    ("demo-spot", "benchmarks.spot.task.Task", "SlideTask"),
+])  # fmt: skip
+def test_a_task_error_names_the_schema_of_the_tasks_tier(name, schema, not_schema, tmp_path):
+    doc = yaml.safe_load(load_task.__globals__["tasks_dir"]().joinpath(f"{name}.yaml").read_text())
+    doc["seeed"] = 1
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(TaskError) as info:
+        load_any_task(path)
+    assert f"(schema: {schema})" in str(info.value)
+    assert not_schema not in str(info.value).replace(schema, "")
+    assert "benchmarks.tasks.Task" not in str(info.value)

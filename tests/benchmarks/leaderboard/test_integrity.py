@@ -116,7 +116,7 @@ def test_a_consistent_forgery_is_self_reported_and_ranked_after_verified_entries
 
 
 def test_a_registered_encoder_name_needs_a_reproduced_result(demo_results, demo_atlas, prepared, tmp_path):
-    with pytest.raises(SubmissionError, match="registered encoder 'vit-tiny-test'"):
+    with pytest.raises(SubmissionError, match="'vit-tiny-test' is named after a registered encoder or baseline"):
         submit(demo_results / MODEL, tmp_path / "board", atlas=demo_atlas)  # no --cache: cannot be reproduced
     with pytest.raises(SubmissionError, match="registered encoder or baseline"):
         submit(_embeddings(tmp_path / "sub", prepared, name="vit-tiny-test", seed=0), tmp_path / "board",
@@ -153,3 +153,32 @@ def test_a_v1_results_file_is_refused_with_what_to_do(demo_results, tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(doc))
     with pytest.raises(ResultError, match=r"schema v1 is no longer read.*rerun `stamp-bench run`"):
         read_result(tmp_path / "old.json")
+
+
+def test_a_path_as_task_name_is_refused_not_filed_as_a_task(demo_results, demo_atlas, tmp_path):
+    from benchmarks.tasks import tasks_dir
+
+    genuine = read_result(demo_results / MODEL)
+    for name in (str(tasks_dir() / "demo-spot.yaml"), "../demo-spot", "/etc/passwd"):
+        task = genuine.task.model_copy(update={"name": name})  # model_copy does not validate: what an attacker writes
+        forged = genuine.model_copy(update={"encoder": "my-encoder", "embedding_key": "my-encoder", "task": task,
+                                            "digest": ""})  # fmt: skip
+        path = tmp_path / "forged.json"
+        path.write_text(forged.model_copy(update={"digest": canonical_digest(forged)}).model_dump_json())
+        with pytest.raises(ResultError, match=r"task\.name: String should match pattern") as info:
+            submit(path, tmp_path / "board", atlas=demo_atlas)
+        assert name not in str(info.value)
+        assert "root:" not in str(info.value)
+    assert not (tmp_path / "board").exists()
+
+
+def test_a_result_filed_under_another_name_than_its_encoder_is_refused(demo_results, tmp_path):
+    doc = _forge_consistently(json.loads((demo_results / MODEL).read_text()), 0.3)
+    doc["encoder"], doc["embedding_key"] = "vit-tiny-test", "my-encoder"  # shown as one name, filed as another
+    with pytest.raises(SubmissionError, match="do not make its embedding_key"):
+        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board")
+    doc["encoder"], doc["embedding_key"] = "colour-texture", "colour-texture"  # a baseline's name, not reproduced
+    doc["kind"] = "baseline"
+    with pytest.raises(SubmissionError, match="'colour-texture' is named after a registered encoder or baseline"):
+        submit(_reseal(doc, tmp_path / "forged.json"), tmp_path / "board")
+    assert not (tmp_path / "board" / "entries").exists()

@@ -102,3 +102,32 @@ def test_the_table_shows_the_kind_of_entry_the_patients_and_the_kind_of_interval
     header = paths["csv"].read_text().splitlines()[0].split(",")
     assert {"verification", "patients", "interval"} <= set(header)
     assert "no claim about other patients" in paths["html"].read_text()
+
+
+def test_free_text_is_written_safely_in_all_three_files(demo_results, tmp_path):
+    import csv
+    import json
+
+    from benchmarks.schema import Result, canonical_digest
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    hostile = '=HYPERLINK("http://evil")|<img src=x onerror=alert(1)>![x](http://evil/p.png) *b*\nnext'
+    doc = json.loads(next(demo_results.glob("vit-tiny-test__*.json")).read_text())
+    doc["encoder"] = hostile
+    result = Result.model_validate({**doc, "digest": ""})
+    sealed = result.model_copy(update={"digest": canonical_digest(result)})
+    (folder / "hostile.json").write_text(sealed.model_dump_json())
+    results, problems = collect_results(folder)
+    assert problems == []
+    paths = render_all(build_table(results), folder)
+    md = paths["md"].read_text()
+    assert not re.search(r"(?<!\\)[<\[\]!*]", md.split("\n- note:")[0].replace("\u2020", ""))  # all escaped
+    assert "\\<img src=x onerror=alert(1)\\>\\!\\[x\\](http://evil/p.png) \\*b\\* next" in md
+    assert sum(line.startswith("|") for line in md.splitlines()) == 3  # header, rule, one row: no row injected
+    with paths["csv"].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["encoder"] == "'" + hostile  # shown, not evaluated, by a spreadsheet
+    page = paths["html"].read_text()
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page

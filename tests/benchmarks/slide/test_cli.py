@@ -232,3 +232,160 @@ def test_the_kept_tile_places_are_the_feature_files_and_the_report_draws_them_on
     flat = " ".join(output.split())
     assert "no heatmaps" not in flat
     assert "heatmap of" not in flat  # every picked patient's slide was found and read
+
+
+def _forge_perfect(source: Path, folder: Path, *, encoder: str, key: str, adapter_hash: str = "") -> Path:
+    """An attacker's tier-2 result: predictions rewritten to the labels, metrics recomputed, digests resealed.
+
+    Built with the project's own functions, so it is internally consistent: only its name can give it away.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+
+    from benchmarks.schema import result_filename
+    from benchmarks.slide.metrics import metric_function
+    from benchmarks.slide.predictions import outcome_predictions_filename, write_outcome_predictions
+
+    result = read_result(source)
+    kept = read_outcome_predictions(source.parent / result.predictions.file, sha256=result.predictions.sha256)
+    perfect = {(probe, block): kept.measured[block].copy() for probe, block in kept.predicted}
+    forged_predictions = replace(kept, predicted=perfect)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = result_filename(key, result.task.name, result.task.protocol)
+    sha256 = write_outcome_predictions(forged_predictions, folder / outcome_predictions_filename(name))
+    outcomes = []
+    everyone = np.arange(kept.n_patients)
+    for score in result.outcomes:
+        y, p = kept.measured[score.block][:, 0], perfect[(score.probe, score.block)][:, 0]
+        metrics = {}
+        for metric_name, metric in score.metrics.items():
+            value = float(metric_function(metric_name, y, p)(everyone))
+            metrics[metric_name] = metric.model_copy(update={"mean": value, "ci_low": value, "ci_high": value})
+        outcomes.append(score.model_copy(update={"metrics": metrics}))
+    predictions = result.predictions.model_copy(update={"file": outcome_predictions_filename(name), "sha256": sha256})
+    forged = result.model_copy(
+        update={"encoder": encoder, "embedding_key": key, "adapter_hash": adapter_hash, "outcomes": outcomes,
+                "predictions": predictions, "digest": ""}
+    )  # fmt: skip
+    forged = forged.model_copy(update={"digest": canonical_digest(forged)})
+    (folder / name).write_text(forged.model_dump_json(indent=2))
+    return folder / name
+
+
+def _submit(path: Path, board: Path, *args: str) -> tuple[int, str]:
+    done = RUNNER.invoke(app, ["submit", str(path), "--leaderboard", str(board), *args])
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
+    return done.exit_code, " ".join(done.output.split())
+
+
+def test_a_registered_name_is_only_ever_a_verified_entry(tier_run, tmp_path):
+    from benchmarks.leaderboard import read_entries
+    from benchmarks.slide.integrity import outcome_problems
+    from benchmarks.tasks import load_any_task
+
+    task_file = str(tier_run["tasks"] / f"{STATUS}.yaml")
+    genuine = _result(tier_run["out"], "vit-tiny-test", STATUS)
+    board = tmp_path / "board"
+    board.mkdir()
+    hashed = "vit-tiny-test+0123456789ab"
+    forgeries = {
+        "another encoder, a registered key": _forge_perfect(genuine, tmp_path / "a", encoder="mallory-net",
+                                                            key="vit-tiny-test"),
+        "a registered encoder and key": _forge_perfect(genuine, tmp_path / "b", encoder="vit-tiny-test",
+                                                       key="vit-tiny-test"),
+        "with an adapter hash": _forge_perfect(genuine, tmp_path / "c", encoder="vit-tiny-test", key=hashed,
+                                               adapter_hash="0123456789ab"),
+        "the baseline's name": _forge_perfect(genuine, tmp_path / "d", encoder="colour-texture", key="colour-texture"),
+    }  # fmt: skip
+    for what, forged in forgeries.items():
+        result = read_result(forged)
+        assert outcome_problems(result, forged.parent, load_any_task(task_file)) == [], what  # consistent
+        assert result.outcomes[0].metrics["auroc"].mean == 1.0
+        code, text = _submit(forged, board, "--task", task_file, "--submitter", "mallory")
+        assert code == 1, (what, text)
+        assert "refused" in text or "registered encoder or baseline" in text, (what, text)
+    assert read_entries(board)[0] == []  # nothing was filed
+    code, text = _submit(forgeries["another encoder, a registered key"], board, "--task", task_file)
+    assert "do not make its embedding_key" in text
+    code, text = _submit(forgeries["with an adapter hash"], board, "--task", task_file)
+    assert "entry 'vit-tiny-test+0123456789ab' is named after a registered encoder or baseline" in text
+    code, text = _submit(
+        genuine, board, "--task", task_file, "--cohort", str(tier_run["cohort"]),
+        "--features", str(tier_run["cache"] / "slides"), "--submitter", "evaluator",
+    )  # fmt: skip
+    assert code == 0, text
+    ((entry,), _) = read_entries(board)
+    assert (entry.record.name, entry.record.verification) == ("vit-tiny-test", "verified")
+
+
+def test_a_task_name_from_a_submission_is_never_opened_or_echoed(tier_run, tmp_path):
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("secret: [not closed SECRET-LINE\n")  # would be echoed in a YAML error if it were read
+    genuine = read_result(_result(tier_run["out"], "colour-texture", STATUS))
+    board = tmp_path / "board"
+    board.mkdir()
+    task_file = str(tier_run["tasks"] / f"{STATUS}.yaml")
+    for name in (str(secret), "../../secret", "no-such-task"):
+        folder = tmp_path / f"sub{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        shutil.copy(tier_run["out"] / genuine.predictions.file, folder / genuine.predictions.file)
+        task = genuine.task.model_copy(update={"name": name})  # model_copy does not validate: what an attacker writes
+        forged = genuine.model_copy(update={"task": task, "digest": ""})
+        path = folder / "r.json"
+        path.write_text(forged.model_copy(update={"digest": canonical_digest(forged)}).model_dump_json())
+        code, text = _submit(path, board, "--task", task_file)
+        assert code == 1, (name, text)
+        assert "SECRET-LINE" not in text
+        assert str(secret) not in text
+        assert "stamp-bench tasks" in text or "task.name" in text, text
+    assert not (board / "entries").exists()
+
+
+def test_a_linked_predictions_file_is_refused_in_a_single_file_submission(tier_run, tmp_path):
+    genuine = _result(tier_run["out"], "colour-texture", STATUS)
+    result = read_result(genuine)
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    shutil.copy(genuine, folder / genuine.name)
+    (folder / result.predictions.file).symlink_to(tier_run["out"] / result.predictions.file)
+    board = tmp_path / "board"
+    code, text = _submit(folder / genuine.name, board, "--task", str(tier_run["tasks"] / f"{STATUS}.yaml"))
+    assert code == 1
+    assert "no links" in text
+    assert result.predictions.file in text
+    assert not (board / "entries").exists()
+
+
+def test_impossible_labels_stop_the_run_and_left_out_patients_are_printed(tier_run, tmp_path):
+    import pandas as pd
+
+    cohort = Path(shutil.copytree(tier_run["cohort"], tmp_path / "cohort", symlinks=True))
+    table = cohort / "labels" / "survival.tsv"
+    frame = pd.read_csv(table, sep="\t", dtype={"patient_id": str})
+    first, second = frame["patient_id"].iloc[0], frame["patient_id"].iloc[1]
+    base = ["run", "--tiers", "3", "--cohort", str(cohort), "--encoder", "vit-tiny-test", "--no-baselines"]
+    base += [
+        "--cache",
+        str(tier_run["cache"]),
+        "--device",
+        "cpu",
+        "--task",
+        str(tier_run["tasks"] / f"{SURVIVAL}.yaml"),
+    ]
+    negative = frame.copy()
+    negative.loc[0, "os_days"] = -50
+    negative.to_csv(table, sep="\t", index=False)
+    done = RUNNER.invoke(app, [*base, "--out", str(tmp_path / "neg")])
+    assert done.exit_code == 1
+    text = " ".join(done.output.split())
+    assert f"label table 'survival' column 'os_days': a negative survival time for 1 patient(s): {first}" in text
+    assert not (tmp_path / "neg").exists() or not list((tmp_path / "neg").glob("*.json"))
+    missing = frame.copy()
+    missing.loc[1, "os_days"] = None
+    missing.to_csv(table, sep="\t", index=False)
+    done = RUNNER.invoke(app, [*base, "--out", str(tmp_path / "nan")])
+    assert done.exit_code == 0, done.output
+    assert "label missing 1" in " ".join(done.output.split())
+    result = read_result(_result(tmp_path / "nan", "vit-tiny-test", SURVIVAL))
+    assert second not in result.task.patients

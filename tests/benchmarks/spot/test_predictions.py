@@ -87,7 +87,8 @@ def test_an_edited_predictions_file_is_refused(scored, tmp_path):
 def test_results_written_before_predictions_were_kept_still_verify(scored, tmp_path):
     result, _ = scored
     doc = result.model_copy(update={"predictions": None, "digest": ""}).model_dump(mode="json")
-    for key in ("predictions", "outcomes", "cohort"):  # the previous writer had no such keys; digest over the rest
+    old_writer_lacked = ("predictions", "outcomes", "cohort", "adapter_source", "adapter_commit", "adapter_seed")
+    for key in (*old_writer_lacked, "adapter_group"):
         del doc[key]
     doc["digest"] = hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     path = tmp_path / "old.json"

@@ -56,14 +56,26 @@ def build_atlas(
     samples: list[str] | None = None,
     force: bool = False,
     min_counts: int = 100,
+    allow_absolute_paths: bool = True,
 ) -> Any:
-    """Build in this process (one worker) through the same functions as ``humanst build``; return the report."""
+    """Build in this process (one worker) through the same functions as ``humanst build``; return the report.
+
+    The build tests name the session's raw samples by absolute path, so absolute paths are allowed by default
+    (``humanst build --allow-absolute-paths``).
+    """
     from humanst.builder.schedule import make_tasks, run_build
     from humanst.manifest import load_manifest
 
     manifest = load_manifest(manifest_path)
     tasks = make_tasks(
-        manifest, atlas, data_root=data_root, cache_dir=cache_dir, samples=samples, min_counts=min_counts, force=force
+        manifest,
+        atlas,
+        data_root=data_root,
+        cache_dir=cache_dir,
+        samples=samples,
+        min_counts=min_counts,
+        force=force,
+        allow_absolute_paths=allow_absolute_paths,
     )
     return run_build(manifest, str(manifest_path), tasks, workers=1)
 

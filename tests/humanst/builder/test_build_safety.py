@@ -37,6 +37,7 @@ def _start(manifest: Path, atlas: Path, *, workers: int, log: Path) -> subproces
     command = [
         sys.executable, "-c", "from humanst.cli import main; main()", "build", str(manifest), "--out", str(atlas),
         "--data-root", str(manifest.parent), "--cache", str(manifest.parent / "cache"), "--workers", str(workers),
+        "--allow-absolute-paths",
     ]  # fmt: skip
     with log.open("ab") as out:  # a session of its own: its process group id is its pid
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -94,7 +95,7 @@ def test_a_second_build_into_a_locked_atlas_is_refused_while_the_first_finishes_
     assert _wait_for(lambda: lock.is_file() and LockHolder.parse(lock.read_text()) is not None), log.read_text()
     second = subprocess.run(
         [sys.executable, "-c", "from humanst.cli import main; main()", "build", str(manifest), "--out", str(atlas),
-         "--data-root", str(tmp_path), "--cache", str(tmp_path / "cache")],
+         "--data-root", str(tmp_path), "--cache", str(tmp_path / "cache"), "--allow-absolute-paths"],
         capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
     )  # fmt: skip
     assert second.returncode == 1
@@ -139,7 +140,7 @@ def test_a_read_only_atlas_folder_is_one_line_before_any_sample_runs(
     monkeypatch.setattr(Path, "write_bytes", refuse)
     try:
         out = CliRunner().invoke(app, ["build", str(manifest), "--out", str(atlas), "--data-root", str(tmp_path),
-                                       "--cache", str(tmp_path / "cache")])  # fmt: skip
+                                       "--cache", str(tmp_path / "cache"), "--allow-absolute-paths"])  # fmt: skip
     finally:
         atlas.chmod(0o755)
     assert out.exit_code == 1
@@ -205,7 +206,7 @@ def test_lost_spots_are_shown_by_reason_and_flagged_with_progress_lines_in_a_log
     manifest = write_manifest(tmp_path / "manifest.yaml", samples)
     atlas = tmp_path / "atlas"
     out = CliRunner().invoke(app, ["build", str(manifest), "--out", str(atlas), "--data-root", str(tmp_path),
-                                   "--cache", str(tmp_path / "cache")])  # fmt: skip
+                                   "--cache", str(tmp_path / "cache"), "--allow-absolute-paths"])  # fmt: skip
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())
     assert f"no_position {len(tissue) // 2}" in text  # the reason and its count in the terminal table

@@ -37,6 +37,7 @@ def _start(manifest: Path, atlas: Path, *, workers: int, force: bool, log: Path)
     command = [
         sys.executable, "-c", "from humanst.cli import main; main()", "build", str(manifest), "--out", str(atlas),
         "--data-root", str(manifest.parent), "--cache", str(manifest.parent / "cache"), "--workers", str(workers),
+        "--allow-absolute-paths",
     ]  # fmt: skip
     if force:
         command.append("--force")

@@ -37,10 +37,10 @@ def test_relative_paths_resolve_against_data_root_and_are_not_copied(tmp_path):
     assert not cache.exists()
 
 
-def test_absolute_path_is_returned_as_is(tmp_path):
+def test_absolute_path_is_returned_as_is_when_allowed(tmp_path):
     target = tmp_path / "elsewhere.h5"
     target.write_bytes(b"h5")
-    assert resolve_local(str(target), data_root=tmp_path / "unused") == target
+    assert resolve_local(str(target), data_root=tmp_path / "unused", allow_absolute=True) == target
 
 
 def test_missing_path_names_sample_and_path(tmp_path):

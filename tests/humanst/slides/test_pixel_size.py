@@ -44,8 +44,23 @@ def test_objective_power_alone_is_used_with_a_warning():
     assert "slide.svs" in size.warning
 
 
-def test_override_wins_and_a_nonsense_override_is_refused():
+def test_override_wins_says_what_it_replaced_and_a_nonsense_value_is_refused():
     size = resolve_pixel_size({"aperio.MPP": "0.25"}, path=SLIDE, override_um=0.2631)
-    assert (size.x_um, size.source) == (0.2631, "override (--mpp)")
+    assert (size.x_um, size.source) == (0.2631, "override (--mpp-override)")
+    assert size.replaced == "0.25 um/px (aperio.MPP)"
     with pytest.raises(SlideError, match="--mpp -1"):
         resolve_pixel_size({}, path=SLIDE, override_um=-1)
+    with pytest.raises(SlideError, match="--mpp 0"):
+        resolve_pixel_size({"aperio.MPP": "0.25"}, path=SLIDE, fallback_um=0)
+
+
+def test_a_fallback_fills_in_only_what_the_metadata_lacks():
+    own = resolve_pixel_size({"aperio.MPP": "0.499"}, path=SLIDE, fallback_um=0.5)
+    assert (own.x_um, own.source, own.replaced) == (0.499, "aperio.MPP", None)
+    missing = resolve_pixel_size({}, path=SLIDE, fallback_um=0.5, read_ome=False)
+    assert (missing.x_um, missing.replaced) == (0.5, None)
+    estimated = resolve_pixel_size({"aperio.AppMag": "40"}, path=SLIDE, fallback_um=0.2631, read_ome=False)
+    assert estimated.x_um == 0.2631
+    assert estimated.warning is None
+    assert estimated.replaced is not None
+    assert estimated.replaced.startswith("0.25 um/px (objective power 40x")

@@ -50,7 +50,8 @@ def test_slide_without_pixel_size_is_refused_or_uses_the_override(synthetic_slid
     with pytest.raises(SlideError, match=r"plain\.tif.*no pixel size.*--mpp"):
         open_slide(synthetic_slides["plain"])
     with open_slide(synthetic_slides["plain"], um_per_px=0.5) as slide:
-        assert (slide.pixel_size.x_um, slide.pixel_size.source) == (0.5, "override (--mpp)")
+        assert (slide.pixel_size.x_um, slide.pixel_size.source) == (0.5, "--mpp (none in metadata)")
+        assert slide.pixel_size.replaced is None
 
 
 def test_objective_power_only_warns(synthetic_slides):

@@ -24,6 +24,7 @@ REQUIRED = {
     "midnight",
     "vit-b16",
     "resnet50",
+    "imagenet-efficientnet-lite0",
     "vit-tiny-test",
 }
 

@@ -84,6 +84,7 @@ def test_selection_keeps_the_planted_best_step_or_the_last(demo_atlas, tmp_path,
             }
 
     monkeypatch.setattr(loop, "_validation", lambda *args, **kwargs: PlantedValidator())
+    monkeypatch.setattr("stamp.train.verdict.record_validation", lambda *args, **kwargs: None)  # no probe to record
     config = tiny_config(
         demo_atlas, tmp_path / select, **{"optim.steps": 8, "validation.every": 2, "validation.select": select}
     )

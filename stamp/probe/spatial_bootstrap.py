@@ -26,13 +26,21 @@ tissue only: it makes no claim about other patients.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-__all__ = ["BlockLayout", "block_bootstrap_pearson", "spatial_blocks", "spot_layout", "spot_pitch_um"]
+__all__ = [
+    "BlockLayout",
+    "block_bootstrap_pearson",
+    "spatial_blocks",
+    "spot_layout",
+    "spot_pitch_um",
+    "tiles_of_side",
+]
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,25 @@ def spatial_blocks(
         if factor <= 1 or len(block_slide) >= min_blocks:
             return BlockLayout(block, np.asarray(block_slide, dtype=np.int64), sides)
         factor = max(1.0, factor / 2)
+
+
+def tiles_of_side(xy_um: np.ndarray, slides: np.ndarray, side_um: Mapping[str, float]) -> BlockLayout:
+    """Cut one patient's spots into square tiles of the given side per slide (0: every spot its own block).
+
+    The sides a result recorded (``IntervalInfo.block_um``) rebuild the very tiles its intervals resampled.
+    """
+    xy = np.asarray(xy_um, dtype=np.float64)
+    slides = np.asarray(slides)
+    names = sorted(set(slides.tolist()))
+    block = np.empty(slides.size, dtype=np.int64)
+    block_slide: list[int] = []
+    for index, name in enumerate(names):
+        rows = np.flatnonzero(slides == name)
+        side = float(side_um.get(name, 0.0))
+        local = _tiles(xy[rows], side) if side > 0 else np.arange(rows.size)
+        block[rows] = local + len(block_slide)
+        block_slide += [index] * (int(local.max()) + 1 if local.size else 0)
+    return BlockLayout(block, np.asarray(block_slide, dtype=np.int64), {n: float(side_um.get(n, 0.0)) for n in names})
 
 
 def spot_layout(slides: np.ndarray) -> BlockLayout:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from benchmarks.spot.spatial_bootstrap import block_bootstrap_pearson, spatial_blocks, spot_layout, spot_pitch_um
-from benchmarks.stats import pearson_columns
+from stamp.probe import pearson_columns
+from stamp.probe.spatial_bootstrap import block_bootstrap_pearson, spatial_blocks, spot_layout, spot_pitch_um
 
 N = 30  # a 30 x 30 Visium-like lattice, 100 um pitch
 XY = np.column_stack([np.mgrid[0:N, 0:N][1].ravel() * 100.0, np.mgrid[0:N, 0:N][0].ravel() * 100.0])
