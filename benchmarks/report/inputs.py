@@ -8,6 +8,7 @@ in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"
 class LoadedResult:
     """One result file, its predictions (``None`` when absent, see ``problem``) and a short label.
 
-    ``predictions`` are a tier-1 result's per-spot predictions, ``outcomes`` a tier-2/3 result's per-patient ones.
+    ``predictions`` are a tier-1 result's per-spot predictions, ``outcomes`` a tier-2/3 result's per-patient ones;
+    ``source`` is the position of the folder or file it came from on the command line.
     """
 
     path: Path
@@ -34,6 +36,7 @@ class LoadedResult:
     predictions: SpotPredictions | None
     problem: str = ""
     outcomes: OutcomePredictions | None = None
+    source: int = 0
 
     @property
     def label(self) -> str:
@@ -59,6 +62,16 @@ class RunInfo:
     def adapter_hash(self) -> str:
         """The adapter hash recorded by ``stamp fit``."""
         return str(self.info.get("adapter_hash", ""))
+
+    @property
+    def targets(self) -> str:
+        """What the run was aligned to (``data.targets``: ``pathways``, ``random`` for a negative control, ...)."""
+        return str((self.info.get("targets") or {}).get("kind", ""))
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        """The run's own verdict rows (``run.json`` ``verdict.checks``; empty for a run written before them)."""
+        return list((self.info.get("verdict") or {}).get("checks") or [])
 
 
 @dataclass
@@ -87,8 +100,14 @@ class ReportInputs:
     """Task groups in argument order, runs matched to aligned results, and every problem met on the way."""
 
     groups: list[TaskGroup]
-    runs: dict[str, RunInfo]  # adapter hash -> run
+    runs: dict[str, RunInfo]  # adapter hash -> run, for the runs that match a result
     notes: list[str] = field(default_factory=list)
+    every_run: list[RunInfo] = field(default_factory=list)  # every --run, matched or not (their verdict rows)
+
+    @property
+    def control_adapters(self) -> set[str]:
+        """Adapter hashes of the runs given that were aligned to random targets (negative controls)."""
+        return {run.adapter_hash for run in self.every_run if run.targets == "random"}
 
 
 def _result_files(path: Path) -> list[Path]:
@@ -179,8 +198,27 @@ def read_run(path: Path) -> RunInfo:
     )
 
 
+def run_folders(path: Path) -> list[Path]:
+    """Return the run folders of a ``--run``: itself, or every seed of a ``stamp fit --seeds`` folder."""
+    from stamp.run_dir import RunFiles
+    from stamp.train.replicates import SUMMARY_JSON, seed_dir
+
+    path = Path(path)
+    summary = path / SUMMARY_JSON
+    if (path / RunFiles.INFO).is_file() or not summary.is_file():
+        return [path]
+    try:
+        seeds = [int(row["seed"]) for row in json.loads(summary.read_text(encoding="utf-8"))["seeds"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        msg = f"run '{path}': {SUMMARY_JSON} is unreadable ({exc}); rerun `stamp fit --seeds N --out {path}`"
+        raise BenchmarkError(msg) from exc
+    return [seed_dir(path, seed) for seed in seeds]
+
+
 def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInputs:
     """Read every result file under ``paths`` and every run folder in ``runs``; match runs to results by adapter hash.
+
+    A ``--run`` that is a ``stamp fit --seeds`` folder stands for each of its seeds' runs.
 
     Raises
     ------
@@ -190,13 +228,13 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
     notes: list[str] = []
     loaded: list[LoadedResult] = []
     seen: set[Path] = set()
-    for path in paths:
+    for source, path in enumerate(paths):
         for file in _result_files(Path(path)):
             if file.resolve() in seen:
                 continue
             seen.add(file.resolve())
             try:
-                item = _load_one(file)
+                item = dataclasses.replace(_load_one(file), source=source)
             except ResultError as exc:
                 notes.append(f"skipped: {exc}")
                 continue
@@ -207,13 +245,17 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)
     matched: dict[str, RunInfo] = {}
+    every: list[RunInfo] = []
     hashes = {r.result.adapter_hash for r in loaded if r.aligned}
-    for run_path in runs:
-        run = read_run(Path(run_path))
+    for run_path in (folder for given in runs for folder in run_folders(Path(given))):
+        run = read_run(run_path)
+        every.append(run)
         if run.adapter_hash not in hashes:
-            notes.append(f"run '{run_path}' (adapter {run.adapter_hash}) matches no result given; not shown")
+            notes.append(
+                f"run '{run_path}' (adapter {run.adapter_hash}) matches no result given; only its own verdict is shown"
+            )
             continue
         matched[run.adapter_hash] = run
     for adapter in sorted(hashes - set(matched)):
         notes.append(f"adapter {adapter}: no run folder given (--run), so no training curves or run card for it")
-    return ReportInputs(_group(loaded, notes), matched, notes)
+    return ReportInputs(_group(loaded, notes), matched, notes, every)

@@ -1,37 +1,42 @@
 """The verdict that opens the report: per task, probe and target, B - A with its interval and the controls beside it.
 
-Rows are data taken from the results and their comparisons, never from a list in this module:
+Rows are data taken from the results and their comparisons, never from a list in this module
+(:mod:`benchmarks.report.verdict_rows` builds them):
 
+- every pair of entries (:mod:`benchmarks.report.entries`: base, aligned, a random-aligned control, each a result or
+  the replicate seeds of one fit) gives rows, labelled ``B vs A``;
 - every block (tier 1) or probe's target block (tiers 2-3) that A and B share is a row, with the paired difference
-  of :func:`benchmarks.spot.compare.compare_results` or :func:`benchmarks.slide.compare.compare_outcomes` (its 95%
-  interval, or the per-patient values when fewer than ``min_patients`` patients are held out);
+  of ``stamp-bench compare`` (:func:`benchmarks.spot.compare.compare_pairs`,
+  :func:`benchmarks.slide.compare.compare_outcomes`): its 95% interval over patients; below ``min_patients``
+  patients the per-patient values and, at tier 1, the paired interval within these patients' tissue; for seeds,
+  the mean and spread of B - A over the seed pairs beside it;
 - a row is a *control* of another when the results say so: a tier-1 random block's ``control_of``, the gap of the
   pathways to their random sets, a slide-activity task's ``control`` block, a task whose file declares it the
   ``negative_control_of`` another task (a label random by construction). A control sits right under the row it
-  controls, so a new control (another null task, another random block) is a new row, not new code;
-- every entry compared with the reference A (an aligned encoder, a random-set-aligned one, another seed) gives its
-  own rows, labelled ``B vs A``.
+  controls, so a new control (another null task, another random block) is a new row, not new code.
 
 Each row gets a reading in words from its interval (B above A, below A, no difference shown, no interval) and, for
-a row with controls, whether they moved too.
+a row with controls, whether they moved too. The runs' own verdicts (``run.json``) are rows too
+(:mod:`benchmarks.report.run_verdict`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from benchmarks.comparison import PairedDifference
-from benchmarks.errors import ResultError
 from benchmarks.leaderboard.collect import fmt_metric
-from benchmarks.report.inputs import LoadedResult, TaskGroup
 from benchmarks.report.page import Table
 from benchmarks.schema import Metric
-from benchmarks.slide.metrics import CHANCE, METRIC_NAMES
 
-__all__ = ["Verdict", "VerdictRow", "build_verdict", "verdict_lines", "verdict_table"]
+if TYPE_CHECKING:
+    from benchmarks.spot.compare import SeedSpread
+    from stamp.probe import BlockDifference
+
+__all__ = ["Verdict", "VerdictRow", "ordered", "reading", "verdict_lines", "verdict_table"]
 
 TASK, RANDOM, GAP, NEGATIVE = "task", "matched random sets", "gap to random sets", "negative-control task"
 Key = tuple[str, str, str]  # (task, probe, target); target "" stands for the task's label rows
@@ -55,6 +60,9 @@ class VerdictRow:
     role: str = TASK
     control_of: Key | None = None
     chance: float | None = None  # where the metric sits without signal (negative controls are read against it)
+    tissue: BlockDifference | None = None  # tier 1 below min_patients: paired interval within these patients' tissue
+    tissue_note: str = ""  # why there is no tissue interval, when there is none
+    seeds: SeedSpread | None = None  # replicate seeds: B - A of every seed pair, their mean and spread
 
     @property
     def key(self) -> Key:
@@ -62,19 +70,48 @@ class VerdictRow:
         return (self.task, self.probe, self.target)
 
     @property
+    def population(self) -> bool:
+        """Whether B - A has an interval over patients (a population claim)."""
+        return math.isfinite(self.diff.ci_low) and math.isfinite(self.diff.ci_high)
+
+    @property
+    def within_tissue(self) -> bool:
+        """Whether the row's interval is the paired one within the held-out patients' tissue (no population claim)."""
+        t = self.tissue
+        return not self.population and t is not None and math.isfinite(t.ci_low) and math.isfinite(t.ci_high)
+
+    def interval(self) -> tuple[float, float, float]:
+        """Return the interval of B - A and its p: over patients, else within their tissue, else NaN."""
+        if self.population:
+            return self.diff.ci_low, self.diff.ci_high, self.diff.p
+        if self.within_tissue and self.tissue is not None:
+            return self.tissue.ci_low, self.tissue.ci_high, self.tissue.p
+        nan = float("nan")
+        return nan, nan, nan
+
+    @property
     def direction(self) -> int | None:
         """+1 when the interval of B - A is above 0, -1 below, 0 when it covers 0, ``None`` without interval."""
-        if not math.isfinite(self.diff.ci_low) or not math.isfinite(self.diff.ci_high):
+        low, high, _ = self.interval()
+        if not math.isfinite(low) or not math.isfinite(high):
             return None
-        return 1 if self.diff.ci_low > 0 else (-1 if self.diff.ci_high < 0 else 0)
+        return 1 if low > 0 else (-1 if high < 0 else 0)
 
     def diff_text(self) -> str:
-        """``+0.050 [+0.010, +0.090]``; without interval the per-patient values, or why there is none."""
+        """``+0.050 [+0.010, +0.090]``; below ``min_patients`` the tissue interval and per-patient values."""
         if not math.isfinite(self.diff.diff):
             return "-"
-        if self.direction is None and self.per_patient:
-            values = ", ".join(f"{p} {d:+.3f}" for p, d in self.per_patient)
-            return f"{self.diff.diff:+.3f} (per patient {values}; no CI)"
+        values = ", ".join(f"{p} {d:+.3f}" for p, d in self.per_patient)
+        if self.within_tissue and self.tissue is not None:
+            low, high, _ = self.interval()
+            per = f"; per patient {values}" if values else ""
+            return (
+                f"{self.diff.diff:+.3f} [{low:+.3f}, {high:+.3f}] within these patients' tissue "
+                f"({self.tissue.n_blocks} tiles, paired{per})"
+            )
+        if self.direction is None and values:
+            why = f": {self.tissue_note}" if self.tissue_note else ""
+            return f"{self.diff.diff:+.3f} (per patient {values}; no CI{why})"
         return self.diff.text()
 
     def off_chance(self) -> list[str]:
@@ -91,7 +128,9 @@ class VerdictRow:
 
     def controls(self, other: VerdictRow) -> bool:
         """Whether this row is a control of ``other`` (same comparison, and its link names that row or task)."""
-        if self.control_of is None or other.control_of is not None or self.b_label != other.b_label:
+        if self.control_of is None or other.control_of is not None:
+            return False
+        if (self.a_label, self.b_label) != (other.a_label, other.b_label):
             return False
         task, probe, target = self.control_of
         return (task, probe) == (other.task, other.probe) and target in ("", other.target)
@@ -132,6 +171,8 @@ def reading(row: VerdictRow, controls: Sequence[VerdictRow] = ()) -> str:
         return f"A and B at chance ({chance} inside their intervals), as a negative control should be"
     direction = row.direction
     text = f"no interval ({row.diff.n_patients} patients): no claim" if direction is None else _WORDS[direction]
+    if row.within_tissue:
+        text += " within these patients' tissue (no population claim)"
     for control in controls:
         if control.role == NEGATIVE:
             text += f"; negative control {control.task}: {_chance_state(control)}"
@@ -141,56 +182,7 @@ def reading(row: VerdictRow, controls: Sequence[VerdictRow] = ()) -> str:
     return text
 
 
-def _outcome_metric(loaded: LoadedResult, probe: str, block: str, metric: str) -> Metric | None:
-    score = next((s for s in loaded.result.outcomes if s.probe == probe and s.block == block), None)
-    return score.metrics.get(metric) if score is not None else None
-
-
-def _spot_rows(a: LoadedResult, b: LoadedResult, n_boot: int) -> list[VerdictRow]:
-    from benchmarks.spot.compare import compare_results
-
-    rows = []
-    probe = f"ridge ({a.result.task.protocol})"
-    for c in compare_results(a.result, b.result, n_boot=n_boot):
-        role = {"random": RANDOM, "gap": GAP}.get(c.kind, TASK)
-        rows.append(
-            VerdictRow(
-                task=c.task, tier=1, probe=probe, target=c.target, metric="Pearson r", a_label=a.label,
-                b_label=b.label, a=c.a, b=c.b, diff=c,
-                per_patient=() if c.population else tuple((p, d) for p, (_, _, d) in c.per_patient.items()),
-                role=role, control_of=(c.task, probe, c.control_of) if role != TASK else None,
-            )
-        )  # fmt: skip
-    return rows
-
-
-def _outcome_rows(a: LoadedResult, b: LoadedResult, n_boot: int) -> list[VerdictRow]:
-    from benchmarks.slide.compare import compare_outcomes
-
-    task = a.result.task
-    rows = []
-    compared = compare_outcomes(
-        a.result, b.result, a.path.parent, b.path.parent, n_boot=n_boot, blocks=("label", "control")
-    )
-    label_of = {c.probe: c.target for c in compared if c.block == "label"}
-    for c in compared:
-        role, link, chance = TASK, None, None
-        if c.block == "control":
-            role, link = RANDOM, (task.name, c.probe, label_of.get(c.probe, ""))
-        elif task.negative_control_of:
-            role, link, chance = NEGATIVE, (task.negative_control_of[0], c.probe, ""), CHANCE.get(c.metric)
-        row = VerdictRow(
-            task=task.name, tier=task.tier, probe=c.probe, target=c.target, metric=METRIC_NAMES.get(c.metric, c.metric),
-            a_label=a.label, b_label=b.label, a=_outcome_metric(a, c.probe, c.block, c.metric),
-            b=_outcome_metric(b, c.probe, c.block, c.metric), diff=c, role=role, control_of=link, chance=chance,
-        )  # fmt: skip
-        rows.append(row)
-        for other in task.negative_control_of[1:] if role == NEGATIVE else ():  # a control of several tasks
-            rows.append(dataclasses.replace(row, control_of=(other, c.probe, "")))
-    return rows
-
-
-def _ordered(rows: list[VerdictRow]) -> list[VerdictRow]:
+def ordered(rows: list[VerdictRow]) -> list[VerdictRow]:
     """Every row that controls nothing, each followed by its controls; controls of rows not present at the end."""
     out: list[VerdictRow] = []
     placed: set[int] = set()
@@ -202,22 +194,6 @@ def _ordered(rows: list[VerdictRow]) -> list[VerdictRow]:
     return out + [r for r in rows if r.control_of is not None and id(r) not in placed]
 
 
-def build_verdict(groups: Sequence[TaskGroup], *, n_boot: int) -> Verdict:
-    """Compare every entry of every task with its reference A; return the rows, each followed by its controls."""
-    rows: list[VerdictRow] = []
-    notes: list[str] = []
-    for group in groups:
-        a = group.reference
-        if a is None:
-            continue
-        for b in group.compared:
-            try:
-                rows += _spot_rows(a, b, n_boot) if group.tier == 1 else _outcome_rows(a, b, n_boot)
-            except ResultError as exc:  # predictions missing or edited: the rest of the verdict goes on
-                notes.append(f"verdict of {group.task}, {b.label} vs {a.label}: {exc}")
-    return Verdict(_ordered(rows), notes)
-
-
 def _role(row: VerdictRow) -> str:
     if row.control_of is None:
         return "task"
@@ -225,32 +201,47 @@ def _role(row: VerdictRow) -> str:
     return f"{row.role}, control of {task}" + (f" / {target}" if target and target != row.target else "")
 
 
+def _p_text(row: VerdictRow) -> str:
+    p = row.interval()[2]
+    return f"{p:.3f}" if math.isfinite(p) else "-"
+
+
 def verdict_table(verdict: Verdict, table_id: str) -> Table:
     """Render the verdict as a page table: one line per row, controls right under the row they control.
 
-    With one reference A for every row, A is named in the caption and each row names its B only.
+    With one reference A for every row, A is named in the caption and each row names its B only. With replicate
+    seeds, a column gives the mean and spread of B - A over the seed pairs.
     """
     references = sorted({r.a_label for r in verdict.rows})
     one_a = len(references) == 1
+    seeds = any(r.seeds is not None for r in verdict.rows)
     body = []
     for row in verdict.rows:
         controls = verdict.controls_of(row) if row.control_of is None else []
+        spread = [row.seeds.text() if row.seeds is not None else "-"] if seeds else []
         body.append(
             [
                 f"{row.task} ({row.tier})", row.probe, f"{row.target} ({row.metric})", _role(row),
                 row.b_label if one_a else f"{row.b_label} vs {row.a_label}", fmt_metric(row.a), fmt_metric(row.b),
-                row.diff_text(), f"{row.diff.p:.3f}" if math.isfinite(row.diff.p) else "-", str(row.diff.n_patients),
-                reading(row, controls),
+                row.diff_text(), _p_text(row), str(row.diff.n_patients), *spread, reading(row, controls),
             ]
         )  # fmt: skip
     headers = ["task (tier)", "probe", "target (metric)", "role", "B" if one_a else "B vs A", "A [95% CI]"]
-    headers += ["B [95% CI]", "B - A [95% CI]", "p", "patients", "reading"]
+    headers += ["B [95% CI]", "B - A [95% CI]", "p", "patients", *(["seeds: B - A mean ± sd"] if seeds else [])]
+    headers += ["reading"]
     caption = (
         (f"A = {references[0]}. " if one_a else "")
         + "B - A: paired difference over the same held-out patients (tier 1: per-patient Pearson, paired bootstrap; "
-        "tiers 2-3: both encoders' out-of-fold predictions rescored on the same patient resamples). Controls sit "
+        "tiers 2-3: both encoders' out-of-fold predictions rescored on the same patient resamples). Below the "
+        "task's min_patients no interval over patients is made: tier 1 gives the per-patient values and a paired "
+        "spatial block bootstrap within these patients' tissue, which makes no population claim. Controls sit "
         "under the row they control."
     )
+    if seeds:
+        caption += (
+            " Replicate seeds: tier 1's B - A and interval are those of the seed-averaged scores, tiers 2-3 compare "
+            "each seed pair on its own; every seed is kept, none chosen (spread: sd over seed pairs)."
+        )
     return Table(table_id, headers, body, numeric=frozenset({5, 6, 8, 9}), caption=caption)
 
 

@@ -24,8 +24,10 @@ from benchmarks.report.inputs import ReportInputs, load_inputs
 from benchmarks.report.links import INDEX, write_report_manifest
 from benchmarks.report.outcome_section import outcome_sections
 from benchmarks.report.page import Figure, Pre, Section, Text, render_page
+from benchmarks.report.run_verdict import run_verdict_lines, run_verdict_table
 from benchmarks.report.task_section import task_sections
-from benchmarks.report.verdict import build_verdict, verdict_lines, verdict_table
+from benchmarks.report.verdict import verdict_lines, verdict_table
+from benchmarks.report.verdict_rows import build_verdict
 from humanst.atomic import atomic_path
 
 __all__ = ["ReportSummary", "write_report"]
@@ -87,9 +89,12 @@ def _build_section(ctx: ReportContext) -> list[Section]:
 
 EXPLAIN = [
     Text(
-        "Verdict: one row per task, probe and target, B - A over the same held-out patients with its 95% interval "
-        "(per-patient values, or none, when fewer than 5 patients are held out), each control right under the row it "
-        "controls (matched random gene sets, negative-control tasks whose label no image can predict). "
+        "Verdict: for every pair of entries given (base, aligned, a random-aligned control; replicate seeds of one "
+        "fit are one entry), one row per task, probe and target: B - A over the same held-out patients with its 95% "
+        "interval (below 5 held-out patients: the per-patient values and, at tier 1, a paired interval within these "
+        "patients' tissue), the spread over seeds beside it, each control right under the row it controls (matched "
+        "random gene sets, negative-control tasks whose label no image can predict); then each STAMP run's own "
+        "verdict on its validation spots. "
         "Tiers 2-3: ROC curves (status), Kaplan-Meier curves of predicted risk groups (survival), predicted vs "
         "measured activity per pathway, and heatmaps of each probe's per-tile scores on the slides."
     ),
@@ -155,7 +160,9 @@ def write_report(
         The cohort folder of the tier-2/3 results (``stamp-bench fetch-cohort``): slide thumbnails for the heatmaps
         (skipped without it).
     runs
-        ``stamp fit`` run folders of the aligned results (training curves and run cards), matched by adapter hash.
+        ``stamp fit`` run folders (or ``--seeds`` folders) of the aligned results: their verdicts, and for those
+        matched to a result by adapter hash the training curves and run cards. A run aligned to random targets
+        marks its results as the negative control, compared as A before the other adapters.
     pathways
         Targets always mapped and summarised (e.g. a programme of interest), besides the best and worst gains.
     n_boot
@@ -190,17 +197,21 @@ def write_report(
             slide_files=slide_files,
         )
         ctx.step("verdict")
-        verdict = build_verdict(inputs.groups, n_boot=n_boot)
+        verdict = build_verdict(inputs.groups, n_boot=n_boot, controls=inputs.control_adapters)
         summary.notes += verdict.notes
         sections: list[Section] = []
-        if verdict.rows:
-            sections.append(Section("Verdict", [verdict_table(verdict, "verdict")], anchor="verdict"))
+        runs_table = run_verdict_table(inputs.every_run, "verdict-runs")
+        verdict_blocks = [verdict_table(verdict, "verdict")] if verdict.rows else []
+        if runs_table is not None:
+            verdict_blocks += [Text("The STAMP runs' own verdicts (validation spots):"), runs_table]
+        if verdict_blocks:
+            sections.append(Section("Verdict", verdict_blocks, anchor="verdict"))
         for index, group in enumerate(inputs.groups):
             if group.tier == 1:
                 sections += task_sections(ctx, group, index)
             else:
                 sections += outcome_sections(ctx, group, index, verdict)
-        summary.lines += verdict_lines(verdict)
+        summary.lines += verdict_lines(verdict) + run_verdict_lines(inputs.every_run)
         sections += _run_sections(ctx, inputs)
         everything = [r for g in inputs.groups for r in g.results]
         sections.append(
@@ -221,7 +232,7 @@ def write_report(
             *EXPLAIN,
         ]
         if ctx.headline:
-            sections.insert(1 if verdict.rows else 0, Section("Summary (tier 1)", ctx.headline, anchor="summary"))
+            sections.insert(1 if verdict_blocks else 0, Section("Summary (tier 1)", ctx.headline, anchor="summary"))
         page = render_page("stamp-bench report", intro, sections, generator=f"stamp-bench report {__version__}")
         (folder / INDEX).write_text(page, encoding="utf-8")
         write_report_manifest(folder, inputs.groups)

@@ -90,8 +90,12 @@ def _predictions(kind: str, measured: dict[str, np.ndarray], predicted: dict[str
     )  # fmt: skip
 
 
-def _write(task: SlideTask, predictions: OutcomePredictions, entry: str, folder: Path) -> Path:
+def _write(task: SlideTask, predictions: OutcomePredictions, entry: str, folder: Path, seed: int | None = None) -> Path:
+    """Write one entry's result; ``seed``: B as replicate seed ``seed`` of one fit (its own adapter hash)."""
     key, adapter = (A_KEY, "") if entry == "A" else (B_KEY, ADAPTER)
+    if seed is not None:
+        adapter = f"{seed:012d}"
+        key = f"vit-tiny-test+{adapter}"
     scores = score_predictions(task, predictions)
     kinds = {s.interval for s in scores}
     result = Result(
@@ -105,11 +109,21 @@ def _write(task: SlideTask, predictions: OutcomePredictions, entry: str, folder:
                                n_boot=task.bootstrap),
         hardware=hardware(), wall_time_s=0.0, created="2026-01-01T00:00:00+00:00", outcomes=scores,
         cohort=CohortRef(name="toy-cohort", content_hash="h" * 64, pretraining_overlap="no", cohort_overlap="no"),
+        adapter_seed=seed, adapter_group="" if seed is None else "group-b",
     )  # fmt: skip
     name = outcome_predictions_filename(result_filename(key, task.name, "default"))
     sha256 = write_outcome_predictions(predictions, folder / name)
     ref = PredictionsRef(file=name, sha256=sha256, schema_version=OUTCOME_PREDICTIONS_VERSION, n_spots=N)
     return write_result(result.model_copy(update={"predictions": ref}), folder)
+
+
+def write_status_seeds(folder: Path, probabilities: dict[int, np.ndarray]) -> None:
+    """Write the status task's results of replicate seeds of B into ``folder``: seed -> each patient's probability."""
+    status = np.array([i % 2 for i in range(N)], dtype=float)
+    for seed, p in probabilities.items():
+        predictions = _predictions("classification", {"label": status[:, None]}, {"label": p[:, None]}, "B",
+                                   {"label": ["GENE1"]})  # fmt: skip
+        _write(_task(STATUS, "classification"), predictions, "B", folder, seed=seed)
 
 
 def write_handmade(root: Path) -> dict[str, Path]:

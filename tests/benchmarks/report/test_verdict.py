@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from benchmarks.comparison import PairedDifference
-from benchmarks.report.verdict import NEGATIVE, RANDOM, VerdictRow, _ordered, reading
+from benchmarks.report.verdict import NEGATIVE, RANDOM, VerdictRow, ordered, reading
 from benchmarks.schema import Metric
 
 NAN = float("nan")
@@ -59,5 +59,5 @@ def test_every_control_row_follows_its_row_and_a_control_of_a_missing_task_comes
              for i in range(3)]  # fmt: skip
     orphan = _row("null-x", 0.0, -0.1, 0.1, role=NEGATIVE, control_of=("absent", "abmil", ""), chance=0.5)
     other_probe = _row("null-y", 0.0, -0.1, 0.1, role=NEGATIVE, control_of=("status", "mean-linear", ""), chance=0.5)
-    ordered = _ordered([orphan, nulls[0], status, other, nulls[1], other_probe, nulls[2]])
-    assert [r.task for r in ordered] == ["status", "null-0", "null-1", "null-2", "survival", "null-x", "null-y"]
+    rows = ordered([orphan, nulls[0], status, other, nulls[1], other_probe, nulls[2]])
+    assert [r.task for r in rows] == ["status", "null-0", "null-1", "null-2", "survival", "null-x", "null-y"]
