@@ -23,7 +23,7 @@ from benchmarks.report.context import ReportContext, ReportSummary, Step
 from benchmarks.report.inputs import ReportInputs, load_inputs
 from benchmarks.report.links import INDEX, write_report_manifest
 from benchmarks.report.outcome_section import outcome_sections
-from benchmarks.report.page import Figure, Pre, Section, Text, render_page
+from benchmarks.report.page import Block, Figure, Pre, Section, Text, render_page
 from benchmarks.report.run_verdict import run_verdict_lines, run_verdict_table
 from benchmarks.report.task_section import task_sections
 from benchmarks.report.verdict import verdict_lines, verdict_table
@@ -201,7 +201,7 @@ def write_report(
         summary.notes += verdict.notes
         sections: list[Section] = []
         runs_table = run_verdict_table(inputs.every_run, "verdict-runs")
-        verdict_blocks = [verdict_table(verdict, "verdict")] if verdict.rows else []
+        verdict_blocks: list[Block] = [verdict_table(verdict, "verdict")] if verdict.rows else []
         if runs_table is not None:
             verdict_blocks += [Text("The STAMP runs' own verdicts (validation spots):"), runs_table]
         if verdict_blocks:

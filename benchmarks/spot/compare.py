@@ -108,7 +108,7 @@ def _values(a: Result, b: Result) -> dict[str, Values]:
 
 def _roles(a: Result) -> dict[str, tuple[str, str]]:
     """Each comparison target's kind and the block it controls (``""``: none), as the result records them."""
-    out = {block.name: (block.kind, block.control_of) for block in a.blocks}
+    out: dict[str, tuple[str, str]] = {block.name: (block.kind, block.control_of) for block in a.blocks}
     out.update({gap_name(g.pathways, g.control): ("gap", g.pathways) for g in a.gaps})
     return out
 
