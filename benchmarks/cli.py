@@ -169,6 +169,10 @@ def report(
     atlas: Annotated[
         Path | None, typer.Option("--atlas", help="The results' atlas: spatial maps and the build summary.")
     ] = None,
+    cohort: Annotated[
+        Path | None,
+        typer.Option("--cohort", help="Cohort folder of the tier-2/3 results: slide thumbnails for the heatmaps."),
+    ] = None,
     run: Annotated[
         list[Path] | None, typer.Option("--run", help="`stamp fit` run folder of an aligned result; repeatable.")
     ] = None,
@@ -177,9 +181,14 @@ def report(
     ] = None,
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples over patients.")] = 2000,
 ) -> None:
-    """Write a static HTML report (OUT/index.html + PNGs): results, per-pathway gains, spatial maps, training.
+    """Write a static HTML report (OUT/index.html + PNGs) of every tier, opening with the verdict table.
 
-    A is the first model result without an adapter (the base encoder); B is every other model result.
+    A is the first model result without an adapter (the base encoder); B is every other model result. The verdict:
+    per task, probe and target, B - A with its interval, the controls (random sets, negative-control tasks) beside.
+
+    Tiers 2-3: ROC curves with a patient-bootstrap band (status), Kaplan-Meier curves of predicted risk groups with
+    numbers at risk and the log-rank test (survival), predicted vs measured activity per pathway; with --cohort,
+    heatmaps of each probe's per-tile scores (ABMIL attention, linear score) on the slides.
 
     Per pathway: B - A Pearson over held-out patients (paired-bootstrap CI; per patient, no CI, below 5 patients)
     beside its matched random set's.
@@ -190,7 +199,7 @@ def report(
     """
     from benchmarks.report.command import run_report
 
-    run_report(results, out, atlas=atlas, runs=run or [], pathways=pathway or [], n_boot=n_boot)
+    run_report(results, out, atlas=atlas, cohort=cohort, runs=run or [], pathways=pathway or [], n_boot=n_boot)
 
 
 @app.command()
@@ -256,11 +265,20 @@ def leaderboard(
     html: Annotated[
         Path | None, typer.Option("--html", help="HTML page to write (default FOLDER/leaderboard.html).")
     ] = None,
+    report: Annotated[
+        list[Path] | None,
+        typer.Option("--report", help="`stamp-bench report` folder: link the entries it shows to it; repeatable."),
+    ] = None,
 ) -> None:
-    """Render a leaderboard folder as leaderboard.csv, leaderboard.md and a static sortable HTML page."""
+    """Render a leaderboard folder as leaderboard.csv, leaderboard.md and a static sortable HTML page.
+
+    With --report, every entry a report shows links to its task's section there (relative links).
+    """
     from rich.markdown import Markdown
 
+    from benchmarks.errors import BenchmarkError
     from benchmarks.leaderboard import build_table, collect_board, render_all, render_markdown
+    from benchmarks.report.links import report_links
 
     results, problems = collect_board(folder)
     for problem in problems:
@@ -268,7 +286,11 @@ def leaderboard(
     if not results:
         err_console.print(f"no valid result files in '{folder}'; add some with `stamp-bench submit`")
         raise typer.Exit(1)
-    table = build_table(results)
+    links = None
+    if report:
+        with cli_errors(BenchmarkError):
+            links = report_links(report, (html or folder / "leaderboard.html").parent)
+    table = build_table(results, reports=links)
     paths = render_all(table, folder, html_path=html)
     console.print(Markdown(render_markdown(table)))
     for kind, path in paths.items():

@@ -153,6 +153,9 @@ class TaskRef(StrictModel):
     n_spots: int
     n_samples: int
     patients: list[str]
+    negative_control_of: list[str] = Field(
+        default_factory=list, description="Tiers 2-3: the tasks this task is a negative control of (its task file)."
+    )
 
 
 class Hardware(StrictModel):
@@ -234,6 +237,8 @@ def canonical_digest(result: Result) -> str:
     for added in ("adapter_seed", "adapter_group"):  # replicate provenance: results without it keep their digest
         if doc[added] is None or doc[added] == "":
             del doc[added]
+    if not doc["task"]["negative_control_of"]:  # added later: results of other tasks keep their digest
+        del doc["task"]["negative_control_of"]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

@@ -24,9 +24,17 @@ AnyTask = Task | SlideTask
 _MODEL_OF_TIER: dict[object, type[Task] | type[SlideTask]] = {1: Task, 2: SlideTask, 3: SlideTask}
 
 
+# fields added after tasks were first hashed: left out of the hash while empty, so older tasks keep their hash
+ADDED_WHEN_SET = ("negative_control_of",)
+
+
 def task_hash(task: Task | SlideTask) -> str:
     """Return the sha256 of the task's canonical JSON (what a result's ``task_hash`` must equal)."""
-    text = json.dumps(task.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    doc = task.model_dump(mode="json")
+    for added in ADDED_WHEN_SET:
+        if added in doc and not doc[added]:
+            del doc[added]
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -6,7 +6,7 @@ ranks after them and carries a mark. Of an entry's versions the newest is ranked
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +14,10 @@ from benchmarks.errors import ResultError
 from benchmarks.leaderboard.entries import ENTRIES, Entry, read_entries
 from benchmarks.schema import Metric, Result, read_result
 
-__all__ = ["Column", "LeaderboardTable", "build_table", "collect_board", "collect_results", "fmt_metric"]
+__all__ = ["REPORT", "Column", "LeaderboardTable", "build_table", "collect_board", "collect_results", "fmt_metric"]
 
 BASELINE_COLOUR = "colour-texture"
+REPORT = "report"  # the column of links to reports
 DASH = "\u2013"
 SELF_MARK = "\u2020"  # dagger: self-reported
 INTERVAL_TEXT = {
@@ -168,11 +169,14 @@ def _adapter_cell(result: Result) -> str:
     return f"{result.adapter_hash} ({result.adapter_source})" if result.adapter_commit else result.adapter_hash
 
 
-def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
+def build_table(
+    items: Sequence[Entry | Result], *, reports: Mapping[tuple[str, str, str], str] | None = None
+) -> LeaderboardTable:
     """One row per entry: rank, encoder, kind of entry, task, each block's r [interval], gaps, patients, interval.
 
     ``items`` are leaderboard entries (verified or self-reported, as the evaluator recorded them) or bare
-    results (a results folder: self-reported). Verified entries rank before self-reported ones.
+    results (a results folder: self-reported). Verified entries rank before self-reported ones. ``reports`` maps
+    (embedding key, task, protocol) to the link of a report showing that result (a ``report`` column).
     """
     items, version_notes = _newest(items)
     results = [i.result if isinstance(i, Entry) else i for i in items]
@@ -195,6 +199,8 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
         Column("interval", "interval", title="kind of 95% interval"),
         Column("created", "created"),
     ]
+    if reports is not None:
+        columns.append(Column(REPORT, "report", title="the `stamp-bench report` page that shows this result"))
     primary = next((c.key for c in columns if c.numeric and c.key.startswith("r_")), "encoder")
     outcome_keys = [c.key for c in columns if c.key.startswith("t") and c.key[1:2].isdigit()]
     rows = []
@@ -225,6 +231,9 @@ def build_table(items: Sequence[Entry | Result]) -> LeaderboardTable:
             what = gap.pathways.partition(":")[2]
             row[f"gap_{what}"] = (gap.gap.mean, fmt_metric(gap.gap))
         row.update(_outcome_cells(result))
+        if reports is not None:
+            href = reports.get((result.embedding_key, result.task.name, result.task.protocol))
+            row[REPORT] = (href, "report") if href else (None, DASH)
         overlap = result.cohort.pretraining_overlap if result.cohort is not None else None
         row["pretraining"] = (overlap or "", overlap or DASH)
         ranked_by = primary if result.task.tier == 1 else next((k for k in outcome_keys if k in row), primary)

@@ -4,7 +4,8 @@ Text that comes from result files (an encoder's name is free text) is written sa
 Markdown-escaped (no link, image, emphasis or inline HTML can be made of it; one line), and in the CSV a text cell
 that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is prefixed with ``'`` so that a
 spreadsheet shows it instead of evaluating it. The HTML page is one self-contained file: inline CSS and a small
-inline script, no external assets.
+inline script, no external assets. With reports given, each entry shown by one links to its task's section there
+(a relative link; the report is a local folder; the one link the Markdown makes on purpose).
 Clicking a header sorts by that column; the page also sorts on load from the URL fragment
 ``#sort=<column key>&dir=asc|desc`` (default: the first pathway column, descending), so a sorted view
 can be linked. The table carries ``data-sort-key`` / ``data-sort-dir`` once the script has run.
@@ -17,7 +18,7 @@ import html
 import io
 from pathlib import Path
 
-from benchmarks.leaderboard.collect import LeaderboardTable
+from benchmarks.leaderboard.collect import REPORT, LeaderboardTable
 
 __all__ = ["csv_text", "markdown_text", "render_all", "render_csv", "render_html", "render_markdown"]
 
@@ -113,12 +114,20 @@ def render_csv(table: LeaderboardTable) -> str:
     return buffer.getvalue()
 
 
+def _md_cell(row: dict[str, tuple[float | str | None, str]], key: str) -> str:
+    """One Markdown cell as literal text; the report column is a link (its href percent-encoded by the report)."""
+    value, text = row.get(key, (None, DASH))
+    if key == REPORT and isinstance(value, str):
+        return f"[{markdown_text(text)}]({value})"
+    return markdown_text(text) or DASH
+
+
 def render_markdown(table: LeaderboardTable) -> str:
     """Return a Markdown table (every cell and note as literal text, :func:`markdown_text`) followed by the notes."""
     lines = ["| " + " | ".join(markdown_text(c.header) for c in table.columns) + " |"]
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in table.columns) + "|")
     for row in table.rows:
-        cells = [markdown_text(row.get(c.key, (None, DASH))[1]) or DASH for c in table.columns]
+        cells = [_md_cell(row, c.key) for c in table.columns]
         lines.append("| " + " | ".join(cells) + " |")
     if table.notes:
         lines += ["", *[f"- note: {markdown_text(n)}" for n in table.notes]]
@@ -146,7 +155,10 @@ def render_html(table: LeaderboardTable, *, title: str = "stamp-bench leaderboar
             data = "" if value is None else (f"{value:.9g}" if isinstance(value, float) else str(value))
             cls = ' class="num"' if c.numeric else ""
             tip = f' title="{esc(row["_how"][1])}"' if c.key == "verification" and "_how" in row else ""
-            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}{tip}>{esc(text or DASH)}</td>')
+            shown = esc(text or DASH)
+            if c.key == REPORT and isinstance(value, str):
+                shown = f'<a href="{esc(value)}">{shown}</a>'
+            cells.append(f'<td data-key="{esc(c.key)}" data-value="{esc(data)}"{cls}{tip}>{shown}</td>')
         row_class = f' class="{" ".join(classes)}"' if classes else ""
         body.append(f"<tr{row_class}>{''.join(cells)}</tr>")
     notes = "".join(f"<li>{esc(n)}</li>" for n in table.notes)

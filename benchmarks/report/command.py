@@ -17,6 +17,7 @@ def run_report(
     out: Path,
     *,
     atlas: Path | None,
+    cohort: Path | None = None,
     runs: Sequence[Path],
     pathways: Sequence[str],
     n_boot: int,
@@ -31,7 +32,9 @@ def run_report(
             bar.update(task, description=description)
             bar.advance(task)
 
-        summary = write_report(results, out, atlas=atlas, runs=runs, pathways=pathways, n_boot=n_boot, step=step)
+        summary = write_report(
+            results, out, atlas=atlas, cohort=cohort, runs=runs, pathways=pathways, n_boot=n_boot, step=step
+        )
     for note in summary.notes:
         err_console.print(f"note: {note}", markup=False, highlight=False)
     for line in summary.lines:

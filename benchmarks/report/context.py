@@ -13,6 +13,7 @@ from benchmarks.report.page import Block
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
 
+    from benchmarks.report.heatmaps import Thumbnail
     from humanst.store.atlas import Atlas
 
 __all__ = ["ReportContext", "ReportSummary", "Step"]
@@ -33,7 +34,11 @@ class ReportSummary:
 
 @dataclass
 class ReportContext:
-    """The report being written: its temporary folder, atlas, options, summary and the page's headline."""
+    """The report being written: its temporary folder, atlas, options, summary and the page's headline.
+
+    ``slide_files`` maps the slide ids of the ``--cohort`` folder to their files (``None`` without a cohort: no
+    heatmaps); ``thumbnails`` keeps each slide's thumbnail once read.
+    """
 
     folder: Path
     atlas: Atlas | None
@@ -42,6 +47,8 @@ class ReportContext:
     step: Step
     summary: ReportSummary
     headline: list[Block] = field(default_factory=list)  # the page's summary: first A-vs-B pair, mapped targets
+    slide_files: dict[str, Path] | None = None
+    thumbnails: dict[str, Thumbnail] = field(default_factory=dict)
 
     def save(self, fig: MplFigure, name: str) -> str:
         """Write ``fig`` as ``<name>.png`` (name made file-safe) into the report folder; return the file name."""

@@ -1,11 +1,14 @@
-"""What a report is made of: result files (with their per-spot predictions), grouped by task, and STAMP run folders.
+"""What a report is made of: result files (with their kept predictions), grouped by task, and STAMP run folders.
 
-Nothing is dropped silently: a file that does not read, a result without predictions or a run that matches no
-result becomes a line in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
+Tier-1 results bring their per-spot predictions (:mod:`benchmarks.spot.predictions`), tier-2/3 results their
+per-patient out-of-fold predictions and per-tile scores (:mod:`benchmarks.slide.predictions`). Nothing is dropped
+silently: a file that does not read, a result without predictions or a run that matches no result becomes a line
+in :attr:`ReportInputs.notes`, printed by the command and shown on the page.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,6 +17,7 @@ from typing import Any
 
 from benchmarks.errors import BenchmarkError, ResultError
 from benchmarks.schema import Result, read_result
+from benchmarks.slide.predictions import OutcomePredictions
 from benchmarks.spot.predictions import SpotPredictions, read_predictions
 
 __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"]
@@ -21,12 +25,18 @@ __all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"
 
 @dataclass(frozen=True)
 class LoadedResult:
-    """One result file, its predictions (``None`` when absent, see ``problem``) and a short label."""
+    """One result file, its predictions (``None`` when absent, see ``problem``) and a short label.
+
+    ``predictions`` are a tier-1 result's per-spot predictions, ``outcomes`` a tier-2/3 result's per-patient ones;
+    ``source`` is the position of the folder or file it came from on the command line.
+    """
 
     path: Path
     result: Result
     predictions: SpotPredictions | None
     problem: str = ""
+    outcomes: OutcomePredictions | None = None
+    source: int = 0
 
     @property
     def label(self) -> str:
@@ -53,6 +63,16 @@ class RunInfo:
         """The adapter hash recorded by ``stamp fit``."""
         return str(self.info.get("adapter_hash", ""))
 
+    @property
+    def targets(self) -> str:
+        """What the run was aligned to (``data.targets``: ``pathways``, ``random`` for a negative control, ...)."""
+        return str((self.info.get("targets") or {}).get("kind", ""))
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        """The run's own verdict rows (``run.json`` ``verdict.checks``; empty for a run written before them)."""
+        return list((self.info.get("verdict") or {}).get("checks") or [])
+
 
 @dataclass
 class TaskGroup:
@@ -65,6 +85,11 @@ class TaskGroup:
     compared: list[LoadedResult] = field(default_factory=list)
 
     @property
+    def tier(self) -> int:
+        """The task's tier (1: spots; 2: slides; 3: patients)."""
+        return self.results[0].result.task.tier
+
+    @property
     def models(self) -> list[LoadedResult]:
         """The reference, then the compared entries."""
         return ([self.reference] if self.reference is not None else []) + self.compared
@@ -75,8 +100,14 @@ class ReportInputs:
     """Task groups in argument order, runs matched to aligned results, and every problem met on the way."""
 
     groups: list[TaskGroup]
-    runs: dict[str, RunInfo]  # adapter hash -> run
+    runs: dict[str, RunInfo]  # adapter hash -> run, for the runs that match a result
     notes: list[str] = field(default_factory=list)
+    every_run: list[RunInfo] = field(default_factory=list)  # every --run, matched or not (their verdict rows)
+
+    @property
+    def control_adapters(self) -> set[str]:
+        """Adapter hashes of the runs given that were aligned to random targets (negative controls)."""
+        return {run.adapter_hash for run in self.every_run if run.targets == "random"}
 
 
 def _result_files(path: Path) -> list[Path]:
@@ -92,7 +123,7 @@ def _load_one(path: Path) -> LoadedResult:
     result = read_result(path)
     ref = result.predictions
     if result.task.tier > 1:
-        return LoadedResult(path, result, None)
+        return _load_outcomes(path, result)
     if ref is None:
         problem = f"{path.name}: no per-spot predictions (written before they were kept); rerun `stamp-bench run`"
         return LoadedResult(path, result, None, problem)
@@ -101,6 +132,22 @@ def _load_one(path: Path) -> LoadedResult:
     except ResultError as exc:
         return LoadedResult(path, result, None, str(exc))
     return LoadedResult(path, result, predictions)
+
+
+def _load_outcomes(path: Path, result: Result) -> LoadedResult:
+    from benchmarks.slide.compare import outcome_predictions_of
+
+    try:
+        outcomes = outcome_predictions_of(result, path.parent)
+    except ResultError as exc:
+        return LoadedResult(path, result, None, str(exc))
+    problem = ""
+    if outcomes.tiles is None:
+        problem = (
+            f"{path.name}: its predictions file (v{outcomes.version}) keeps no per-tile scores, so no heatmaps for it; "
+            "rerun `stamp-bench run` (cached slide features make it quick)"
+        )
+    return LoadedResult(path, result, None, problem, outcomes)
 
 
 def _group(results: list[LoadedResult], notes: list[str]) -> list[TaskGroup]:
@@ -151,8 +198,27 @@ def read_run(path: Path) -> RunInfo:
     )
 
 
+def run_folders(path: Path) -> list[Path]:
+    """Return the run folders of a ``--run``: itself, or every seed of a ``stamp fit --seeds`` folder."""
+    from stamp.run_dir import RunFiles
+    from stamp.train.replicates import SUMMARY_JSON, seed_dir
+
+    path = Path(path)
+    summary = path / SUMMARY_JSON
+    if (path / RunFiles.INFO).is_file() or not summary.is_file():
+        return [path]
+    try:
+        seeds = [int(row["seed"]) for row in json.loads(summary.read_text(encoding="utf-8"))["seeds"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        msg = f"run '{path}': {SUMMARY_JSON} is unreadable ({exc}); rerun `stamp fit --seeds N --out {path}`"
+        raise BenchmarkError(msg) from exc
+    return [seed_dir(path, seed) for seed in seeds]
+
+
 def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInputs:
     """Read every result file under ``paths`` and every run folder in ``runs``; match runs to results by adapter hash.
+
+    A ``--run`` that is a ``stamp fit --seeds`` folder stands for each of its seeds' runs.
 
     Raises
     ------
@@ -162,46 +228,34 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
     notes: list[str] = []
     loaded: list[LoadedResult] = []
     seen: set[Path] = set()
-    tiers: set[int] = set()
-    for path in paths:
+    for source, path in enumerate(paths):
         for file in _result_files(Path(path)):
             if file.resolve() in seen:
                 continue
             seen.add(file.resolve())
             try:
-                item = _load_one(file)
+                item = dataclasses.replace(_load_one(file), source=source)
             except ResultError as exc:
                 notes.append(f"skipped: {exc}")
-                continue
-            if item.result.task.tier > 1:  # no spot maps or per-pathway spot gains: compare and leaderboard show them
-                tiers.add(item.result.task.tier)
                 continue
             if item.problem:
                 notes.append(item.problem)
             loaded.append(item)
-    if tiers:
-        notes.append(
-            f"tier {', '.join(map(str, sorted(tiers)))} results left out: this report covers tier 1 (spots); "
-            "`stamp-bench compare` and the leaderboard show tiers 2-3"
-        )
-    if not loaded and tiers:
-        msg = (
-            f"the results under {[str(p) for p in paths]} are of tier(s) {', '.join(map(str, sorted(tiers)))}; this "
-            "report covers tier 1 (spot maps and gains): use `stamp-bench compare` and `stamp-bench leaderboard` "
-            "for tiers 2-3"
-        )
-        raise ResultError(msg)
     if not loaded:
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)
     matched: dict[str, RunInfo] = {}
+    every: list[RunInfo] = []
     hashes = {r.result.adapter_hash for r in loaded if r.aligned}
-    for run_path in runs:
-        run = read_run(Path(run_path))
+    for run_path in (folder for given in runs for folder in run_folders(Path(given))):
+        run = read_run(run_path)
+        every.append(run)
         if run.adapter_hash not in hashes:
-            notes.append(f"run '{run_path}' (adapter {run.adapter_hash}) matches no result given; not shown")
+            notes.append(
+                f"run '{run_path}' (adapter {run.adapter_hash}) matches no result given; only its own verdict is shown"
+            )
             continue
         matched[run.adapter_hash] = run
     for adapter in sorted(hashes - set(matched)):
         notes.append(f"adapter {adapter}: no run folder given (--run), so no training curves or run card for it")
-    return ReportInputs(_group(loaded, notes), matched, notes)
+    return ReportInputs(_group(loaded, notes), matched, notes, every)

@@ -1,8 +1,12 @@
-"""``stamp-bench report``: result folders (+ atlas, + STAMP runs) -> ``DIR/index.html`` with PNG figures beside it.
+"""``stamp-bench report``: result folders (+ atlas, cohort, STAMP runs) -> ``DIR/index.html`` with PNGs beside it.
 
-The folder is written under a temporary name and renamed into place when complete, so a report is never half
-written. What could not be shown (a result without predictions, a run that matches nothing, a sample missing
-from the atlas) is listed on the page and returned in :attr:`ReportSummary.notes`.
+The page opens with the verdict (:mod:`benchmarks.report.verdict`), then one section per task: tier 1 with gains
+and spatial maps (:mod:`benchmarks.report.task_section`), tiers 2-3 with ROC, Kaplan-Meier or activity figures and
+heatmaps on slides (:mod:`benchmarks.report.outcome_section`). Beside ``index.html`` sits ``report.json``, the
+list of results the page shows and where (the leaderboard links its entries to it). The folder is written under a
+temporary name and renamed into place when complete, so a report is never half written. What could not be shown
+(a result without predictions, a run that matches nothing, a sample missing from the atlas) is listed on the page
+and returned in :attr:`ReportSummary.notes`.
 """
 
 from __future__ import annotations
@@ -17,27 +21,25 @@ from benchmarks.errors import BenchmarkError
 from benchmarks.report import sections as tables
 from benchmarks.report.context import ReportContext, ReportSummary, Step
 from benchmarks.report.inputs import ReportInputs, load_inputs
-from benchmarks.report.page import Figure, Pre, Section, Text, render_page
+from benchmarks.report.links import INDEX, write_report_manifest
+from benchmarks.report.outcome_section import outcome_sections
+from benchmarks.report.page import Block, Figure, Pre, Section, Text, render_page
+from benchmarks.report.run_verdict import run_verdict_lines, run_verdict_table
 from benchmarks.report.task_section import task_sections
+from benchmarks.report.verdict import verdict_lines, verdict_table
+from benchmarks.report.verdict_rows import build_verdict
 from humanst.atomic import atomic_path
 
 __all__ = ["ReportSummary", "write_report"]
 
-INDEX = "index.html"
-
 
 def _check_named(named: Sequence[str], inputs: ReportInputs) -> None:
     """Refuse a ``--pathway`` that no pathway block of any result predicts, naming close matches."""
-    known = sorted(
-        {
-            t
-            for g in inputs.groups
-            for r in g.results
-            for b in r.result.blocks
-            if b.kind == "pathways"
-            for t in b.per_target
-        }
-    )
+    results = [r.result for g in inputs.groups for r in g.results]
+    spots = {t for r in results for b in r.blocks if b.kind == "pathways" for t in b.per_target}
+    activity = [s for r in results for s in r.outcomes if s.kind == "regression" and s.block == "label"]
+    slides = {t for s in activity for t in s.per_target}
+    known = sorted(spots | slides)
     for name in named:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3)
@@ -87,6 +89,16 @@ def _build_section(ctx: ReportContext) -> list[Section]:
 
 EXPLAIN = [
     Text(
+        "Verdict: for every pair of entries given (base, aligned, a random-aligned control; replicate seeds of one "
+        "fit are one entry), one row per task, probe and target: B - A over the same held-out patients with its 95% "
+        "interval (below 5 held-out patients: the per-patient values and, at tier 1, a paired interval within these "
+        "patients' tissue), the spread over seeds beside it, each control right under the row it controls (matched "
+        "random gene sets, negative-control tasks whose label no image can predict); then each STAMP run's own "
+        "verdict on its validation spots. "
+        "Tiers 2-3: ROC curves (status), Kaplan-Meier curves of predicted risk groups (survival), predicted vs "
+        "measured activity per pathway, and heatmaps of each probe's per-tile scores on the slides."
+    ),
+    Text(
         "Results: Pearson r between measured and predicted targets, per held-out patient, averaged over targets and "
         "then over patients, with a 95% bootstrap interval over patients; 'gap' is pathway minus matched random set."
     ),
@@ -97,6 +109,24 @@ EXPLAIN = [
         "of the run's metrics.csv (loss parts, temperature, learning rate, validation and drift metrics when logged)."
     ),
 ]
+
+
+def _cohort_slides(cohort: Path | None, inputs: ReportInputs, notes: list[str]) -> dict[str, Path] | None:
+    """Slide id -> file of the ``--cohort`` folder (``None`` without one; a note when it is another cohort)."""
+    from benchmarks.cohorts.record import CohortFolder
+
+    has_tiers23 = any(g.tier > 1 for g in inputs.groups)
+    if cohort is None:
+        if has_tiers23:
+            notes.append("no --cohort given: no heatmaps on slides (pass the cohort folder of the tier-2/3 results)")
+        return None
+    folder = CohortFolder(cohort)
+    record = folder.read()
+    names = {r.result.cohort.name for g in inputs.groups for r in g.results if r.result.cohort is not None}
+    if names and record.name not in names:
+        notes.append(f"--cohort '{cohort}' holds {record.name!r}, not the results' {sorted(names)}: no heatmaps")
+        return None
+    return {s.slide_id: folder.root / s.file for s in record.slides}
 
 
 def _check_out(out: Path) -> None:
@@ -110,6 +140,7 @@ def write_report(
     out: Path,
     *,
     atlas: Path | None = None,
+    cohort: Path | None = None,
     runs: Sequence[Path] = (),
     pathways: Sequence[str] = (),
     n_boot: int = 2000,
@@ -125,8 +156,13 @@ def write_report(
         The report folder: ``index.html`` and the PNG figures.
     atlas
         The atlas the results were computed on: spatial maps and the build summary (skipped without it).
+    cohort
+        The cohort folder of the tier-2/3 results (``stamp-bench fetch-cohort``): slide thumbnails for the heatmaps
+        (skipped without it).
     runs
-        ``stamp fit`` run folders of the aligned results (training curves and run cards), matched by adapter hash.
+        ``stamp fit`` run folders (or ``--seeds`` folders) of the aligned results: their verdicts, and for those
+        matched to a result by adapter hash the training curves and run cards. A run aligned to random targets
+        marks its results as the negative control, compared as A before the other adapters.
     pathways
         Targets always mapped and summarised (e.g. a programme of interest), besides the best and worst gains.
     n_boot
@@ -137,7 +173,8 @@ def write_report(
     Raises
     ------
     BenchmarkError
-        No readable result, a named pathway that no result predicts, or an ``out`` that is not a report folder.
+        No readable result, a named pathway that no result predicts, an ``out`` that is not a report folder, or a
+        ``cohort`` that is not a cohort folder.
     """
     from humanst.store.atlas import Atlas
 
@@ -147,6 +184,7 @@ def write_report(
     inputs = load_inputs(results, runs)
     _check_named(pathways, inputs)
     summary = ReportSummary(index=out / INDEX, notes=list(inputs.notes))
+    slide_files = _cohort_slides(cohort, inputs, summary.notes)
     with atomic_path(out) as folder:
         folder.mkdir(parents=True)
         ctx = ReportContext(
@@ -156,10 +194,24 @@ def write_report(
             n_boot,
             step or (lambda _: None),
             summary,
+            slide_files=slide_files,
         )
+        ctx.step("verdict")
+        verdict = build_verdict(inputs.groups, n_boot=n_boot, controls=inputs.control_adapters)
+        summary.notes += verdict.notes
         sections: list[Section] = []
+        runs_table = run_verdict_table(inputs.every_run, "verdict-runs")
+        verdict_blocks: list[Block] = [verdict_table(verdict, "verdict")] if verdict.rows else []
+        if runs_table is not None:
+            verdict_blocks += [Text("The STAMP runs' own verdicts (validation spots):"), runs_table]
+        if verdict_blocks:
+            sections.append(Section("Verdict", verdict_blocks, anchor="verdict"))
         for index, group in enumerate(inputs.groups):
-            sections += task_sections(ctx, group, index)
+            if group.tier == 1:
+                sections += task_sections(ctx, group, index)
+            else:
+                sections += outcome_sections(ctx, group, index, verdict)
+        summary.lines += verdict_lines(verdict) + run_verdict_lines(inputs.every_run)
         sections += _run_sections(ctx, inputs)
         everything = [r for g in inputs.groups for r in g.results]
         sections.append(
@@ -180,7 +232,8 @@ def write_report(
             *EXPLAIN,
         ]
         if ctx.headline:
-            sections.insert(0, Section("Summary", ctx.headline, anchor="summary"))
+            sections.insert(1 if verdict_blocks else 0, Section("Summary (tier 1)", ctx.headline, anchor="summary"))
         page = render_page("stamp-bench report", intro, sections, generator=f"stamp-bench report {__version__}")
         (folder / INDEX).write_text(page, encoding="utf-8")
+        write_report_manifest(folder, inputs.groups)
     return summary

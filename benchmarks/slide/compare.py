@@ -31,6 +31,7 @@ class OutcomeComparison(PairedDifference):
     metric: str  # the task's primary metric (AUROC, C-index, Pearson)
     a: float
     b: float
+    block: str = "label"  # the label, or (slide activity) its matched random sets
 
 
 def outcome_predictions_of(result: Result, folder: Path) -> OutcomePredictions:
@@ -48,9 +49,12 @@ def outcome_predictions_of(result: Result, folder: Path) -> OutcomePredictions:
 
 
 def compare_outcomes(
-    a: Result, b: Result, a_folder: Path, b_folder: Path, *, n_boot: int = 2000, seed: int = 0
-) -> list[OutcomeComparison]:
+    a: Result, b: Result, a_folder: Path, b_folder: Path, *, n_boot: int = 2000, seed: int = 0,
+    blocks: tuple[str, ...] = ("label",),
+) -> list[OutcomeComparison]:  # fmt: skip
     """Paired bootstrap of B - A over the shared patients, for every probe both tier-2/3 results scored.
+
+    ``blocks``: which target blocks (``label``; ``control``, the matched random sets of a slide-activity task).
 
     Raises
     ------
@@ -68,11 +72,11 @@ def compare_outcomes(
     resamples = resample_indices(n, n_boot=n_boot, seed=seed) if n >= MIN_BOOTSTRAP_PATIENTS else np.zeros((0, n))
     scores_b = {(s.probe, s.block): s for s in b.outcomes}
     out = []
-    for score in (s for s in a.outcomes if s.block == "label" and (s.probe, s.block) in scores_b):
-        key = (score.probe, "label")
+    for score in (s for s in a.outcomes if s.block in blocks and (s.probe, s.block) in scores_b):
+        key = (score.probe, score.block)
         if key not in pa.predicted or key not in pb.predicted:
             continue
-        y = _labels(pa, "label", rows_a)
+        y = _labels(pa, score.block, rows_a)
         fa = metric_function(score.primary, y, _column(pa.predicted[key][rows_a], pa.kind))
         fb = metric_function(score.primary, y, _column(pb.predicted[key][rows_b], pb.kind))
         every = np.arange(n)
@@ -97,6 +101,7 @@ def compare_outcomes(
                 ci_high=hi,
                 p=float(p),
                 n_patients=n,
+                block=score.block,
             )
         )
     return out

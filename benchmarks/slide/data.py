@@ -2,7 +2,7 @@
 
 Patients count when they have the task's label and at least one slide on disk; the others are counted by reason
 (never dropped silently). The bags of an encoder are the tile features of all of a patient's slides, read from a
-``stamp embed-slides`` feature folder (or any Trident / CLAM ``.h5`` folder).
+``stamp embed-slides`` feature folder (or any Trident / CLAM ``.h5`` folder), with each tile's place on its slide.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from benchmarks.controls import control_set_name
 from benchmarks.errors import CohortError, TaskError
 from benchmarks.slide.label_checks import check_labels
 from benchmarks.slide.task import SlideTask
+from benchmarks.slide.tiles import TilePlaces
 from benchmarks.splits import Fold
 
-__all__ = ["SlideData", "load_bags", "prepare_slide_task"]
+__all__ = ["Bags", "SlideData", "load_bags", "prepare_slide_task"]
 
 
 @dataclass
@@ -142,8 +143,17 @@ def _folds(data: SlideData, task: SlideTask, task_dir: Path | None) -> list[Fold
     return stratified_patient_folds(data.patients, data.strata(), k=spec.k, seed=spec.seed)
 
 
-def load_bags(feature_folder: Path, data: SlideData) -> tuple[list[np.ndarray], int]:
-    """Per patient, the tile features of all its slides (float32, tiles x dim); and the total number of tiles.
+@dataclass(frozen=True)
+class Bags:
+    """One encoder's bags on a task: per patient its tile features and where those tiles are, and the tile count."""
+
+    features: list[np.ndarray]  # per patient (tiles x dim) float32, as ``data.patients``
+    places: list[TilePlaces]  # per patient, the same tiles' slides and level-0 pixel corners
+    n_tiles: int
+
+
+def load_bags(feature_folder: Path, data: SlideData) -> Bags:
+    """Per patient, the tile features of all its slides (float32, tiles x dim) and their positions on the slides.
 
     Raises
     ------
@@ -164,15 +174,16 @@ def load_bags(feature_folder: Path, data: SlideData) -> tuple[list[np.ndarray], 
             "`stamp embed-slides` (or let `stamp-bench run --cohort` do it)"
         )
         raise CohortError(msg, path=feature_folder)
-    bags, dims = [], set()
+    bags, places, dims = [], [], set()
     try:
         for patient in data.patients:
-            parts = [
-                (store.load(s) if s in have else load_slide_features(h5[s])).features for s in data.slides[patient]
-            ]
-            bag = np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, 1), np.float32)
+            parts = [store.load(s) if s in have else load_slide_features(h5[s]) for s in data.slides[patient]]
+            features = [p.features for p in parts]
+            bag = np.concatenate(features).astype(np.float32) if parts else np.zeros((0, 1), np.float32)
             dims.add(bag.shape[1])
             bags.append(bag)
+            corners, sides = [p.coords_px for p in parts], [p.size_px_level0 for p in parts]
+            places.append(TilePlaces.join(list(data.slides[patient]), corners, sides))
     except DataError as exc:
         raise CohortError(str(exc), path=feature_folder) from exc
     if len(dims) > 1:
@@ -182,4 +193,4 @@ def load_bags(feature_folder: Path, data: SlideData) -> tuple[list[np.ndarray], 
     if empty:
         msg = f"patient(s) {empty[:3]} have no tissue tile in any slide; check their previews and --min-tissue"
         raise CohortError(msg, path=feature_folder)
-    return bags, sum(len(b) for b in bags)
+    return Bags(bags, places, sum(len(b) for b in bags))

@@ -17,6 +17,9 @@ from scipy import stats
 from benchmarks.stats import MIN_BOOTSTRAP_PATIENTS, pearson_columns
 
 __all__ = [
+    "CHANCE",
+    "METRIC_NAMES",
+    "THRESHOLD",
     "Interval",
     "auroc",
     "balanced_accuracy",
@@ -29,6 +32,15 @@ __all__ = [
 ]
 
 Metric = Callable[[np.ndarray], float]  # metric of the patients at the given indices
+THRESHOLD = 0.5  # balanced accuracy calls class 1 at a predicted probability of at least this
+CHANCE: dict[str, float] = {"auroc": 0.5, "balanced_accuracy": 0.5, "pearson": 0.0, "c_index": 0.5}  # no signal
+METRIC_NAMES: dict[str, str] = {  # how pages and tables name the metrics
+    "auroc": "AUROC",
+    "balanced_accuracy": "balanced accuracy",
+    "pearson": "Pearson r",
+    "c_index": "C-index",
+    "gap_vs_random": "gap to random sets",
+}
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
@@ -46,7 +58,7 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def balanced_accuracy(y: np.ndarray, probability: np.ndarray, threshold: float = 0.5) -> float:
+def balanced_accuracy(y: np.ndarray, probability: np.ndarray, threshold: float = THRESHOLD) -> float:
     """Mean of sensitivity and specificity at ``threshold``; NaN when only one class is present."""
     y = np.asarray(y).astype(bool)
     if y.all() or not y.any():

@@ -26,10 +26,12 @@ from benchmarks.slide.metrics import (
 )
 from benchmarks.slide.predictions import OutcomePredictions
 from benchmarks.slide.probes import ProbeInput, ProbeOutput, get_probe
+from benchmarks.slide.task import SlideTask
+from benchmarks.slide.tiles import TilePlaces
 from benchmarks.splits import Fold
 from benchmarks.stats import pearson_columns
 
-__all__ = ["METRICS", "OutcomeRun", "evaluate_outcomes", "fold_workers"]
+__all__ = ["METRICS", "OutcomeRun", "block_target", "evaluate_outcomes", "fold_workers", "score_predictions"]
 
 # kind -> (primary metric, other metrics)
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -93,29 +95,32 @@ def _blocks(data: SlideData) -> list[tuple[str, np.ndarray, list[str]]]:
 
 
 def evaluate_outcomes(
-    bags: list[np.ndarray], data: SlideData, *, device: str = "cpu", progress: Progress | None = None
-) -> OutcomeRun:
-    """Score one encoder's bags (one per patient, as ``data.patients``) on the task; see the module docstring."""
+    bags: list[np.ndarray], data: SlideData, *, device: str = "cpu", progress: Progress | None = None,
+    places: list[TilePlaces] | None = None,
+) -> OutcomeRun:  # fmt: skip
+    """Score one encoder's bags (one per patient, as ``data.patients``) on the task; see the module docstring.
+
+    With ``places`` (where each bag's tiles are, as :func:`~benchmarks.slide.data.load_bags` gives them) the
+    predictions also keep every probe's per-tile scores of the label block for the tested patients.
+    """
     task = data.task
     tested = np.unique(np.concatenate([f.test for f in data.folds])) if data.folds else np.zeros(0, np.int64)
     fold_name = np.full(len(data.patients), "", dtype=object)
     for fold in data.folds:
         fold_name[fold.test] = fold.name
-    primary, others = METRICS[task.kind]
-    n = tested.size
-    resamples = resample_indices(n, n_boot=task.bootstrap, seed=task.seed)
-    scores: list[OutcomeScore] = []
     measured: dict[str, np.ndarray] = {}
     predicted: dict[tuple[str, str], np.ndarray] = {}
+    per_seed: dict[tuple[str, str], list[np.ndarray]] = {}
     targets: dict[str, list[str]] = {}
+    tile_scores: dict[str, list[np.ndarray]] = {}
     for probe_name in task.probes.use:
         get_probe(probe_name)  # an unknown probe fails before any fit
-        control_values: np.ndarray | None = None
         for block, y, names in _blocks(data):
             y_all = np.asarray(y, dtype=np.float64)
             width = 1 if y_all.ndim == 1 else (1 if task.kind == "survival" else y_all.shape[1])
             oof = np.full((len(data.patients), width), np.nan)
             seeds: list[np.ndarray] = []
+            tiles: list[np.ndarray] = [np.zeros((0, 1))] * len(data.patients)
             inputs = [
                 ProbeInput(
                     task.kind, [bags[i] for i in fold.train], y_all[fold.train], [bags[i] for i in fold.test],
@@ -129,13 +134,49 @@ def evaluate_outcomes(
                     if len(seeds) <= k:
                         seeds.append(np.full_like(oof, np.nan))
                     seeds[k][fold.test] = seed_pred.reshape(len(fold.test), -1)
+                for i, scores in zip(fold.test, out.tile_scores, strict=False):
+                    tiles[i] = np.asarray(scores, dtype=np.float64).reshape(len(bags[i]), -1)
                 if progress is not None:
                     progress(1)
             if task.kind == "regression":
                 for values in (oof, *seeds):
                     _centre_folds(values, data.folds)
-            y_t = y_all[tested]
-            pred = oof[tested] if task.kind == "regression" else oof[tested, 0]
+            measured[block] = y_all[tested].reshape(tested.size, -1)
+            targets[block] = names
+            predicted[(probe_name, block)] = oof[tested]
+            per_seed[(probe_name, block)] = [s[tested] for s in seeds]
+            if block == "label" and places is not None and all(len(tiles[i]) == len(bags[i]) for i in tested):
+                tile_scores[probe_name] = [tiles[i] for i in tested]
+    predictions = OutcomePredictions(
+        kind=task.kind, patients=np.asarray([data.patients[i] for i in tested], dtype=object),
+        folds=fold_name[tested], targets=targets, measured=measured, predicted=predicted,
+        tiles=[places[i] for i in tested] if places is not None and tile_scores else None, tile_scores=tile_scores,
+        tile_what={p: get_probe(p).tile_score for p in tile_scores},
+    )  # fmt: skip
+    return OutcomeRun(score_predictions(task, predictions, per_seed=per_seed), predictions)
+
+
+def score_predictions(
+    task: SlideTask, predictions: OutcomePredictions, *, per_seed: dict[tuple[str, str], list[np.ndarray]] | None = None
+) -> list[OutcomeScore]:
+    """Score out-of-fold predictions: every probe's blocks, metrics with patient-bootstrap intervals, counts, gaps.
+
+    What :func:`evaluate_outcomes` reports, from the predictions alone (``per_seed``: each seed's predictions of a
+    (probe, block), for the per-seed values), so results made from hand-made predictions are scored the same way.
+    """
+    primary, others = METRICS[task.kind]
+    n = predictions.n_patients
+    resamples = resample_indices(n, n_boot=task.bootstrap, seed=task.seed)
+    probes = list(dict.fromkeys(p for p, _ in predictions.predicted))
+    blocks = [b for b in ("control", "label") if b in predictions.measured]
+    scores: list[OutcomeScore] = []
+    for probe_name in probes:
+        control_values: np.ndarray | None = None
+        for block in blocks:
+            y_t, pred = (
+                _columns(task.kind, predictions.measured[block]),
+                _columns(task.kind, predictions.predicted[(probe_name, block)]),
+            )
             metrics = {}
             for name in (primary, *others):
                 interval, _ = patient_bootstrap(metric_function(name, y_t, pred), n, n_boot=task.bootstrap,
@@ -143,37 +184,39 @@ def evaluate_outcomes(
                 metrics[name] = _metric(interval, n)
             if block == "control":
                 control_values = pred
-            elif control_values is not None and data.control is not None:
-                metrics["gap_vs_random"] = _gap(y_t, pred, data.control[tested], control_values, resamples, n)
-            per_seed = {
-                primary: [
-                    finite(metric_function(primary, y_t, s[tested] if task.kind == "regression" else s[tested, 0])(
-                        np.arange(n)))
-                    for s in seeds
-                ]
-            }  # fmt: skip
+            elif control_values is not None:
+                control_y = _columns(task.kind, predictions.measured["control"])
+                metrics["gap_vs_random"] = _gap(y_t, pred, control_y, control_values, resamples, n)
+            seed_values = (per_seed or {}).get((probe_name, block), [])
+            every = np.arange(n)
+            seed_scores = {
+                primary: [finite(metric_function(primary, y_t, _columns(task.kind, s))(every)) for s in seed_values]
+            }
+            names = predictions.targets[block]
             per_target = (
                 {t: finite(r) for t, r in zip(names, pearson_columns(y_t, pred), strict=True)}
                 if task.kind == "regression"
                 else {}
             )
+            label_names = predictions.targets["label"]
             scores.append(
                 OutcomeScore(
-                    target=block_target(data, block), block=block,
-                    control_of=block_target(data, "label") if block == "control" else "", kind=task.kind,
-                    probe=probe_name, primary=primary, metrics=metrics,
-                    interval=metrics[primary].interval,
-                    counts=_counts(task.kind, y_t), per_target=per_target, per_seed=per_seed,
+                    target=block_target(task, block, label_names), block=block,
+                    control_of=block_target(task, "label", label_names) if block == "control" else "",
+                    kind=task.kind, probe=probe_name, primary=primary, metrics=metrics,
+                    interval=metrics[primary].interval, counts=_counts(task.kind, y_t), per_target=per_target,
+                    per_seed=seed_scores,
                 )
             )  # fmt: skip
-            measured[block] = y_t.reshape(n, -1)
-            targets[block] = names
-            predicted[(probe_name, block)] = oof[tested]
-    predictions = OutcomePredictions(
-        kind=task.kind, patients=np.asarray([data.patients[i] for i in tested], dtype=object),
-        folds=fold_name[tested], targets=targets, measured=measured, predicted=predicted,
-    )  # fmt: skip
-    return OutcomeRun(scores, predictions)
+    return scores
+
+
+def _columns(kind: str, values: np.ndarray) -> np.ndarray:
+    """Labels or predictions as the metrics take them: one column (classification, risk), all (regression, survival)."""
+    values = np.asarray(values, dtype=np.float64)
+    if kind == "classification" or (kind == "survival" and values.shape[1] == 1):
+        return values[:, 0]
+    return values
 
 
 def _centre_folds(values: np.ndarray, folds: list[Fold]) -> None:
@@ -190,13 +233,12 @@ def _centre_folds(values: np.ndarray, folds: list[Fold]) -> None:
         values[test] += pooled - np.nanmean(values[test], axis=0)
 
 
-def block_target(data: SlideData, block: str) -> str:
+def block_target(task: SlideTask, block: str, label_names: list[str]) -> str:
     """Return a block's score name: the label column (classification), the table (regression), or the endpoint."""
-    task = data.task
     if block == "control" and task.label.control is not None:
         return task.label.control
     if task.kind == "classification":
-        return data.target_names[0]
+        return label_names[0]
     return task.label.table
 
 

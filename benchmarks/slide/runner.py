@@ -114,20 +114,24 @@ def evaluate_slide_features(
     started = time.perf_counter()
     data = prepared.data
     info = read_cache_info(folder)
-    bags, n_tiles = load_bags(folder, data)
+    bags = load_bags(folder, data)
     spec = get_tier(data.task.tier)
-    scored: OutcomeRun = spec.evaluate(bags, data, device=_probe_device(device), progress=progress)
+    scored: OutcomeRun = spec.evaluate(
+        bags.features, data, device=_probe_device(device), progress=progress, places=bags.places
+    )
     encoder = str(info["encoder"])
     key = Path(folder).name
     result = Result(
         kind=kind, encoder=encoder, adapter_hash=str(info.get("adapter_hash", "")),
         adapter_source=str(info.get("adapter_source", "")), adapter_commit=str(info.get("adapter_commit", "")),
         weights=str(info.get("weights", "")), embedding_key=key,
-        embeddings_hash=_features_hash(folder, data), embed_dim=int(bags[0].shape[1]), code_version=code_version(),
+        embeddings_hash=_features_hash(folder, data), embed_dim=int(bags.features[0].shape[1]),
+        code_version=code_version(),
         task=TaskRef(
             name=data.task.name, tier=data.task.tier, protocol="default", task_hash=prepared.task_hash,
-            atlas_hash=data.cohort_hash, split_hash=data.split_hash, n_spots=n_tiles, n_samples=len(data.slide_ids),
-            patients=list(data.patients),
+            atlas_hash=data.cohort_hash, split_hash=data.split_hash, n_spots=bags.n_tiles,
+            n_samples=len(data.slide_ids), patients=list(data.patients),
+            negative_control_of=list(data.task.negative_control_of),
         ),
         blocks=[], gaps=[], intervals=_intervals(scored, data), hardware=hardware(),
         wall_time_s=round(time.perf_counter() - started, 3),

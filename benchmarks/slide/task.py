@@ -3,7 +3,8 @@
 A task file (``manifests/benchmarks/<name>.yaml``, ``tier: 2`` or ``3``) names the cohort it was written for, the
 label (a table of the cohort folder and its columns; for slide activity the matched random-set table beside it),
 the kind (``classification``, ``regression``, ``survival``), the folds (patient k-fold stratified by class or event
-with a fixed seed, or a Patho-Bench split file) and the probes with their hyperparameters.
+with a fixed seed, or a Patho-Bench split file) and the probes with their hyperparameters. A negative-control task
+(a label random by construction) names the tasks it controls in ``negative_control_of``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class SlideTask(FrozenModel):
     probes: ProbeSettings = ProbeSettings()
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples (over patients) for the 95% CI.")
     seed: int = 0
+    negative_control_of: list[str] = Field(
+        default_factory=list,
+        description="Tasks this one is a negative control of: a label no image can predict (random by construction, "
+        "or shuffled), so every encoder must stay at chance; reports put it beside those tasks.",
+    )
 
     @model_validator(mode="after")
     def _columns_fit_kind(self) -> SlideTask:

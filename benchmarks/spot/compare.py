@@ -64,6 +64,8 @@ class ComparisonRow(PairedDifference):
     protocol: str
     a: Metric
     b: Metric
+    kind: str = "pathways"  # the block's kind (pathways, random, genes) or ``gap`` (pathways minus random sets)
+    control_of: str = ""  # random block: the pathway block it controls; gap: the pathway block it is the gap of
     population: bool = True  # False: fewer than min_patients shared patients, per-patient differences only
     min_patients: int = 5
     per_patient: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # patient -> (A, B, B - A)
@@ -101,6 +103,13 @@ def _values(a: Result, b: Result) -> dict[str, Values]:
     for gap in a.gaps:
         if (other_gap := b_gaps.get(gap.pathways)) is not None:
             out[gap_name(gap.pathways, gap.control)] = (gap.gap, other_gap.gap, gap.per_patient, other_gap.per_patient)
+    return out
+
+
+def _roles(a: Result) -> dict[str, tuple[str, str]]:
+    """Each comparison target's kind and the block it controls (``""``: none), as the result records them."""
+    out: dict[str, tuple[str, str]] = {block.name: (block.kind, block.control_of) for block in a.blocks}
+    out.update({gap_name(g.pathways, g.control): ("gap", g.pathways) for g in a.gaps})
     return out
 
 
@@ -160,7 +169,10 @@ def compare_pairs(
     min_patients = max(first_a.intervals.min_patients, first_b.intervals.min_patients)
     held_out = {p for v in values[0].values() for p in v[2]}  # A's tested patients
     few = len(held_out) < min_patients
-    tissues: list[TissuePair | str] = [paired_tissue(x, y, n_boot=n_boot, seed=seed) for x, y in pairs] if few else []
+    tissues: list[TissuePair | str] = []
+    if few and tissue:
+        tissues = [paired_tissue(x, y, n_boot=n_boot, seed=seed) for x, y in pairs]
+    roles = _roles(first_a)
     rows = []
     for name in values[0]:
         mine = [v[name] for v in values if name in v]
@@ -195,6 +207,8 @@ def compare_pairs(
                 target=name,
                 a=_mean_metric([m[0] for m in mine]),
                 b=_mean_metric([m[1] for m in mine]),
+                kind=roles[name][0],
+                control_of=roles[name][1],
                 **stats,
                 n_patients=len(per_patient),
                 population=population,

@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.errors import ResultError
 from benchmarks.schema import Result, read_result
 
-__all__ = ["LoadedResult", "load_result_sets", "pair_replicates"]
+__all__ = ["LoadedResult", "load_result_sets", "pair_replicates", "replicate_sets"]
 
 Key = tuple[str, str]  # (task, protocol)
 
@@ -39,6 +39,27 @@ def _replicates(results: Sequence[LoadedResult]) -> bool:
     groups = {(r.result.encoder, r.result.adapter_group) for r in results}
     seeds = [r.seed for r in results]
     return len(groups) == 1 and next(iter(groups))[1] != "" and None not in seeds and len(set(seeds)) == len(seeds)
+
+
+def replicate_sets(results: Sequence[LoadedResult]) -> list[list[LoadedResult]]:
+    """Split one folder's model results of one task into sets: the seeds of one fit together, every other alone.
+
+    Results of one encoder and ``adapter_group`` with distinct seeds form one set (seeds sorted); a result without
+    a group or seed, or whose seed repeats in its group, is a set of its own. Sets come in the order of their first
+    result. (``stamp-bench compare`` refuses such a mixed folder instead: :func:`load_result_sets`.)
+    """
+    groups: dict[tuple[str, ...], list[LoadedResult]] = {}
+    for item in results:
+        seeded = item.result.adapter_group != "" and item.seed is not None
+        key = ("seeds", item.result.encoder, item.result.adapter_group) if seeded else ("one", str(id(item)))
+        groups.setdefault(key, []).append(item)
+    out: list[list[LoadedResult]] = []
+    for items in groups.values():
+        if _replicates(items):
+            out.append(sorted(items, key=lambda i: i.seed if i.seed is not None else -1))
+        else:
+            out += [[item] for item in items]
+    return out
 
 
 def load_result_sets(path: Path) -> dict[Key, list[LoadedResult]]:

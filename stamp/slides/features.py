@@ -69,6 +69,9 @@ class SlideFeatures:
     provenance
         Encoder, weights, adapter hash, tiling and tissue settings, slide file (path, size, sha256, backend,
         pixel size and its source), package versions.
+    patch_size_level0
+        Tile side in level-0 pixels as a Trident / CLAM ``.h5`` states it (``coords`` attribute); ``None`` when the
+        provenance holds it.
     """
 
     slide_id: str
@@ -77,6 +80,7 @@ class SlideFeatures:
     coords_um: np.ndarray
     tissue_fraction: np.ndarray
     provenance: dict[str, Any]
+    patch_size_level0: int | None = None
 
     @property
     def tile_um(self) -> float:
@@ -85,8 +89,23 @@ class SlideFeatures:
 
     @property
     def size_px_level0(self) -> int:
-        """Tile side in level-0 pixels."""
-        return int(self.provenance["slide"]["size_px_level0"])
+        """Tile side in level-0 pixels (from the provenance, or the ``.h5`` attribute of a Trident / CLAM file).
+
+        Raises
+        ------
+        DataError
+            The file states it nowhere.
+        """
+        if self.patch_size_level0 is not None:
+            return int(self.patch_size_level0)
+        try:
+            return int(self.provenance["slide"]["size_px_level0"])
+        except (KeyError, TypeError, ValueError) as exc:
+            msg = (
+                f"slide {self.slide_id!r}: its feature file states no tile side in level-0 pixels (no provenance, "
+                "no 'patch_size_level0' attribute on 'coords'); write it with `stamp embed-slides` or Trident"
+            )
+            raise DataError(msg) from exc
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
@@ -200,7 +219,11 @@ def _from_h5(path: Path) -> SlideFeatures:
         coords_um = h5["coords_um"][:] if "coords_um" in h5 else coords.astype(np.float64) * level0_um
         fraction = h5["tissue_fraction"][:] if "tissue_fraction" in h5 else np.ones(len(coords), np.float32)
         name = str(attrs.get("name", Path(path).stem))
-    return SlideFeatures(name, features.astype(np.float32), coords.astype(np.int64), coords_um, fraction, prov)
+        side = attrs.get("patch_size_level0")
+    return SlideFeatures(
+        name, features.astype(np.float32), coords.astype(np.int64), coords_um, fraction, prov,
+        patch_size_level0=int(side) if side is not None else None,
+    )  # fmt: skip
 
 
 def load_slide_features(path: str | Path) -> SlideFeatures:

@@ -18,6 +18,7 @@ from benchmarks.spot.runner import evaluate_cache
 from humanst.store.atlas import Atlas
 from stamp.run_dir import RunFiles
 from stamp.train.metrics_log import MetricsLog
+from stamp.train.verdict import Check, verdict_json
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALL = "sudo apt-get install -y chromium (or `make chromium`)"
@@ -64,6 +65,12 @@ def run_folder(tmp_path_factory):
         log.log(step, {**values, "temperature": 0.07, "lr": 1e-3, "patches_per_s": 90.0})
     log.close()
     info = {"adapter_hash": ADAPTER, "encoder": "vit-tiny-test", "train_patients": ["synth-breast:P1"], "wall_s": 3.0}
+    checks = [
+        Check("moved", "Did the encoder move?", "1 - CKA", value=0.02, rule="above 0.01", passed=True),
+        Check("beat_base", "Did it beat its base?", "val r, B - A", a_label="base", a=0.1, b_label="kept", b=0.15,
+              value=0.05, ci_low=-0.01, ci_high=0.11, rule="lower end above 0", passed=False, resampled="tiles"),
+    ]  # fmt: skip
+    info["verdict"] = verdict_json(checks, None)
     (run / RunFiles.INFO).write_text(json.dumps(info))
     (run / RunFiles.CONFIG).write_text("encoder: vit-tiny-test\noptim:\n  steps: 50\n")
     return run, info
@@ -90,6 +97,7 @@ def test_the_summary_names_the_named_programme_for_base_and_aligned_per_patient(
     assert "B - A = " in line
     assert "A = vit-tiny-test, B = vit-tiny-test+" + ADAPTER in output
     assert "index.html" in output
+    assert "moved yes, beat_base no" in flat  # the run's own verdict, from its run.json
 
 
 def test_every_figure_is_a_png_beside_the_page_and_nothing_is_external(report):
@@ -101,6 +109,12 @@ def test_every_figure_is_a_png_beside_the_page_and_nothing_is_external(report):
         assert (out / src).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
     assert "<script" not in page
+    verdict = re.search(r'<table id="verdict">.*?</table>', page, re.S).group(0)
+    gain = re.search(r"<tr><td>demo-spot \(1\)</td><td>[^<]*</td><td>pathways:hallmark .*?</tr>", verdict, re.S)
+    assert gain is not None
+    # 2 held-out patients: the paired interval within their tissue (compare's), and the per-patient values
+    interval = r"[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\] within these patients&#x27; tissue"
+    assert re.search(interval, gain.group(0))
 
 
 def _dump(page: Path) -> dict[str, dict[str, int]]:
@@ -136,6 +150,7 @@ def test_chromium_loads_every_image_and_every_table_has_its_rows(
     assert tables["result-cards"] == n_results
     assert tables["build"] == len(Atlas.open(demo_atlas).records())
     assert tables[f"run-{ADAPTER}"] == len(run_folder[1]) + 1  # every run.json field, and the folder
+    assert tables["verdict-runs"] == 2  # the run's own verdict rows, from its run.json
     broken = out.parent / "broken"
     shutil.copytree(out, broken)
     next(broken.glob("*maps*.png")).unlink()

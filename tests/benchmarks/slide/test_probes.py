@@ -110,3 +110,31 @@ def test_linear_probe_with_one_class_in_training_predicts_that_class():
     only_ones = ProbeInput(data.kind, data.train, np.ones(len(data.train)), data.test, data.settings)
     out = get_probe("mean-linear").fit_predict(only_ones)
     np.testing.assert_array_equal(out.predictions, np.ones(len(data.test)))
+
+
+@pytest.mark.parametrize("kind", ["classification", "regression", "survival"])
+def test_linear_tile_scores_average_to_the_patients_score(kind: str):
+    data = _input(kind)
+    out = get_probe("mean-linear").fit_predict(data)
+    assert [len(t) for t in out.tile_scores] == [len(b) for b in data.test]
+    means = np.stack([t.mean(axis=0) for t in out.tile_scores])
+    patient = out.predictions.reshape(len(data.test), -1)
+    if kind == "classification":
+        patient = np.log(patient / (1 - patient))  # the tiles' scores are logits
+    np.testing.assert_allclose(means, patient, rtol=1e-6, atol=1e-8)  # the chain is affine: the mean is the patient's
+    assert means.shape[1] == (2 if kind == "regression" else 1)
+    assert np.ptp(out.tile_scores[0]) > 0  # tiles differ
+
+
+def test_abmil_tile_attention_is_a_distribution_over_each_bag_averaged_over_seeds():
+    data = _input("classification")
+    out = get_probe("abmil").fit_predict(data)
+    assert [t.shape for t in out.tile_scores] == [(len(b), 1) for b in data.test]
+    for attention in out.tile_scores:
+        assert (attention >= 0).all()
+        assert attention.sum() == pytest.approx(1.0)
+    again = get_probe("abmil").fit_predict(data)
+    for a, b in zip(out.tile_scores, again.tile_scores, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert get_probe("abmil").tile_score.startswith("attention")
+    assert get_probe("mean-linear").tile_score.startswith("linear score")

@@ -163,3 +163,28 @@ def test_a_poisoned_test_fold_cannot_reach_the_probe_fitted_for_it(toy_dir, toy,
     # the other folds did train on fold 0's (now poisoned) patients, so the spy can see poison when it is there
     assert any(np.abs(b).max() >= sentinel for b in poisoned.calls[1][0].train)
     assert not np.array_equal(poisoned.calls[1][2], clean.calls[1][2])
+
+
+def test_with_tile_places_the_predictions_keep_every_tested_tiles_score(toy_dir: Path, toy: ToyCohort, monkeypatch):
+    from benchmarks.slide.tiles import TilePlaces
+
+    monkeypatch.setattr(outcomes_module, "fold_workers", lambda n, device: 1)  # in this process: no worker start-up
+    data = prepared(toy_dir, toy, "classification")  # mean-linear only
+    bags = planted_bags(data, dict(zip(toy.patients, toy.level, strict=True)))
+    places = [
+        TilePlaces.join(data.slides[p], [np.column_stack([np.arange(6) * 224, np.zeros(6)])] * len(data.slides[p]),
+                        [224] * len(data.slides[p]))
+        for p in data.patients
+    ]  # fmt: skip
+    run = evaluate_outcomes(bags, data, places=places)
+    predictions = run.predictions
+    assert predictions.tiles is not None
+    assert set(predictions.tile_scores) == {"mean-linear"}
+    index = {p: i for i, p in enumerate(data.patients)}
+    for k, patient in enumerate(predictions.patients):
+        assert predictions.tiles[k] is places[index[patient]]
+        scores = predictions.tile_scores["mean-linear"][k]
+        assert scores.shape == (len(bags[index[patient]]), 1)
+        probability = predictions.predicted[("mean-linear", "label")][k, 0]
+        assert scores.mean() == pytest.approx(np.log(probability / (1 - probability)))  # the fold model's own scores
+    assert predictions.tile_what["mean-linear"].startswith("linear score")
