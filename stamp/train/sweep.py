@@ -249,6 +249,8 @@ def mean_sd(mean: Any, sd: Any, n: int, runs: int) -> str:
     """``0.1234 ± 0.0100``: a mean over seeds and its sd (n - 1); ``(n=k)`` when fewer than every run had a value."""
     if mean is None:
         return ""
+    if float(mean).is_integer() and (sd is None or float(sd).is_integer()):  # a step, the same for every seed
+        mean, sd = int(mean), None if sd is None else int(sd)
     text = format_cell(mean) + (f" ± {format_cell(sd)}" if sd is not None else "")
     return text + (f" (n={n})" if n != runs else "")
 
