@@ -166,9 +166,10 @@ def heldout_rows(base: LoadedResult, settings: Sequence[HeldoutSetting], focus: 
                 "minus_control": _differences(control.results, setting.results, focus) if control else None,
             }
         )  # fmt: skip
-    task = base.result.task
+    pathways, _ = _gap_block(base.result)
+    tested = sorted(next(b for b in base.result.blocks if b.name == pathways).per_patient)
     return {
-        "task": task.name, "patients": task.patients, "focus": list(focus), "note": CHOOSE_NOTE,
+        "task": base.result.task.name, "patients": tested, "focus": list(focus), "note": CHOOSE_NOTE,
         "base": _values(base.result, focus), "settings": rows,
     }  # fmt: skip
 
@@ -202,7 +203,7 @@ def heldout_table(table: dict[str, Any]) -> str:
     head = ["setting", "role", "seeds", *(labels[m] for m in metrics)]
     head += [f"{labels[d]}: aligned - base" for d in diffs] + [f"{labels[d]}: aligned - control" for d in diffs]
     lines = [
-        f"# Held-out tier 1 of the sweep (task `{table['task']}`, patients {', '.join(table['patients'])})",
+        f"# Held-out tier 1 of the sweep (task `{table['task']}`, held-out patients {', '.join(table['patients'])})",
         "",
         f"**{CHOOSE_NOTE}**",
         "",

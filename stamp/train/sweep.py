@@ -173,9 +173,14 @@ def sweep_row(setting: str, run: Path) -> SweepRow:
         "gap_gain": gap - base_gap if gap is not None and base_gap is not None else None,
         "drift": 1.0 - kept["drift_cka"] if kept.get("drift_cka") is not None else None,
         "cosine": kept.get("drift_cosine"),
-        "warning": "; ".join(w.split(":")[0] for w in validation.get("warnings", [])),
+        "warning": "; ".join(warning_heads(validation.get("warnings", []))),
     }
     return SweepRow(setting, Path(run), values)
+
+
+def warning_heads(warnings: Sequence[str]) -> list[str]:
+    """Return what each validation warning says, without its numbers (``the encoder barely moved``)."""
+    return [w.split(":")[0].split(" (")[0].strip() for w in warnings]
 
 
 def _fit_setting(config: Any, setting: Setting, out: Path, seeds: int | None, *, progress: bool) -> SettingRow:
@@ -192,8 +197,10 @@ def _fit_setting(config: Any, setting: Setting, out: Path, seeds: int | None, *,
         if control is not None:
             write_verdict(config.out, control)
         rows = [seed_row(config.seed, config.out)]
-    warnings = sorted({w for r in rows if (w := sweep_row(setting.name, r.run).values.get("warning"))})
-    return SettingRow(setting, [r.run for r in rows], summarise_seeds(rows), "; ".join(warnings))
+    heads = [set(str(sweep_row(setting.name, r.run).values.get("warning") or "").split("; ")) - {""} for r in rows]
+    counts = {h: sum(h in mine for mine in heads) for h in sorted(set().union(*heads))}
+    warning = "; ".join(f"{h} ({n}/{len(rows)} seeds)" for h, n in counts.items())
+    return SettingRow(setting, [r.run for r in rows], summarise_seeds(rows), warning)
 
 
 def run_sweep(

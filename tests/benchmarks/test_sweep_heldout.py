@@ -49,6 +49,8 @@ def test_the_table_reports_the_focus_pathway_and_paired_differences_to_the_contr
     assert soft["minus_control"]["gap"]["ci_low"] is not None
     assert soft["minus_base"]["pathway_r"]["diff"] > 0  # the aligned embeddings carry more pathway signal
     assert ctrl["minus_control"] is None
+    assert table["patients"] == sorted(block.per_patient)
+    assert len(table["patients"]) == 2 < len(base.result.task.patients)  # the held-out ones, not every patient
     text = heldout_table(table)
     assert CHOOSE_NOTE in text
     assert f"| {focus} r |" in text

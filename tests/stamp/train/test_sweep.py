@@ -22,6 +22,7 @@ from stamp.train.sweep import (
     sweep_csv,
     sweep_markdown,
     sweep_row,
+    warning_heads,
 )
 
 ABLATION = ["loss.contrastive=soft,none", "data.targets=genes"]
@@ -53,6 +54,8 @@ def test_every_setting_gets_one_control_shared_by_settings_that_differ_only_in_t
         "data.targets=genes": "data.targets=random",  # shares the config's control
     }
     assert [s.name for s in plan_settings(ABLATION, one_at_a_time=True)] == list(settings)  # no controls asked
+    heads = warning_heads(["the encoder barely moved: 1 - CKA 0.0001", "no step beat the base (0.15 at step 0; x): y"])
+    assert heads == ["the encoder barely moved", "no step beat the base"]
     # a grid value that already is a control is fitted once, as the control of its pathway twin
     product = plan_settings(["data.targets=pathways,random", "lora.r=4"], controls=True)
     assert [(s.name, s.is_control, s.control) for s in product] == [
