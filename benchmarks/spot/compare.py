@@ -5,7 +5,8 @@ bootstrap over patients (CI and p). With fewer, a bootstrap over patients measur
 per-patient differences and, when both results kept their per-spot predictions, a paired spatial block
 bootstrap of B - A within these patients' tissue (:mod:`benchmarks.spot.tissue_compare`), which makes no
 population claim. Replicate seeds (:mod:`benchmarks.spot.result_sets`) are compared seed by seed: the row's
-difference and interval are those of the seed-averaged scores, beside the mean and spread over seeds.
+difference and interval are those of the seed-averaged scores, beside the mean and spread over seeds. ``focus``
+targets (one pathway alone, e.g. for ``benchmarks.sweep_heldout --pathway``) are compared the same way.
 """
 
 from __future__ import annotations
