@@ -56,9 +56,9 @@ def _replicate(adapter: Path | None) -> dict[str, object] | None:
     if adapter is None:
         return None
     info = read_run_info(adapter)
-    if "replicate_group" not in info:  # a run made before replicates were recorded
+    if info.replicate_group is None:  # a run made before replicates were recorded
         return None
-    return {"seed": info.get("seed"), "group": info["replicate_group"]}
+    return {"seed": info.seed, "group": info.replicate_group}
 
 
 def build_encoder(

@@ -61,7 +61,7 @@ def control_for(control: Path, seed: int) -> Path:
     candidate = seed_dir(control, seed)
     if (candidate / RunFiles.INFO).is_file():
         return candidate
-    if (Path(control) / RunFiles.INFO).is_file() and read_run_info(control).get("seed") == seed:
+    if (Path(control) / RunFiles.INFO).is_file() and read_run_info(control).seed == seed:
         return Path(control)
     msg = (
         f"--control '{control}': no finished control run of seed {seed} (looked for '{candidate}' and for a run of "
@@ -85,10 +85,11 @@ def _seed_row(seed: int, run: Path) -> SeedRow:
     from stamp.train.sweep import sweep_row
 
     values = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
-    for check in (read_run_info(run).get("verdict") or {}).get("checks", []):
-        for key in ("value", "ci_low", "ci_high"):
-            values[f"{check['name']}.{key}"] = check.get(key)
-        values[f"{check['name']}.passed"] = check.get("passed")
+    for check in read_run_info(run).verdict.checks:
+        values[f"{check.name}.value"] = check.value
+        values[f"{check.name}.ci_low"] = check.ci_low
+        values[f"{check.name}.ci_high"] = check.ci_high
+        values[f"{check.name}.passed"] = check.passed
     return SeedRow(seed, Path(run), values)
 
 
