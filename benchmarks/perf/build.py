@@ -5,7 +5,7 @@
 Both rows run in the same process, on the same machine, on the same spots and the same H&E image:
 
 1. ``humanst build_sample (end to end)`` is :func:`humanst.builder.pipeline.build_sample` on a
-   :class:`~humanst.builder.settings.SampleTask` from :func:`humanst.builder.schedule.make_tasks` (the demo
+   :class:`~humanst.builder.task.SampleTask` from :func:`humanst.builder.schedule.make_tasks` (the demo
    manifest's settings: gene sets hallmark + reactome, 224 px patches at 0.5 um/px): read the Space Ranger
    outs folder, harmonise genes, QC, pathway scores, write the SpatialData store, write the parquet part of
    JPEG patches. The stage rows below it split that very run: each stage function the pipeline calls is
@@ -63,7 +63,7 @@ SAMPLE_ID = "bench-visium"
 class BenchSample:
     """A written synthetic Visium sample and the build task that reads it."""
 
-    task: Any  # humanst.builder.settings.SampleTask
+    task: Any  # humanst.builder.task.SampleTask
     n_spots_raw: int
     size_um: float
     um_per_px: float

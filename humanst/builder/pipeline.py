@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from humanst._logging import logger
-from humanst.builder.settings import SampleTask
+from humanst.builder.task import SampleTask
 from humanst.errors import HumanstError, SampleError
 from humanst.store.records import SampleOutcome, write_record
 

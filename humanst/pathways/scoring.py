@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from humanst._logging import logger
+from humanst.builder.settings import DEFAULTS
 from humanst.errors import HumanstError
 from humanst.pathways._registry import get_method
 from humanst.pathways.context import Background, CountsSource, ScoringContext
@@ -53,7 +54,7 @@ def score(
     gene_sets: GeneSets | str | Path,
     method: str = "mean_z",
     *,
-    min_coverage: float = 0.5,
+    min_coverage: float = DEFAULTS.min_coverage,
     layer: str | None = None,
     background: Background | None = None,
     standardize: bool = True,
@@ -181,4 +182,3 @@ def score(
         unmatched=matched.unmatched,
         controls=used_controls,
     )
-
