@@ -106,7 +106,7 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
     from benchmarks.baselines import baseline_names
 
     info = read_cache_info(cache)
-    return "baseline" if info.get("weights") == "random" or info.get("encoder") in baseline_names() else "model"
+    return "baseline" if info.weights == "random" or info.encoder in baseline_names() else "model"
 
 
 def entries_for(

@@ -20,6 +20,7 @@ from benchmarks.schema import Result
 from benchmarks.spot.runner import PreparedTask, evaluate_cache, prepare_embeddings, prepare_task
 from benchmarks.stats import paired_bootstrap
 from benchmarks.tasks import load_task
+from stamp.run_dir import RunFiles
 from stamp.train.sweep import sweep_row
 
 __all__ = ["heldout_table", "main"]
@@ -56,7 +57,7 @@ def heldout_table(atlas: Path, encoder: str, weights: Path | None, sweep: Path, 
         "|---|---|---|---|---|---|---|---|",
         f"| base | 0 | | {_fmt(base['pathways'])} | {_fmt(base['random'])} | {_fmt(base['gap'])} | | |",
     ]
-    for run in sorted(p for p in sweep.iterdir() if (p / "run.json").is_file()):
+    for run in sorted(p for p in sweep.iterdir() if (p / RunFiles.INFO).is_file()):
         row = sweep_row(run.name, run).values
         aligned = _score(prepared, atlas, EncoderRun(encoder, adapter=run), cache)
         diff = {k: {p: aligned[k][p] - base[k][p] for p in patients} for k in ("pathways", "gap")}

@@ -21,6 +21,7 @@ from stamp._logging import logger
 from stamp.embedding_cache import (
     EMBED_SCHEMA_VERSION,
     EmbeddingFile,
+    ReplicateInfo,
     cache_key,
     load_embeddings,
     read_metadata,
@@ -49,7 +50,7 @@ def _existing_hash(path: Path) -> str | None:
         return None
 
 
-def _replicate(adapter: Path | None) -> dict[str, object] | None:
+def _replicate(adapter: Path | None) -> ReplicateInfo | None:
     """Return the adapter run's seed and replicate group (``run.json``), for the cache's provenance."""
     from stamp.run_dir import read_run_info
 
@@ -58,7 +59,7 @@ def _replicate(adapter: Path | None) -> dict[str, object] | None:
     info = read_run_info(adapter)
     if info.replicate_group is None:  # a run made before replicates were recorded
         return None
-    return {"seed": info.seed, "group": info.replicate_group}
+    return ReplicateInfo(seed=info.seed, group=info.replicate_group)
 
 
 def build_encoder(

@@ -61,7 +61,7 @@ def export_merged(run: Path, out: Path, *, weights: Path | None = None) -> Path:
         f"passed again), or `stamp embed --encoder {spec.name} --weights {out}/{MERGED_WEIGHTS}`.\n"
         f"Pooling: {spec.pooling}; input {spec.input_size} px; mean {spec.mean}; std {spec.std}.\n"
     )
-    (tmp / "card.md").write_text(card, encoding="utf-8")
+    (tmp / RunFiles.CARD).write_text(card, encoding="utf-8")
     if out.exists():
         out.rmdir()
     tmp.replace(out)

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING
 
 from humanst.errors import FileFormatError
 from stamp.errors import RunError
-from stamp.run_info import RUN_FORMAT, RUN_FORMAT_VERSION, Check, MetricRow, RunInfo, ValidationSummary, VerdictInfo
+from stamp.run_info import (
+    RUN_FORMAT,
+    RUN_FORMAT_VERSION,
+    RUN_INFO_FILE,
+    Check,
+    MetricRow,
+    RunInfo,
+    ValidationSummary,
+    VerdictInfo,
+)
 
 if TYPE_CHECKING:
     from stamp.data import PathwayStats
@@ -50,7 +59,7 @@ class RunFiles:
     TENSORBOARD = "tensorboard"
     CARD = "card.md"
     STATS = "pathway_stats.json"
-    INFO = "run.json"
+    INFO = RUN_INFO_FILE
     VALIDATION = "validation.safetensors"  # the base's and kept encoder's probe predictions of the validation spots
     BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
 

@@ -20,6 +20,7 @@ from humanst.versioned import VersionedFormat
 __all__ = [
     "RUN_FORMAT",
     "RUN_FORMAT_VERSION",
+    "RUN_INFO_FILE",
     "Check",
     "MetricRow",
     "RunInfo",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 RUN_FORMAT_VERSION = 1
+RUN_INFO_FILE = "run.json"  # its name in a run folder (stamp.run_dir.RunFiles.INFO)
 
 MetricRow = dict[str, int | float | None]  # a validated step: "step" and the validation metrics of metrics.csv
 
@@ -135,7 +137,7 @@ class RunInfo(StrictModel):
 
 
 RUN_FORMAT: VersionedFormat[RunInfo] = VersionedFormat(
-    name="run.json", model=RunInfo, current=RUN_FORMAT_VERSION, package="stamp"
+    name=RUN_INFO_FILE, model=RunInfo, current=RUN_FORMAT_VERSION, package="stamp"
 )
 
 

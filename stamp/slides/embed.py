@@ -24,6 +24,7 @@ from stamp.errors import ConfigError, OutputError
 from stamp.hub.adapter_source import AdapterSource
 from stamp.slides.embed_loop import Embedder, RunSettings, run_jobs, settings_hash
 from stamp.slides.features import (
+    H5_FOLDER,
     PREVIEW_FOLDER,
     REPORT_FILE,
     SLIDE_FEATURES_VERSION,
@@ -70,7 +71,7 @@ def rank_shard(paths: Sequence[Path], rank: int, world_size: int) -> list[Path]:
 
 def _clean_stale_temps(folder: Path) -> None:
     """Remove the hidden temporary files a killed run left behind (``.<name>.tmp-<pid>-<id>``)."""
-    for sub in (folder, folder / "h5_files", folder / PREVIEW_FOLDER):
+    for sub in (folder, folder / H5_FOLDER, folder / PREVIEW_FOLDER):
         for tmp in sub.glob(".*.tmp-*") if sub.is_dir() else []:
             remove_path(tmp)
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from stamp.errors import ConfigError
+from stamp.run_info import RUN_INFO_FILE
 
 __all__ = ["SweepRow", "expand_grid", "format_cell", "run_sweep", "sweep_row"]
 
@@ -67,7 +68,7 @@ def setting_name(overrides: Sequence[str]) -> str:
 
 def sweep_row(setting: str, run: Path) -> SweepRow:
     """Read a finished run's validation summary into one table row."""
-    info = json.loads((Path(run) / "run.json").read_text(encoding="utf-8"))
+    info = json.loads((Path(run) / RUN_INFO_FILE).read_text(encoding="utf-8"))
     validation = info.get("validation") or {}
     if not validation.get("enabled"):
         return SweepRow(setting, Path(run), {"kept_step": info.get("n_steps", ""), "warning": "no validation"})
