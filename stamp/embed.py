@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from stamp.embedding_cache import (
     write_embeddings,
 )
 from stamp.errors import DataError, RunError
+
+if TYPE_CHECKING:
+    from stamp.encoders.encoder import Encoder
 from stamp.hub.adapter_source import AdapterSource, resolve_adapter
 from stamp.progress import StepProgress
 
@@ -64,7 +67,7 @@ def _replicate(adapter: Path | None) -> ReplicateInfo | None:
 
 def build_encoder(
     encoder: str, adapter: str | Path | AdapterSource | None, weights: Path | None, *, random_init: bool
-) -> tuple[Any, str, AdapterSource | None]:
+) -> tuple[Encoder, str, AdapterSource | None]:
     """Return the encoder to embed with (base, random init, or base + an adapter), the adapter hash and its source.
 
     ``adapter`` is a run folder or ``hf:ORG/NAME[@REVISION]`` (downloaded into the hub cache, pinned by commit).

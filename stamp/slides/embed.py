@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from humanst.atomic import atomic_write_json, probe_writable, remove_path
 from humanst.provenance import package_versions
@@ -33,6 +33,9 @@ from stamp.slides.features import (
 )
 from stamp.slides.freshness import check_freshness
 from stamp.slides.tile_stream import SlideJob
+
+if TYPE_CHECKING:
+    from stamp.encoders.encoder import Encoder
 
 __all__ = ["SlideEmbedResult", "embed_slides", "rank_shard"]
 
@@ -226,7 +229,7 @@ def _barrier(world_size: int) -> None:
 
 
 def _finish(
-    result: SlideEmbedResult, store: SlideFeatureFolder, model: Any, *, world_size: int, is_main: bool,
+    result: SlideEmbedResult, store: SlideFeatureFolder, model: Encoder, *, world_size: int, is_main: bool,
     run: RunSettings,
 ) -> SlideEmbedResult:  # fmt: skip
     """Gather every rank's outcome; the main rank writes ``cache.json`` and ``slides_report.json``.

@@ -15,11 +15,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stamp.errors import ConfigError, RunError
+
+if TYPE_CHECKING:
+    from stamp.train.config import TrainConfig
 
 __all__ = [
     "SeedRow",
@@ -140,7 +143,7 @@ def seeds_markdown(summary: dict[str, Any]) -> str:
 
 
 def run_seeds(
-    config: Any, n: int, *, control: Path | None = None, progress: bool = True
+    config: TrainConfig, n: int, *, control: Path | None = None, progress: bool = True
 ) -> tuple[list[SeedRow], dict[str, Any]]:
     """Fit ``n`` seeds of ``config`` into ``config.out/seed-<s>/``, pair each with its control, write the summary."""
     from humanst.atomic import atomic_write_json, atomic_write_text
