@@ -13,12 +13,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from stamp._logging import logger
 from stamp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from humanst.store.atlas import Atlas
+
+
+class ValidationSettings(Protocol):
+    """What choosing the validation spots reads of ``TrainConfig.validation`` (a protocol: the config imports us)."""
+
+    patients: list[str] | None
+    splits: list[str]
+    train_spots: int
+    val_spots: int
+    collection: str
+    random_set_bins: int
 
 __all__ = ["MAX_PROBE_SAMPLES", "ValidationSet", "load_validation_set", "validation_patients"]
 
@@ -53,7 +67,7 @@ class ValidationSet:
         """The training patients the probe is fitted on, sorted."""
         return sorted(set(self.patients[self.probe].tolist()))
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         """JSON-ready summary (for ``run.json``)."""
         return {
             "collection": self.collection,
@@ -67,7 +81,7 @@ class ValidationSet:
         }
 
 
-def validation_patients(split: np.ndarray, patient: np.ndarray, settings: Any) -> list[str]:
+def validation_patients(split: np.ndarray, patient: np.ndarray, settings: ValidationSettings) -> list[str]:
     """Return the validation patients: ``settings.patients`` when given, else the patients of ``settings.splits``."""
     if settings.patients is not None:
         unknown = sorted(set(settings.patients) - set(patient.tolist()))
@@ -101,7 +115,7 @@ def _probe_samples(samples: np.ndarray, patients: np.ndarray, rng: np.random.Gen
     return sorted(chosen)
 
 
-def _read_targets(atlas: Any, sample: str, spot_ids: np.ndarray, collection: str) -> dict[str, Any]:
+def _read_targets(atlas: Atlas, sample: str, spot_ids: np.ndarray, collection: str) -> dict[str, Any]:
     from humanst.store.atlas import pathway_column
 
     table = atlas.read_table(sample)
@@ -115,7 +129,9 @@ def _read_targets(atlas: Any, sample: str, spot_ids: np.ndarray, collection: str
     return {"table": table, "rows": rows, "scores": np.asarray(table.obsm[key], dtype=np.float64)[rows], "names": names}
 
 
-def _random_sets(parts: dict[str, dict[str, Any]], names: list[str], collection: str, n_bins: int, seed: int) -> Any:
+def _random_sets(
+    parts: dict[str, dict[str, Any]], names: list[str], collection: str, n_bins: int, seed: int
+) -> np.ndarray:
     import scipy.sparse as sp
 
     from humanst.pathways import load_collection
@@ -134,7 +150,9 @@ def _random_sets(parts: dict[str, dict[str, Any]], names: list[str], collection:
     return np.vstack(full)
 
 
-def _choose_rows(cols: dict[str, np.ndarray], settings: Any, train_splits: Sequence[str], seed: int) -> Any:
+def _choose_rows(
+    cols: dict[str, np.ndarray], settings: ValidationSettings, train_splits: Sequence[str], seed: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     val_patients = validation_patients(cols["split"], cols["patient_id"], settings)
     is_val = np.isin(cols["patient_id"], val_patients)
     is_train = np.isin(cols["split"], list(train_splits)) & ~is_val
@@ -164,7 +182,7 @@ def _choose_rows(cols: dict[str, np.ndarray], settings: Any, train_splits: Seque
 
 
 def load_validation_set(
-    atlas_path: Path, settings: Any, train_splits: Sequence[str], seed: int
+    atlas_path: Path, settings: ValidationSettings, train_splits: Sequence[str], seed: int
 ) -> ValidationSet | None:
     """Choose and read the validation spots of a run; ``None`` (with a warning) when there is nothing to validate on.
 
