@@ -50,7 +50,7 @@ def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[
     return records
 
 
-def input_hash(*parts: Any) -> str:
+def input_hash(*parts: object) -> str:
     """sha256 of the JSON of everything a sample's outputs depend on (entry, settings, inputs, versions)."""
     text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from stamp.progress import StepProgress
 __all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "build_encoder", "cache_key", "embed_atlas", "load_embeddings"]
 
 
-def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, Any]) -> str:
+def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, object]) -> str:
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(atlas.record_bytes(sample_id) or sample_id.encode())
     return digest.hexdigest()[:16]

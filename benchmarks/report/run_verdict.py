@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from benchmarks.report.inputs import RunFolder
 from benchmarks.report.page import Table
 from stamp.run_info import Check
+from stamp.train.replicates import Cell
 
 __all__ = ["run_verdict_lines", "run_verdict_table"]
 
@@ -58,7 +59,7 @@ def _spread_rows(runs: Sequence[RunFolder]) -> list[list[str]]:
             continue
         rows = []
         for run in members:
-            values: dict[str, float | bool | None] = {f"{c.name}.value": c.value for c in run.checks}
+            values: dict[str, Cell] = {f"{c.name}.value": c.value for c in run.checks}
             values |= {f"{c.name}.passed": c.passed for c in run.checks}
             rows.append(SeedRow(run.info.seed or 0, run.path, values))
         spread = summarise_seeds(rows)["over_seeds"]

@@ -8,7 +8,7 @@ the base's gating terms, the data licences, and how to load what was pushed in o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
@@ -48,7 +48,7 @@ def _base_code(spec: EncoderSpec, repo_id: str, *, base_pushed: bool) -> list[st
 
 
 def _front_matter(spec: EncoderSpec, kind: Kind) -> str:
-    meta: dict[str, Any] = {"library_name": "peft" if kind == "adapter" else "timm", **hub_license(spec)}
+    meta: dict[str, object] = {"library_name": "peft" if kind == "adapter" else "timm", **hub_license(spec)}
     if spec.hub_id:
         meta["base_model"] = spec.hub_id
         meta["base_model_relation"] = "adapter" if kind == "adapter" else "finetune"

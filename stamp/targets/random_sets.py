@@ -84,7 +84,7 @@ def random_set_targets(rows: TargetRows, spec: TargetSpec) -> TargetTable:
     tables = {s: rows.atlas.read_table(s) for s in drawn}
     names: list[str] = []
     values = np.full((rows.rows.size, 0), np.nan, dtype=np.float32)
-    details: dict[str, Any] = {"collections": list(spec.collections), "seed": spec.seed, "n_bins": spec.n_bins}
+    details: dict[str, object] = {"collections": list(spec.collections), "seed": spec.seed, "n_bins": spec.n_bins}
     for collection in spec.collections:
         pathways = available[collection]
         sets, how = _draw(rows, tables, collection, pathways, spec)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -74,20 +74,31 @@ def control_for(control: Path, seed: int) -> Path:
     raise RunError(msg)
 
 
+Cell = float | str | None  # a number, a flag (bool is an int) or a label of a seed's row
+
+
+class SeedsSummary(TypedDict):
+    """``seeds.json``: every seed's row, each number's spread over seeds, and the note that none was chosen."""
+
+    seeds: list[dict[str, Cell]]
+    over_seeds: dict[str, dict[str, float | None]]
+    note: str
+
+
 @dataclass(frozen=True)
 class SeedRow:
     """One seed's numbers: the validation columns of the kept step and every verdict row's value and interval."""
 
     seed: int
     run: Path
-    values: dict[str, Any]
+    values: dict[str, Cell]
 
 
 def _seed_row(seed: int, run: Path) -> SeedRow:
     from stamp.run_dir import read_run_info
     from stamp.train.sweep import sweep_row
 
-    values = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
+    values: dict[str, Cell] = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
     for check in read_run_info(run).verdict.checks:
         values[f"{check.name}.value"] = check.value
         values[f"{check.name}.ci_low"] = check.ci_low
@@ -96,7 +107,7 @@ def _seed_row(seed: int, run: Path) -> SeedRow:
     return SeedRow(seed, Path(run), values)
 
 
-def _spread(values: Sequence[Any]) -> dict[str, Any]:
+def _spread(values: Sequence[Cell]) -> dict[str, float | None]:
     if values and all(isinstance(v, bool) or v is None for v in values):
         return {"passed": sum(v is True for v in values), "of": len(values)}
     finite = np.array([float(v) for v in values if v is not None and math.isfinite(float(v))])
@@ -112,7 +123,7 @@ def _spread(values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def summarise_seeds(rows: Sequence[SeedRow]) -> dict[str, Any]:
+def summarise_seeds(rows: Sequence[SeedRow]) -> SeedsSummary:
     """Every seed's numbers, and per number its mean, standard deviation (n - 1), range and count over seeds."""
     keys = list(dict.fromkeys(k for row in rows for k in row.values))
     return {
@@ -122,7 +133,7 @@ def summarise_seeds(rows: Sequence[SeedRow]) -> dict[str, Any]:
     }
 
 
-def seeds_markdown(summary: dict[str, Any]) -> str:
+def seeds_markdown(summary: SeedsSummary) -> str:
     """Return the seeds table: one row per seed, then the mean and sd over seeds (verdict rows: passes out of seeds)."""
     from stamp.train.sweep import format_cell
 
@@ -144,7 +155,7 @@ def seeds_markdown(summary: dict[str, Any]) -> str:
 
 def run_seeds(
     config: TrainConfig, n: int, *, control: Path | None = None, progress: bool = True
-) -> tuple[list[SeedRow], dict[str, Any]]:
+) -> tuple[list[SeedRow], SeedsSummary | None]:
     """Fit ``n`` seeds of ``config`` into ``config.out/seed-<s>/``, pair each with its control, write the summary."""
     from humanst.atomic import atomic_write_json, atomic_write_text
     from stamp.train.distributed import is_main_process
@@ -162,7 +173,7 @@ def run_seeds(
             write_verdict(run, control_for(control, seed))
         rows.append(_seed_row(seed, run))
     if not is_main_process():
-        return rows, {}
+        return rows, None
     summary = summarise_seeds(rows)
     atomic_write_json(out / SUMMARY_JSON, summary)
     atomic_write_text(out / SUMMARY_MD, seeds_markdown(summary))
