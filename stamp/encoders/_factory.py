@@ -133,7 +133,7 @@ def _load_state(model: nn.Module, spec: EncoderSpec, state: dict[str, Any], sour
         raise EncoderError(msg)
 
 
-def classifier_prefixes(model: Any) -> tuple[str, ...]:
+def classifier_prefixes(model: nn.Module) -> tuple[str, ...]:
     """Key prefixes of the architecture's own classifier as timm names it (``pretrained_cfg['classifier']``).
 
     A checkpoint saved with its classifier (``fc``, ``head``, ``classifier``, ``head.fc``, ``head_dist``...) loads

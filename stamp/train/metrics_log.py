@@ -11,10 +11,13 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stamp.run_dir import RunFiles
 from stamp.run_info import MetricRow
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
 __all__ = ["TRAIN_FIELDS", "MetricsLog", "read_metrics"]
 
@@ -50,7 +53,7 @@ class MetricsLog:
             writer = csv.DictWriter(handle, fieldnames=self.fields, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
-        self.writer: Any = None
+        self.writer: SummaryWriter | None = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 
