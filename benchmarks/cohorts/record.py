@@ -104,10 +104,10 @@ class CohortRecord(StrictModel):
         raise CohortError(msg)
 
 
-
 RECORD_FORMAT: VersionedFormat[CohortRecord] = VersionedFormat(
     name=COHORT_FILE, model=CohortRecord, current=RECORD_VERSION, key="schema_version", package="stamp-bench"
 )
+
 
 class CohortFolder:
     """The files of one cohort folder (the only place their names are spelled)."""

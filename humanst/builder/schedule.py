@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from humanst.atomic import atomic_write_text
 from humanst.builder.pipeline import Progress, build_sample
@@ -28,7 +27,7 @@ class BuildReport:
 
     atlas: Path
     manifest: str
-    settings: dict[str, Any]
+    settings: Mapping[str, object]
     outcomes: list[SampleOutcome] = field(default_factory=list)
     seconds: float = 0.0
     dataset_rows: int = 0

@@ -76,7 +76,7 @@ class RawSample:
     footprint_um: float
     warnings: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)  # reader name/version, platform-specific facts
+    metadata: dict[str, object] = field(default_factory=dict)  # reader name/version, platform-specific facts
 
     def __post_init__(self) -> None:
         self.xy_px = np.asarray(self.xy_px, dtype=np.float64)

@@ -30,12 +30,12 @@ __all__ = ["MAX_DRAW_SAMPLES", "random_set_targets"]
 MAX_DRAW_SAMPLES = 24  # training samples whose spots match the sets' expression (as the validation probe's)
 
 
-
 class DrawInfo(TypedDict):
     """Which training samples the random sets were matched on, and over how many genes (``run.json`` targets)."""
 
     draw_samples: list[str]
     n_genes_matched: int
+
 
 def _covered(table: AnnData, collection: str) -> bool:
     from humanst.store import pathway_column
