@@ -14,8 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.errors import CacheError
+from humanst.errors import FileFormatError
 from stamp.embedding_cache import (
+    CACHE_FORMAT,
+    CACHE_INFO,
     EMBED_SCHEMA_VERSION,
+    CacheInfo,
     EmbeddingFile,
     cache_key,
     read_metadata,
@@ -92,25 +96,23 @@ def read_embeddings(path: Path, *, expected_dim: int | None = None) -> Embedding
     return EmbeddingFile([str(s) for s in spot_ids], emb, meta)
 
 
-def read_cache_info(folder: Path) -> dict[str, object]:
-    """Read ``cache.json`` of an embedding folder.
+def read_cache_info(folder: Path) -> CacheInfo:
+    """Read ``cache.json`` of an embedding folder, its schema version checked.
 
     Raises
     ------
     CacheError
-        Missing, unreadable or of another schema version.
+        Missing, unreadable, of a schema version this code does not read, or not a valid index.
     """
-    path = Path(folder) / "cache.json"
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        msg = f"no readable cache.json ({exc}); an embedding folder is made by `stamp embed`"
-        raise CacheError(msg, path=path) from exc
-    if not isinstance(info, dict) or info.get("schema_version") != CACHE_SCHEMA_VERSION:
-        found = info.get("schema_version") if isinstance(info, dict) else type(info).__name__
-        msg = f"cache schema_version {found!r}, expected {CACHE_SCHEMA_VERSION}; re-embed with this version"
+    path = Path(folder) / CACHE_INFO
+    if not path.is_file():
+        msg = f"no {CACHE_INFO} in '{folder}'; an embedding folder is made by `stamp embed`"
         raise CacheError(msg, path=path)
-    return info
+    try:
+        return CACHE_FORMAT.read(path)
+    except FileFormatError as exc:
+        msg = f"{exc}; re-embed the folder with `stamp embed`"
+        raise CacheError(msg, path=path) from exc
 
 
 def embeddings_hash(folder: Path, samples: Sequence[str]) -> str:

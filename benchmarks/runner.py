@@ -7,7 +7,6 @@ slides); both take the same :class:`EncoderRun` entries and stamp their results 
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -84,15 +83,14 @@ def check_adapter_unseen(adapter: Path | AdapterSource, patients: Iterable[str],
         ``run.json`` is missing, or a tested patient is among the adapter's training patients.
     """
     from stamp.hub import AdapterSource
-    from stamp.run_dir import RunFiles
+    from stamp.run_dir import RunFiles, read_run_info
 
     label = adapter.label if isinstance(adapter, AdapterSource) else str(adapter)
     folder = adapter.folder if isinstance(adapter, AdapterSource) else Path(adapter)
-    info_path = folder / RunFiles.INFO
-    if not info_path.is_file():
-        msg = f"adapter '{label}': run.json missing, so its training patients are unknown; finish the run first"
+    if not (folder / RunFiles.INFO).is_file():
+        msg = f"adapter '{label}': {RunFiles.INFO} missing, so its training patients are unknown; finish the run first"
         raise BenchmarkError(msg)
-    seen = set(json.loads(info_path.read_text(encoding="utf-8")).get("train_patients", []))
+    seen = set(read_run_info(folder).train_patients)
     leaked = sorted(set(patients) & seen)
     if leaked:
         msg = (
@@ -108,7 +106,7 @@ def cache_kind(cache: Path) -> Literal["model", "baseline"]:
     from benchmarks.baselines import baseline_names
 
     info = read_cache_info(cache)
-    return "baseline" if info.get("weights") == "random" or info.get("encoder") in baseline_names() else "model"
+    return "baseline" if info.weights == "random" or info.encoder in baseline_names() else "model"
 
 
 def entries_for(

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 __all__ = [
     "atomic_path",
@@ -105,7 +104,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: Path, value: Any, *, indent: int | None = 2) -> None:
+def atomic_write_json(path: Path, value: object, *, indent: int | None = 2) -> None:
     """Write ``value`` as JSON (UTF-8, keys in the given order) to ``path`` atomically."""
     atomic_write_text(path, json.dumps(value, indent=indent) + "\n")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from humanst.atomic import atomic_write_text
 
-__all__ = ["file_sha256", "hash_cache_dir"]
+__all__ = ["file_md5", "file_sha256", "hash_cache_dir"]
 
 CHUNK = 1 << 20
 
@@ -25,16 +25,21 @@ def hash_cache_dir(cache_dir: Path) -> Path:
     return Path(cache_dir) / "content-hashes"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
+def _chunked(path: Path, digest: hashlib._Hash) -> str:
+    """Feed a file to ``digest`` in 1 MiB chunks; return the hex digest (the one chunked hashing loop)."""
+    with Path(path).open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def file_md5(path: Path) -> str:
+    """Return the hex MD5 of a file (for sources that publish only MD5, such as NCI GDC)."""
+    return _chunked(path, hashlib.md5(usedforsecurity=False))
+
+
 def file_sha256(path: Path, *, cache: Path | None = None) -> str:
-    """Return the sha256 of a file's content, from ``cache`` when the file's size, mtime and inode are unchanged."""
+    """Return the hex sha256 of a file's content; with ``cache``, read again only when size, mtime or inode changed."""
     path = Path(path).resolve()
     stat = path.stat()
     key = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino}
@@ -46,7 +51,7 @@ def file_sha256(path: Path, *, cache: Path | None = None) -> str:
                 return str(doc["sha256"])
         except (OSError, ValueError, KeyError):
             pass
-    sha = _sha256(path)
+    sha = _chunked(path, hashlib.sha256())
     if entry is not None:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)

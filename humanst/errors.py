@@ -7,6 +7,7 @@ from pathlib import Path
 __all__ = [
     "AtlasError",
     "FetchError",
+    "FileFormatError",
     "FormatError",
     "GeneSetError",
     "HubError",
@@ -22,6 +23,10 @@ __all__ = [
 
 class HumanstError(Exception):
     """Base class of all errors raised on purpose by :mod:`humanst`."""
+
+
+class FileFormatError(HumanstError):
+    """A file passed between commands has a format version this code cannot read, or does not fit its model."""
 
 
 class ManifestError(HumanstError):

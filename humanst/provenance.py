@@ -7,7 +7,6 @@ import json
 import platform as _platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 __all__ = [
     "fingerprint_inputs",
@@ -32,7 +31,7 @@ def package_versions() -> dict[str, str]:
     return {"python": _platform.python_version(), **{name: package_version(name) for name in _PACKAGES}}
 
 
-def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[dict[str, Any]]:
+def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[dict[str, str | int]]:
     """Fingerprints of local inputs: (relative name, size, sha256 of the content) of every file under each path.
 
     The content, not the mtime: rewriting identical bytes does not change it. Hashes are cached by path, size,
@@ -40,7 +39,7 @@ def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[
     """
     from humanst.content_hash import file_sha256
 
-    records = []
+    records: list[dict[str, str | int]] = []
     for root in paths:
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
@@ -50,7 +49,7 @@ def fingerprint_inputs(paths: list[Path], *, cache: Path | None = None) -> list[
     return records
 
 
-def input_hash(*parts: Any) -> str:
+def input_hash(*parts: object) -> str:
     """sha256 of the JSON of everything a sample's outputs depend on (entry, settings, inputs, versions)."""
     text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

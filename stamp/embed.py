@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from stamp._logging import logger
 from stamp.embedding_cache import (
     EMBED_SCHEMA_VERSION,
     EmbeddingFile,
+    ReplicateInfo,
     cache_key,
     load_embeddings,
     read_metadata,
@@ -28,13 +29,16 @@ from stamp.embedding_cache import (
     write_embeddings,
 )
 from stamp.errors import DataError, RunError
+
+if TYPE_CHECKING:
+    from stamp.encoders.encoder import Encoder
 from stamp.hub.adapter_source import AdapterSource, resolve_adapter
 from stamp.progress import StepProgress
 
 __all__ = ["EMBED_SCHEMA_VERSION", "EmbeddingFile", "build_encoder", "cache_key", "embed_atlas", "load_embeddings"]
 
 
-def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, Any]) -> str:
+def _content_hash(atlas: Atlas, sample_id: str, identity: dict[str, object]) -> str:
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(atlas.record_bytes(sample_id) or sample_id.encode())
     return digest.hexdigest()[:16]
@@ -49,21 +53,21 @@ def _existing_hash(path: Path) -> str | None:
         return None
 
 
-def _replicate(adapter: Path | None) -> dict[str, object] | None:
+def _replicate(adapter: Path | None) -> ReplicateInfo | None:
     """Return the adapter run's seed and replicate group (``run.json``), for the cache's provenance."""
     from stamp.run_dir import read_run_info
 
     if adapter is None:
         return None
     info = read_run_info(adapter)
-    if "replicate_group" not in info:  # a run made before replicates were recorded
+    if info.replicate_group is None:  # a run made before replicates were recorded
         return None
-    return {"seed": info.get("seed"), "group": info["replicate_group"]}
+    return ReplicateInfo(seed=info.seed, group=info.replicate_group)
 
 
 def build_encoder(
     encoder: str, adapter: str | Path | AdapterSource | None, weights: Path | None, *, random_init: bool
-) -> tuple[Any, str, AdapterSource | None]:
+) -> tuple[Encoder, str, AdapterSource | None]:
     """Return the encoder to embed with (base, random init, or base + an adapter), the adapter hash and its source.
 
     ``adapter`` is a run folder or ``hf:ORG/NAME[@REVISION]`` (downloaded into the hub cache, pinned by commit).

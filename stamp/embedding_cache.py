@@ -14,10 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import Field
+
+from humanst.strict_model import StrictModel
+from humanst.versioned import VersionedFormat
 
 __all__ = [
+    "CACHE_FORMAT",
+    "CACHE_INFO",
     "EMBED_SCHEMA_VERSION",
+    "CacheInfo",
     "EmbeddingFile",
+    "ReplicateInfo",
     "cache_key",
     "load_embeddings",
     "read_metadata",
@@ -26,6 +34,35 @@ __all__ = [
 ]
 
 EMBED_SCHEMA_VERSION = 1
+CACHE_INFO = "cache.json"  # the index of one cache folder
+
+
+class ReplicateInfo(StrictModel):
+    """The adapter run's seed and replicate group (runs of one configuration up to the seed)."""
+
+    seed: int | None = None
+    group: str = ""
+
+
+class CacheInfo(StrictModel):
+    """``cache.json``: what embedded the folder, and every sample file present with its content hash."""
+
+    schema_version: int = EMBED_SCHEMA_VERSION
+    encoder: str
+    adapter_hash: str = ""
+    weights: str = ""
+    embed_dim: int
+    atlas: str | None = None
+    adapter_source: str | None = None
+    adapter_commit: str | None = None
+    replicate: ReplicateInfo | None = None
+    samples: dict[str, str] = Field(default_factory=dict)
+
+
+CACHE_FORMAT: VersionedFormat[CacheInfo] = VersionedFormat(
+    name=CACHE_INFO, model=CacheInfo, current=EMBED_SCHEMA_VERSION, key="schema_version", package="stamp",
+    drop_none=True,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,7 +134,7 @@ def write_cache_info(
     embed_dim: int,
     atlas: str | None = None,
     origin: dict[str, str] | None = None,
-    replicate: dict[str, object] | None = None,
+    replicate: ReplicateInfo | None = None,
 ) -> Path:
     """Write ``cache.json`` listing every sample file present with its content hash (temp file, then rename).
 
@@ -107,21 +144,10 @@ def write_cache_info(
     """
     folder = Path(folder)
     samples = {path.stem: read_metadata(path).get("content_hash", "") for path in sorted(folder.glob("*.safetensors"))}
-    info: dict[str, object] = {
-        "schema_version": EMBED_SCHEMA_VERSION,
-        "encoder": encoder,
-        "adapter_hash": adapter_hash,
-        "weights": weights,
-        "embed_dim": embed_dim,
-    }
-    if atlas is not None:
-        info["atlas"] = atlas
-    info.update(origin or {})
-    if replicate:
-        info["replicate"] = replicate
-    info["samples"] = samples
-    out = folder / "cache.json"
-    tmp = folder / ".cache.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    info = CacheInfo.model_validate(
+        {
+            "encoder": encoder, "adapter_hash": adapter_hash, "weights": weights, "embed_dim": embed_dim,
+            "atlas": atlas, **(origin or {}), "replicate": replicate, "samples": samples,
+        }
+    )  # fmt: skip
+    return CACHE_FORMAT.write(folder / CACHE_INFO, info)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ MERGED_WEIGHTS = "model.safetensors"  # timm's name (save_for_hf), beside its co
 MERGED_INFO = "stamp_encoder.json"  # the encoder it came from: name, pooling, normalisation, adapter hash
 
 
-def _plain_kwargs(kwargs: Any) -> dict[str, Any]:
+def _plain_kwargs(kwargs: Mapping[str, object]) -> dict[str, object]:
     """Keyword arguments JSON can carry (layer classes cannot; loaders pass them from the encoder spec)."""
     return {k: v for k, v in dict(kwargs).items() if isinstance(v, str | int | float | bool | list | tuple)}
 
@@ -61,7 +62,7 @@ def export_merged(run: Path, out: Path, *, weights: Path | None = None) -> Path:
         f"passed again), or `stamp embed --encoder {spec.name} --weights {out}/{MERGED_WEIGHTS}`.\n"
         f"Pooling: {spec.pooling}; input {spec.input_size} px; mean {spec.mean}; std {spec.std}.\n"
     )
-    (tmp / "card.md").write_text(card, encoding="utf-8")
+    (tmp / RunFiles.CARD).write_text(card, encoding="utf-8")
     if out.exists():
         out.rmdir()
     tmp.replace(out)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
 from rich.progress import TaskID, TextColumn
 
@@ -31,15 +30,19 @@ class StepProgress:
             extra = [TextColumn("loss {task.fields[loss]:.4f}")] if self.show_loss else []
             self._progress = progress(*extra, remaining=True)
             self._progress.__enter__()
-            fields: dict[str, Any] = {"loss": float("nan")} if self.show_loss else {}
-            self._task = self._progress.add_task(self.label, total=self.total, **fields)
+            if self.show_loss:
+                self._task = self._progress.add_task(self.label, total=self.total, loss=float("nan"))
+            else:
+                self._task = self._progress.add_task(self.label, total=self.total)
         return self
 
     def advance(self, n: int = 1, *, loss: float | None = None) -> None:
         """Mark ``n`` more units done (and update the shown loss)."""
         if self._progress is not None and self._task is not None:
-            fields: dict[str, Any] = {"loss": loss} if loss is not None and self.show_loss else {}
-            self._progress.update(self._task, advance=n, **fields)
+            if loss is not None and self.show_loss:
+                self._progress.update(self._task, advance=n, loss=loss)
+            else:
+                self._progress.update(self._task, advance=n)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, trace: TracebackType | None

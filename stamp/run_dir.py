@@ -12,16 +12,31 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from humanst.errors import FileFormatError
 from stamp.errors import RunError
+from stamp.run_info import (
+    RUN_FORMAT,
+    RUN_FORMAT_VERSION,
+    RUN_INFO_FILE,
+    Check,
+    MetricRow,
+    RunInfo,
+    ValidationSummary,
+    VerdictInfo,
+)
 
 if TYPE_CHECKING:
+    from stamp.data import PathwayStats
+    from stamp.encoders.encoder import Encoder
+    from stamp.model import StampAligner
     from stamp.train.config import TrainConfig
 
 __all__ = [
     "RUN_FORMAT_VERSION",
     "RunFiles",
+    "RunInfo",
     "adapter_dir",
     "adapter_hash",
     "load_run_encoder",
@@ -30,8 +45,6 @@ __all__ = [
     "render_card",
     "write_run",
 ]
-
-RUN_FORMAT_VERSION = 1
 
 
 class RunFiles:
@@ -46,7 +59,7 @@ class RunFiles:
     TENSORBOARD = "tensorboard"
     CARD = "card.md"
     STATS = "pathway_stats.json"
-    INFO = "run.json"
+    INFO = RUN_INFO_FILE
     VALIDATION = "validation.safetensors"  # the base's and kept encoder's probe predictions of the validation spots
     BASE = "base.safetensors"  # only for random-init encoders, so the adapter always meets the same base weights
 
@@ -77,7 +90,7 @@ def adapter_hash(run: Path, length: int = 12) -> str:
     return digest.hexdigest()[:length]
 
 
-def write_run(run: Path, aligner: Any, config: Any, stats: Any, info: dict[str, Any]) -> None:
+def write_run(run: Path, aligner: StampAligner, config: TrainConfig, stats: PathwayStats, info: RunInfo) -> None:
     """Save the adapter (peft, safetensors), heads, pathway statistics, run info and model card."""
     from safetensors.torch import save_file
 
@@ -91,35 +104,45 @@ def write_run(run: Path, aligner: Any, config: Any, stats: Any, info: dict[str, 
         base = {k.replace(".base_layer.", "."): v for k, v in base.items() if "lora_" not in k}
         save_file(base, str(run / RunFiles.BASE))
     (run / RunFiles.STATS).write_text(json.dumps(stats.to_json()), encoding="utf-8")
-    info = {"format_version": RUN_FORMAT_VERSION, "finished": datetime.now(UTC).isoformat(), **info}
-    info["adapter_hash"] = adapter_hash(run)
-    (run / RunFiles.INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
+    info = info.model_copy(
+        update={
+            "format_version": RUN_FORMAT_VERSION,
+            "finished": datetime.now(UTC).isoformat(),
+            "adapter_hash": adapter_hash(run),
+        }
+    )
+    write_run_info(run, info)
     (run / RunFiles.CARD).write_text(render_card(config, info), encoding="utf-8")
 
 
-def render_card(config: Any, info: dict[str, Any]) -> str:
+def write_run_info(run: Path, info: RunInfo) -> None:
+    """(Re)write a run's ``run.json`` atomically."""
+    RUN_FORMAT.write(Path(run) / RunFiles.INFO, info)
+
+
+def render_card(config: TrainConfig, info: RunInfo) -> str:
     """Return ``card.md``: what was trained on what, the validation table and the verdict rows of ``info``."""
     from stamp.encoders import get_encoder_spec
 
     spec = get_encoder_spec(config.encoder)
     return "\n".join(
         [
-            f"# STAMP adapter for `{config.encoder}` ({info['adapter_hash']})",
+            f"# STAMP adapter for `{config.encoder}` ({info.adapter_hash})",
             "",
-            f"- Base encoder: `{spec.name}` ({spec.weights_origin}; weights {info['weights_id']}), "
+            f"- Base encoder: `{spec.name}` ({spec.weights_origin}; weights {info.weights_id}), "
             f"licence {spec.license}. The adapter inherits the base model's licence terms.",
-            f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info['n_train_rows']} patches from "
-            f"{info['n_train_samples']} samples), collections {config.data.collections}, "
-            f"{info['n_pathways']} targets ({config.data.targets}) standardised per {config.data.standardise}; "
+            f"- Trained on atlas `{config.atlas}` (splits {config.data.splits}; {info.n_train_rows} patches from "
+            f"{info.n_train_samples} samples), collections {config.data.collections}, "
+            f"{info.n_pathways} targets ({config.data.targets}) standardised per {config.data.standardise}; "
             f"contrastive loss {config.loss.contrastive}; seed {config.seed}.",
             f"- LoRA r={config.lora.r}, alpha={config.lora.alpha}, dropout={config.lora.dropout}, "
-            f"blocks={config.lora.blocks or 'all'}, {info['n_lora_modules']} modules; "
-            f"{info['trainable_params']:,} trainable parameters.",
-            f"- {config.optim.steps} steps x {config.optim.batch_size} patches x {info['world_size']} rank(s); "
-            f"final loss {info['final_loss']:.4f}; wall time {info['wall_s']:.0f} s; stamp {info['stamp_version']}.",
+            f"blocks={config.lora.blocks or 'all'}, {info.n_lora_modules} modules; "
+            f"{info.trainable_params:,} trainable parameters.",
+            f"- {config.optim.steps} steps x {config.optim.batch_size} patches x {info.world_size} rank(s); "
+            f"final loss {_loss(info.final_loss)}; wall time {info.wall_s:.0f} s; stamp {info.stamp_version}.",
             _data_line(info),
-            *_validation_lines(info.get("validation") or {}),
-            *_verdict_lines(info.get("verdict") or {}),
+            *_validation_lines(info.validation),
+            *_verdict_lines(info.verdict),
             "",
             "Load: `stamp embed --atlas ATLAS --encoder "
             f"{config.encoder} --adapter RUN --out EMB`, or merge: `stamp export RUN --merge --out DIR`.",
@@ -130,54 +153,58 @@ def render_card(config: Any, info: dict[str, Any]) -> str:
     )
 
 
-def _data_line(info: dict[str, Any]) -> str:
+def _loss(value: float | None) -> str:
+    return f"{value:.4f}" if value is not None else "nan"
+
+
+def _data_line(info: RunInfo) -> str:
     """Render the card's data licence line: each licence and how many training samples it covers."""
-    licences = info.get("data_licenses") or {}
+    licences = info.data_licenses
     if not licences:
         return "- Data licences: see the atlas dataset card; non-redistributable samples stay local."
     shown = "; ".join(f"{lic} ({len(ids)} sample(s))" for lic, ids in sorted(licences.items()))
     return f"- Data licences of the training samples: {shown}; each sample's licence is in the atlas dataset card."
 
 
-def _validation_lines(validation: dict[str, Any]) -> list[str]:
+def _validation_lines(validation: ValidationSummary) -> list[str]:
     """Return the card's validation section: base vs kept step, drift, the selection rule and any warning."""
-    if not validation.get("enabled"):
+    if not validation.enabled:
         return ["- Validation: off (no held-out patients); the adapter is the last step's."]
-    collection = validation["collection"]
+    collection = validation.collection
     key = f"val_{collection}_r"
-    base, kept = validation.get("base") or {}, validation.get("selected") or {}
+    base, kept = validation.base or {}, validation.selected
 
-    def row(name: str, values: dict[str, Any]) -> str:
+    def row(name: str, values: MetricRow) -> str:
         cells = [values.get(k) for k in (key, "val_random_r", "val_gap", "drift_cosine", "drift_cka")]
         return f"| {name} | " + " | ".join("-" if v is None else f"{float(v):.4f}" for v in cells) + " |"
 
     lines = [
         "",
-        f"## Validation (patients {', '.join(validation['val_patients'])}; probe on "
-        f"{validation['n_probe_spots']} spots of {', '.join(validation['probe_patients'])})",
+        f"## Validation (patients {', '.join(validation.val_patients)}; probe on "
+        f"{validation.n_probe_spots} spots of {', '.join(validation.probe_patients)})",
         "",
         f"Ridge probe on frozen embeddings; {collection} pathways vs size- and expression-matched random gene sets; "
-        f"penalty by {validation.get('penalty') or 'inner CV'}. Drift: mean cosine and linear CKA of the validation "
+        f"penalty by {validation.penalty or 'inner CV'}. Drift: mean cosine and linear CKA of the validation "
         "spots' embeddings to the base encoder's (1 = unchanged).",
         "",
         f"| encoder | {collection} r | random-set r | gap | drift cosine | drift CKA |",
         "|---|---|---|---|---|---|",
         row("base (step 0)", base),
-        row(f"kept: step {kept.get('step', '?')} ({validation['select']})", kept),
+        row(f"kept: step {kept.get('step', '?')} ({validation.select})", kept),
     ]
-    lines += [f"- **Warning**: {text}" for text in validation.get("warnings", [])]
+    lines += [f"- **Warning**: {text}" for text in validation.warnings]
     return lines
 
 
-def _number(value: Any, *, signed: bool = False) -> str:
+def _number(value: float | None, *, signed: bool = False) -> str:
     if value is None:
         return "-"
     return f"{float(value):+.4f}" if signed else f"{float(value):.4f}"
 
 
-def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
+def _verdict_lines(verdict: VerdictInfo) -> list[str]:
     """Render the verdict rows, whatever checks they hold (the rows are data: a new check needs no code here)."""
-    checks = verdict.get("checks") or []
+    checks: list[Check] = verdict.checks
     if not checks:
         return []
     answer = {True: "**yes**", False: "no", None: "not measured"}
@@ -189,17 +216,17 @@ def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     for c in checks:
-        low, high = _number(c.get("ci_low"), signed=True), _number(c.get("ci_high"), signed=True)
-        interval = f"[{low}, {high}]" if c.get("ci_low") is not None else "-"
-        a = f"{c.get('a_label')}: {_number(c.get('a'))}" if c.get("a_label") else "-"
-        b = f"{c.get('b_label')}: {_number(c.get('b'))}" if c.get("b_label") else "-"
+        low, high = _number(c.ci_low, signed=True), _number(c.ci_high, signed=True)
+        interval = f"[{low}, {high}]" if c.ci_low is not None else "-"
+        a = f"{c.a_label}: {_number(c.a)}" if c.a_label else "-"
+        b = f"{c.b_label}: {_number(c.b)}" if c.b_label else "-"
         lines.append(
-            f"| {c['name']}: {c['question']} | {c['metric']} | {a} | {b} | {_number(c.get('value'), signed=True)} "
-            f"| {interval} | {c.get('rule', '')} | {answer[c.get('passed')]} |"
+            f"| {c.name}: {c.question} | {c.metric} | {a} | {b} | {_number(c.value, signed=True)} "
+            f"| {interval} | {c.rule} | {answer[c.passed]} |"
         )
-    lines += ["", *sorted({f"- Interval: {c['resampled']}." for c in checks if c.get("resampled")})]
-    if verdict.get("control"):
-        lines.append(f"- Control: the random-aligned run `{verdict['control']}` (same seed and validation spots).")
+    lines += ["", *sorted({f"- Interval: {c.resampled}." for c in checks if c.resampled})]
+    if verdict.control:
+        lines.append(f"- Control: the random-aligned run `{verdict.control}` (same seed and validation spots).")
     lines.append(
         "- Both encoders were chosen on these validation spots (validation.select): a validation statement; the "
         "held-out claim is tier 1's (`stamp-bench compare`)."
@@ -207,23 +234,23 @@ def _verdict_lines(verdict: dict[str, Any]) -> list[str]:
     return lines
 
 
-def read_run_info(run: Path) -> dict[str, Any]:
-    """Load a finished run's ``run.json``.
+def read_run_info(run: Path) -> RunInfo:
+    """Load a finished run's ``run.json``, its format version checked.
 
     Raises
     ------
     RunError
-        The run is not finished (no ``run.json``) or the file is unreadable.
+        The run is not finished (no ``run.json``), the file is unreadable, or its format version is newer than
+        this stamp reads (the message says to upgrade).
     """
     path = Path(run) / RunFiles.INFO
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
+    if not path.is_file():
         msg = f"run '{run}' is not finished ({RunFiles.INFO} missing); resume it with `stamp fit --resume --out {run}`"
-        raise RunError(msg) from None
-    except (OSError, json.JSONDecodeError) as err:
-        msg = f"run '{run}': {RunFiles.INFO} is unreadable ({err}); refit the run"
-        raise RunError(msg) from err
+        raise RunError(msg)
+    try:
+        return RUN_FORMAT.read(path)
+    except FileFormatError as err:
+        raise RunError(str(err)) from err
 
 
 def read_run_config(run: Path) -> TrainConfig:
@@ -237,7 +264,7 @@ def read_run_config(run: Path) -> TrainConfig:
     return load_config(path)
 
 
-def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
+def load_run_encoder(run: Path, *, weights: Path | None = None) -> Encoder:
     """Build the run's base encoder and attach its adapter (inference mode).
 
     The base weights are ``weights``, else the run's own ``base.safetensors`` (random-init encoders), else the run's
@@ -261,7 +288,7 @@ def load_run_encoder(run: Path, *, weights: Path | None = None) -> Any:
     own_weights = config.weights if adapter_dir(run) != run else None
     chosen = weights or (base if base.is_file() else own_weights)
     encoder = create_encoder(config.encoder, weights=chosen, seed=config.seed)
-    trained_on = str(info.get("weights_id", ""))
+    trained_on = info.weights_id
     if chosen != base and trained_on and encoder.weights_id != trained_on:
         logger.warning(
             "run '%s': its adapter was trained on base weights %s, these are %s; embeddings will differ from the "

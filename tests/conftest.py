@@ -32,6 +32,18 @@ def demo_atlas(demo_manifest_path: Path, tmp_path_factory: pytest.TempPathFactor
     return build_demo_atlas(demo_manifest_path, tmp_path_factory.mktemp("demo"))
 
 
+def run_info_json(**fields: object) -> dict[str, object]:
+    """A complete ``run.json`` (as ``stamp fit`` writes it) with ``fields`` replacing its values."""
+    from stamp.run_info import RUN_FORMAT, RunInfo
+
+    base: dict[str, object] = {
+        "encoder": "vit-tiny-test", "weights_id": "random", "n_train_rows": 10, "n_train_samples": 2,
+        "train_patients": ["synth-breast:P1"], "n_pathways": 3, "n_lora_modules": 4, "trainable_params": 100,
+        "world_size": 1, "final_loss": 1.0, "wall_s": 1.0, "stamp_version": "0.0.test",
+    }  # fmt: skip
+    return RUN_FORMAT.dump(RunInfo.model_validate({**base, **fields}))
+
+
 def tiny_config(atlas: Path, out: Path, **overrides: object):
     """A few-second vit-tiny-test configuration on the demo atlas."""
     from stamp.train import load_config

@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import pandas as pd
-from pydantic import Field, ValidationError
+from pydantic import Field, JsonValue
 
 from benchmarks.cohorts.definition import CohortDefinition, PretrainingExposure
 from benchmarks.errors import CohortError
 from humanst.atomic import atomic_write_text
+from humanst.errors import FileFormatError
 from humanst.strict_model import StrictModel
+from humanst.versioned import VersionedFormat
 
 __all__ = ["COHORT_FILE", "CohortFolder", "CohortRecord", "LabelTable", "RawFile", "SlideEntry", "read_cohort"]
 
@@ -66,9 +68,9 @@ class LabelTable(StrictModel):
     kind: Literal["classification", "survival", "regression"]
     columns: list[str]
     source: str
-    query: dict[str, Any] | None = None
+    query: dict[str, JsonValue] | None = None
     inputs: int = Field(0, ge=0, description="How many raw files went into it.")
-    method: dict[str, Any] = Field(default_factory=dict)
+    method: dict[str, JsonValue] = Field(default_factory=dict)
     control_of: str = ""
     created: str
     n_patients: int = Field(ge=0)
@@ -78,11 +80,11 @@ class LabelTable(StrictModel):
 class CohortRecord(StrictModel):
     """The cohort as fetched: its definition, provenance, slides, raw inputs and label tables."""
 
-    schema_version: Literal[1] = RECORD_VERSION
+    schema_version: int = RECORD_VERSION
     name: str
     definition: CohortDefinition
     created: str
-    provenance: dict[str, Any] = Field(default_factory=dict, description="API root, data release, queries, tool.")
+    provenance: dict[str, JsonValue] = Field(default_factory=dict, description="API root, data release, queries, tool.")
     slides: list[SlideEntry] = Field(default_factory=list)
     raw: list[RawFile] = Field(default_factory=list)
     labels: list[LabelTable] = Field(default_factory=list)
@@ -100,6 +102,11 @@ class CohortRecord(StrictModel):
                 return table
         msg = f"cohort {self.name!r} has no label table {name!r}; tables: {[t.name for t in self.labels]}"
         raise CohortError(msg)
+
+
+RECORD_FORMAT: VersionedFormat[CohortRecord] = VersionedFormat(
+    name=COHORT_FILE, model=CohortRecord, current=RECORD_VERSION, key="schema_version", package="stamp-bench"
+)
 
 
 class CohortFolder:
@@ -142,9 +149,9 @@ class CohortFolder:
             )
             raise CohortError(msg, path=self.root)
         try:
-            return CohortRecord.model_validate_json(path.read_text(encoding="utf-8"))
-        except (ValidationError, UnicodeDecodeError) as exc:
-            msg = f"does not match the cohort record schema v{RECORD_VERSION} ({exc}); fetch the cohort again"
+            return RECORD_FORMAT.read(path)
+        except FileFormatError as exc:
+            msg = f"{exc}; fetch the cohort again"
             raise CohortError(msg, path=path) from exc
 
     def write(self, record: CohortRecord) -> Path:

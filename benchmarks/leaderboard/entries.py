@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from benchmarks.errors import ResultError, SubmissionError
 from benchmarks.schema import Result, canonical_digest, read_result
+from humanst.errors import FileFormatError
 from humanst.strict_model import StrictModel
+from humanst.versioned import VersionedFormat
 
 __all__ = [
     "ENTRIES",
@@ -47,11 +49,13 @@ __all__ = [
 Verification = Literal["verified", "self-reported"]
 ENTRIES, RESULTS = "entries", "results"
 
+ENTRY_VERSION = 1
+
 
 class EntryRecord(StrictModel):
     """The evaluator's record of one accepted submission."""
 
-    schema_version: Literal[1] = 1
+    schema_version: int = ENTRY_VERSION
     submission_id: str
     name: str
     version: int = Field(ge=1)
@@ -65,6 +69,11 @@ class EntryRecord(StrictModel):
     result_sha256: str
     source_digest: str = Field(description="Digest of what was submitted (a resubmission of it is not a version).")
     accepted: str
+
+
+ENTRY_FORMAT: VersionedFormat[EntryRecord] = VersionedFormat(
+    name="leaderboard entry", model=EntryRecord, current=ENTRY_VERSION, key="schema_version", package="stamp-bench"
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,8 @@ def read_entries(board: Path) -> tuple[list[Entry], list[str]]:
     folder = Path(board) / ENTRIES
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            record = EntryRecord.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValidationError) as exc:
+            record = ENTRY_FORMAT.read(path)
+        except FileFormatError as exc:
             problems.append(f"'{path}': not an entry record ({str(exc).splitlines()[0]})")
             continue
         result_path = Path(board) / record.result_file

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.errors import SubmissionError
+from humanst.content_hash import file_sha256
 
 __all__ = [
     "SubmissionLimits",
@@ -146,12 +147,8 @@ def with_meta(path: Path, meta: dict[str, str], out: Path) -> Path:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Return the sha256 of a file (:func:`humanst.content_hash.file_sha256`)."""
+    return file_sha256(path)
 
 
 def digest_all(paths: list[Path]) -> str:

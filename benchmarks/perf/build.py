@@ -5,7 +5,7 @@
 Both rows run in the same process, on the same machine, on the same spots and the same H&E image:
 
 1. ``humanst build_sample (end to end)`` is :func:`humanst.builder.pipeline.build_sample` on a
-   :class:`~humanst.builder.settings.SampleTask` from :func:`humanst.builder.schedule.make_tasks` (the demo
+   :class:`~humanst.builder.task.SampleTask` from :func:`humanst.builder.schedule.make_tasks` (the demo
    manifest's settings: gene sets hallmark + reactome, 224 px patches at 0.5 um/px): read the Space Ranger
    outs folder, harmonise genes, QC, pathway scores, write the SpatialData store, write the parquet part of
    JPEG patches. The stage rows below it split that very run: each stage function the pipeline calls is
@@ -37,12 +37,24 @@ import pstats
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from humanst.builder.task import SampleTask
+    from humanst.manifest import SampleEntry
+    from humanst.readers import RawSample
+    from humanst.readers._registry import ReaderSpec
+    from humanst.readers.raw import ReadSettings
+    from humanst.store import SampleOutcome
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 __all__ = [
     "BenchSample",
@@ -63,7 +75,7 @@ SAMPLE_ID = "bench-visium"
 class BenchSample:
     """A written synthetic Visium sample and the build task that reads it."""
 
-    task: Any  # humanst.builder.settings.SampleTask
+    task: SampleTask
     n_spots_raw: int
     size_um: float
     um_per_px: float
@@ -123,8 +135,8 @@ class StageTimer:
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
 
-    def wrap(self, stage: str, func: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
+    def wrap(self, stage: str, func: Callable[P, R]) -> Callable[P, R]:
+        def timed(*args: P.args, **kwargs: P.kwargs) -> R:
             wall, cpu = time.perf_counter(), time.process_time()
             try:
                 return func(*args, **kwargs)
@@ -147,17 +159,17 @@ class StageTimer:
 
         get_reader = humanst.readers.get_reader
 
-        def reader_with_timed_image(platform: str) -> Any:
+        def reader_with_timed_image(platform: str) -> ReaderSpec:
             spec = get_reader(platform)
 
-            def read(*args: Any) -> Any:
-                raw = spec.func(*args)
+            def read(entry: SampleEntry, paths: Sequence[Path], settings: ReadSettings) -> RawSample:
+                raw = spec.func(entry, paths, settings)
                 raw.image = dataclasses.replace(raw.image, load=self.wrap("image load", raw.image.load))
                 return raw
 
             return dataclasses.replace(spec, func=self.wrap("read (reader)", read))
 
-        targets: list[tuple[Any, str, str]] = [
+        targets: list[tuple[ModuleType, str, str]] = [
             (humanst.fetch, "materialise_sample", "fetch (local path)"),
             (humanst.harmonise.qc, "check_counts", "harmonise + QC"),
             (humanst.harmonise.genes, "harmonise_genes", "harmonise + QC"),
@@ -178,7 +190,7 @@ class StageTimer:
             humanst.readers.get_reader = get_reader
 
 
-def run_humanst(task: Any, *, threads: int = 1) -> tuple[Any, float, float, StageTimer]:
+def run_humanst(task: SampleTask, *, threads: int = 1) -> tuple[SampleOutcome, float, float, StageTimer]:
     """Build ``task`` with ``build_sample``; return the outcome, wall and CPU seconds, and the stage times."""
     from humanst.builder.pipeline import build_sample
 
@@ -194,8 +206,8 @@ def run_humanst(task: Any, *, threads: int = 1) -> tuple[Any, float, float, Stag
     return outcome, wall, cpu, timer
 
 
-def _kept_spots(task: Any) -> tuple[np.ndarray, np.ndarray, Any]:
-    """Spot ids and pixel centres of the spots the build kept (in part order), and the reader's image ref."""
+def _kept_spots(task: SampleTask) -> tuple[np.ndarray, np.ndarray, RawSample]:
+    """Spot ids and pixel centres of the spots the build kept (in part order), and the reader's sample."""
     import pyarrow.parquet as pq
 
     from humanst.fetch import materialise_sample
@@ -211,7 +223,7 @@ def _kept_spots(task: Any) -> tuple[np.ndarray, np.ndarray, Any]:
     return kept, np.asarray(raw.xy_px, dtype=np.float64)[index], raw
 
 
-def run_baseline(task: Any, h5_path: Path) -> tuple[int, float, float]:
+def run_baseline(task: SampleTask, h5_path: Path) -> tuple[int, float, float]:
     """HEST-style dump of the built sample's spots into ``h5_path``; return spots, wall and CPU seconds."""
     import h5py
 
@@ -236,7 +248,7 @@ def run_baseline(task: Any, h5_path: Path) -> tuple[int, float, float]:
     return len(barcodes), time.perf_counter() - wall, time.process_time() - cpu
 
 
-def part_patches(task: Any) -> np.ndarray:
+def part_patches(task: SampleTask) -> np.ndarray:
     """Decode the JPEG patches of the built part into an (n, size, size, 3) uint8 array."""
     import pyarrow.parquet as pq
     from PIL import Image
@@ -268,7 +280,7 @@ def _table(spots: int, wall: float, cpu: float, timer: StageTimer, base: tuple[i
 
 def _render(table: pd.DataFrame) -> str:
     width = int(table["row"].str.len().max())
-    formats: dict[str, Callable[[Any], str]] = {
+    formats: dict[str, Callable[[float], str]] = {
         "row": lambda v: str(v).ljust(width), "seconds": "{:.3f}".format, "cpu_s": "{:.3f}".format,
         "share": lambda v: "-" if np.isnan(v) else f"{v:.1%}", "spots_per_s": "{:.0f}".format,
         "spots_per_cpu_s": "{:.0f}".format,
@@ -276,7 +288,7 @@ def _render(table: pd.DataFrame) -> str:
     return table.to_string(index=False, formatters=formats, na_rep="-", justify="left")
 
 
-def _profile(task: Any, threads: int, top: int) -> str:
+def _profile(task: SampleTask, threads: int, top: int) -> str:
     from humanst.builder.pipeline import build_sample
 
     shutil.rmtree(task.atlas.root, ignore_errors=True)

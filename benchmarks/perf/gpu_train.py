@@ -63,6 +63,7 @@ def synthetic(arch: str, steps: int, batch: int, warmup: int, device: torch.devi
 
 def atlas(arch: str, atlas_dir: Path, steps: int, batch: int, warmup: int, workers: int) -> float:
     """Train through `stamp.train.fit` on the atlas; images/s from metrics.csv after the warm-up steps."""
+    from stamp.run_dir import RunFiles
     from stamp.train import fit, load_config
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,7 +83,7 @@ def atlas(arch: str, atlas_dir: Path, steps: int, batch: int, warmup: int, worke
             },
         )
         result = fit(config, progress=False)
-        with (Path(tmp) / "run" / "metrics.csv").open() as handle:
+        with (Path(tmp) / "run" / RunFiles.METRICS).open() as handle:
             rates = [float(r["patches_per_s"]) for r in csv.DictReader(handle)][warmup:]
     del result
     return len(rates) / sum(1.0 / r for r in rates)  # harmonic mean: total images / total time

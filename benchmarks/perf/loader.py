@@ -22,17 +22,23 @@ import argparse
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 
+if TYPE_CHECKING:
+    from spatialdata import SpatialData
+    from spatialdata.dataloader import ImageTilesDataset
+
+    from stamp.data import AtlasPatches
+
 MEAN = (0.5, 0.5, 0.5)
 STD = (0.5, 0.5, 0.5)
 
 
-def stamp_dataset(atlas: Path, sample: str | None) -> Any:
+def stamp_dataset(atlas: Path, sample: str | None) -> AtlasPatches:
     from stamp.data import AtlasPatches, PatchTransform
 
     return AtlasPatches(
@@ -40,7 +46,7 @@ def stamp_dataset(atlas: Path, sample: str | None) -> Any:
     )
 
 
-def spatialdata_dataset(atlas: Path, sample: str) -> Any:
+def spatialdata_dataset(atlas: Path, sample: str) -> ImageTilesDataset:
     from spatialdata.dataloader import ImageTilesDataset
 
     from humanst.store import Atlas
@@ -48,7 +54,7 @@ def spatialdata_dataset(atlas: Path, sample: str) -> Any:
     mean = torch.tensor(MEAN).view(3, 1, 1)
     std = torch.tensor(STD).view(3, 1, 1)
 
-    def to_tensor(tile: Any) -> torch.Tensor:
+    def to_tensor(tile: SpatialData) -> torch.Tensor:
         image = torch.from_numpy(np.asarray(tile.images["he"].values, dtype=np.float32) / 255.0)
         return (image - mean) / std
 
@@ -65,7 +71,7 @@ def spatialdata_dataset(atlas: Path, sample: str) -> Any:
     )
 
 
-def time_items(dataset: Any, n: int) -> float:
+def time_items(dataset: AtlasPatches | ImageTilesDataset, n: int) -> float:
     """Seconds to fetch items 0..n-1 one by one (after an 8-item warm-up)."""
     for i in range(min(8, n)):
         dataset[i]
@@ -79,7 +85,7 @@ def time_items(dataset: Any, n: int) -> float:
     return time.perf_counter() - start
 
 
-def time_loader(dataset: Any, workers: int, batch_size: int = 32) -> tuple[int, float]:
+def time_loader(dataset: AtlasPatches | ImageTilesDataset, workers: int, batch_size: int = 32) -> tuple[int, float]:
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers)
     start = time.perf_counter()
     n = sum(len(batch["image"]) for batch in loader)

@@ -13,7 +13,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,13 @@ from benchmarks.perf._data import benchmark_genes, counts_matrix
 from humanst.pathways import GeneSets, load_collection, score
 from humanst.pathways.context import log_normalise
 
+if TYPE_CHECKING:
+    import anndata as ad
+
 __all__ = ["build_inputs", "main", "run_decoupler_ulm", "run_gseapy_ssgsea", "run_ours", "run_scipy_mean_z"]
 
 
-def build_inputs(n_spots: int, n_genes: int, n_sets: int, *, seed: int = 0) -> tuple[Any, GeneSets]:
+def build_inputs(n_spots: int, n_genes: int, n_sets: int, *, seed: int = 0) -> tuple[ad.AnnData, GeneSets]:
     """AnnData of raw counts and ``n_sets`` gene sets restricted to nothing (matching is part of the work)."""
     import anndata as ad
 
@@ -37,12 +40,12 @@ def build_inputs(n_spots: int, n_genes: int, n_sets: int, *, seed: int = 0) -> t
     return adata, GeneSets("bench", {n: merged[n] for n in names})
 
 
-def run_ours(adata: Any, sets: GeneSets) -> np.ndarray:
+def run_ours(adata: ad.AnnData, sets: GeneSets) -> np.ndarray:
     """humanst mean_z (matched background) from raw counts."""
     return score(adata, sets).scores
 
 
-def run_scipy_mean_z(adata: Any, sets: GeneSets) -> np.ndarray:
+def run_scipy_mean_z(adata: ad.AnnData, sets: GeneSets) -> np.ndarray:
     """The naive score the issue quotes: log1p(CP10k), per-gene z, mean z of members, as scipy sparse products."""
     from scipy import sparse
 
@@ -61,7 +64,7 @@ def run_scipy_mean_z(adata: Any, sets: GeneSets) -> np.ndarray:
     return (logged @ sparse.diags(inv_sd) @ weights).toarray() - (mean * inv_sd) @ weights
 
 
-def run_decoupler_ulm(adata: Any, sets: GeneSets) -> np.ndarray:
+def run_decoupler_ulm(adata: ad.AnnData, sets: GeneSets) -> np.ndarray:
     """decoupler.mt.ulm on the log1p(CP10k) matrix."""
     import anndata as ad
     import decoupler as dc
@@ -74,7 +77,7 @@ def run_decoupler_ulm(adata: Any, sets: GeneSets) -> np.ndarray:
     return logged.obsm["score_ulm"].to_numpy()
 
 
-def run_gseapy_ssgsea(adata: Any, sets: GeneSets) -> np.ndarray:
+def run_gseapy_ssgsea(adata: ad.AnnData, sets: GeneSets) -> np.ndarray:
     """gseapy.ssgsea (NES) on the log1p(CP10k) matrix, genes x spots."""
     import gseapy
 
@@ -87,7 +90,7 @@ def run_gseapy_ssgsea(adata: Any, sets: GeneSets) -> np.ndarray:
     return result.res2d.pivot(index="Name", columns="Term", values="NES").to_numpy(dtype=float)
 
 
-def timed(func: Callable[..., np.ndarray], *args: Any, repeats: int = 1) -> float:
+def timed(func: Callable[..., np.ndarray], *args: object, repeats: int = 1) -> float:
     """Best wall time of ``repeats`` runs (after one warm-up run for JIT-compiled libraries)."""
     func(*args)
     best = np.inf

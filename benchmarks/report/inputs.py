@@ -13,14 +13,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from benchmarks.errors import BenchmarkError, ResultError
 from benchmarks.schema import Result, read_result
 from benchmarks.slide.predictions import OutcomePredictions
 from benchmarks.spot.predictions import SpotPredictions, read_predictions
+from stamp.run_info import Check, RunInfo
 
-__all__ = ["LoadedResult", "ReportInputs", "RunInfo", "TaskGroup", "load_inputs"]
+__all__ = ["LoadedResult", "ReportInputs", "RunFolder", "TaskGroup", "load_inputs"]
 
 
 @dataclass(frozen=True)
@@ -50,28 +50,28 @@ class LoadedResult:
 
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunFolder:
     """A ``stamp fit`` run folder: its ``run.json``, resolved config text and metrics file."""
 
     path: Path
-    info: dict[str, Any]
+    info: RunInfo
     config_text: str
     metrics: Path | None
 
     @property
     def adapter_hash(self) -> str:
         """The adapter hash recorded by ``stamp fit``."""
-        return str(self.info.get("adapter_hash", ""))
+        return self.info.adapter_hash
 
     @property
     def targets(self) -> str:
         """What the run was aligned to (``data.targets``: ``pathways``, ``random`` for a negative control, ...)."""
-        return str((self.info.get("targets") or {}).get("kind", ""))
+        return self.info.targets_kind
 
     @property
-    def checks(self) -> list[dict[str, Any]]:
+    def checks(self) -> list[Check]:
         """The run's own verdict rows (``run.json`` ``verdict.checks``; empty for a run written before them)."""
-        return list((self.info.get("verdict") or {}).get("checks") or [])
+        return self.info.verdict.checks
 
 
 @dataclass
@@ -100,9 +100,9 @@ class ReportInputs:
     """Task groups in argument order, runs matched to aligned results, and every problem met on the way."""
 
     groups: list[TaskGroup]
-    runs: dict[str, RunInfo]  # adapter hash -> run, for the runs that match a result
+    runs: dict[str, RunFolder]  # adapter hash -> run, for the runs that match a result
     notes: list[str] = field(default_factory=list)
-    every_run: list[RunInfo] = field(default_factory=list)  # every --run, matched or not (their verdict rows)
+    every_run: list[RunFolder] = field(default_factory=list)  # every --run, matched or not (their verdict rows)
 
     @property
     def control_adapters(self) -> set[str]:
@@ -171,7 +171,7 @@ def _group(results: list[LoadedResult], notes: list[str]) -> list[TaskGroup]:
     return list(groups.values())
 
 
-def read_run(path: Path) -> RunInfo:
+def read_run(path: Path) -> RunFolder:
     """Read a ``stamp fit`` run folder (``run.json``, ``config.yaml``, ``metrics.csv``).
 
     Raises
@@ -179,20 +179,20 @@ def read_run(path: Path) -> RunInfo:
     BenchmarkError
         Not a finished run folder.
     """
-    from stamp.run_dir import RunFiles
+    from stamp.errors import RunError
+    from stamp.run_dir import RunFiles, read_run_info
 
     path = Path(path)
-    info_path = path / RunFiles.INFO
     try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        msg = f"run '{path}': {RunFiles.INFO} is missing or unreadable ({exc}); pass a finished `stamp fit` run folder"
+        info = read_run_info(path)
+    except RunError as exc:
+        msg = f"{exc}; pass a finished `stamp fit` run folder"
         raise BenchmarkError(msg) from exc
     config = path / RunFiles.CONFIG
     metrics = path / RunFiles.METRICS
-    return RunInfo(
+    return RunFolder(
         path=path,
-        info=dict(info),
+        info=info,
         config_text=config.read_text(encoding="utf-8") if config.is_file() else "",
         metrics=metrics if metrics.is_file() else None,
     )
@@ -244,8 +244,8 @@ def load_inputs(paths: Sequence[Path], runs: Sequence[Path] = ()) -> ReportInput
     if not loaded:
         msg = f"no readable result files under {[str(p) for p in paths]}; write them with `stamp-bench run`"
         raise ResultError(msg)
-    matched: dict[str, RunInfo] = {}
-    every: list[RunInfo] = []
+    matched: dict[str, RunFolder] = {}
+    every: list[RunFolder] = []
     hashes = {r.result.adapter_hash for r in loaded if r.aligned}
     for run_path in (folder for given in runs for folder in run_folders(Path(given))):
         run = read_run(run_path)

@@ -183,23 +183,23 @@ def _heatmap_blocks(ctx: ReportContext, group: TaskGroup, models: list[LoadedRes
         tile_raster,
     )
 
-    with_tiles = [m for m in models if m.outcomes is not None and m.outcomes.tiles is not None]
+    with_tiles = [(m, m.outcomes, m.outcomes.tiles) for m in models if m.outcomes is not None and m.outcomes.tiles]
     if ctx.slide_files is None or not with_tiles:
         return []
-    kind = with_tiles[0].outcomes.kind  # type: ignore[union-attr]
-    targets = with_tiles[0].outcomes.targets["label"]  # type: ignore[union-attr]
+    kind = with_tiles[0][1].kind
+    targets = with_tiles[0][1].targets["label"]
     column = next((targets.index(n) for n in ctx.named if n in targets), 0) if kind == "regression" else 0
     out: list[Block] = []
-    for k, probe in enumerate(_probes(with_tiles)):
-        entries = [m for m in with_tiles if probe in m.outcomes.tile_scores]  # type: ignore[union-attr]
+    for k, probe in enumerate(_probes([m for m, _, _ in with_tiles])):
+        entries = [e for e in with_tiles if probe in e[1].tile_scores]
         if not entries:
             continue
-        ranked = [(m.label, m.outcomes.patients, m.outcomes.predicted[(probe, "label")][:, column]) for m in entries]  # type: ignore[union-attr]
+        ranked = [(m.label, o.patients, o.predicted[(probe, "label")][:, column]) for m, o, _ in entries]
         rows = []
         for patient, why in pick_patients(ranked):
-            first = entries[0].outcomes
-            i = first.patients.tolist().index(patient)  # type: ignore[union-attr]
-            places = first.tiles[i]  # type: ignore[index,union-attr]
+            _, first, first_places = entries[0]
+            i = first.patients.tolist().index(patient)
+            places = first_places[i]
             slide = max(places.slides, key=lambda s: (len(places.of_slide(s)), -places.slides.index(s)))
             if slide not in ctx.slide_files:
                 ctx.summary.notes.append(f"heatmap of {patient}: slide {slide!r} is not in the --cohort folder")
@@ -211,22 +211,21 @@ def _heatmap_blocks(ctx: ReportContext, group: TaskGroup, models: list[LoadedRes
                 continue
             ctx.thumbnails[slide] = thumb
             panels = []
-            for model in entries:
-                preds = model.outcomes
-                j = preds.patients.tolist().index(patient)  # type: ignore[union-attr]
-                mine = preds.tiles[j]  # type: ignore[index,union-attr]
+            for model, preds, their_places in entries:
+                j = preds.patients.tolist().index(patient)
+                mine = their_places[j]
                 tiles = mine.of_slide(slide)
-                scores = preds.tile_scores[probe][j]  # type: ignore[union-attr]
+                scores = preds.tile_scores[probe][j]
                 values = scores[tiles, column if scores.shape[1] > 1 else 0]
                 side = int(mine.tile_px[mine.slides.index(slide)])
                 raster = tile_raster(thumb, mine.xy_px[tiles], side, values)
-                predicted = float(preds.predicted[(probe, "label")][j, column])  # type: ignore[union-attr]
+                predicted = float(preds.predicted[(probe, "label")][j, column])
                 panels.append(HeatmapPanel(model.label, predicted, raster))
-            measured = _measured_text(kind, first.measured["label"][i])  # type: ignore[union-attr]
+            measured = _measured_text(kind, first.measured["label"][i])
             rows.append(HeatmapRow(f"{patient}: {why}\n{measured}", thumb, panels))
         if not rows:
             continue
-        what = entries[0].outcomes.tile_what.get(probe, "per-tile score")  # type: ignore[union-attr]
+        what = entries[0][1].tile_what.get(probe, "per-tile score")
         ctx.step(f"heatmaps: {group.task} {probe}")
         target = f" ({targets[column]})" if kind == "regression" else ""
         file = ctx.save(draw_heatmaps(rows, score=probe, title=f"{group.task} [{probe}]{target}"), f"{prefix}heat_{k}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from benchmarks.leaderboard.collect import fmt_metric
 from benchmarks.report.gains import TargetGain
-from benchmarks.report.inputs import LoadedResult, RunInfo, TaskGroup
+from benchmarks.report.inputs import LoadedResult, RunFolder, TaskGroup
 from benchmarks.report.page import Table
 
 if TYPE_CHECKING:
@@ -147,10 +147,11 @@ def _value(value: object) -> str:
     return str(value)
 
 
-def run_card_table(run: RunInfo, table_id: str) -> Table:
+def run_card_table(run: RunFolder, table_id: str) -> Table:
     """Show the run card of a ``stamp fit`` run: what ``run.json`` records (encoder, adapter, patients, ...)."""
-    keys = [k for k in RUN_KEYS if k in run.info] + sorted(k for k in run.info if k not in RUN_KEYS)
-    rows = [[key, _value(run.info[key])] for key in keys]
+    fields = run.info.model_dump(mode="json", exclude_unset=True)
+    keys = [k for k in RUN_KEYS if k in fields] + sorted(k for k in fields if k not in RUN_KEYS)
+    rows = [[key, _value(fields[key])] for key in keys]
     rows.append(["run folder", str(run.path)])
     return Table(table_id, ["field", "value"], rows)
 

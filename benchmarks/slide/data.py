@@ -162,10 +162,11 @@ def load_bags(feature_folder: Path, data: SlideData) -> Bags:
     """
     from stamp.errors import DataError
     from stamp.slides import SlideFeatureFolder, load_slide_features
+    from stamp.slides.features import H5_FOLDER
 
     store = SlideFeatureFolder(feature_folder)
     have = set(store.slide_ids())
-    h5 = {p.stem: p for p in (Path(feature_folder) / "h5_files").glob("*.h5")}
+    h5 = {p.stem: p for p in (Path(feature_folder) / H5_FOLDER).glob("*.h5")}
     missing = [s for s in data.slide_ids if s not in have and s not in h5]
     if missing:
         msg = (

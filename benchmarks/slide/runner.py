@@ -119,12 +119,12 @@ def evaluate_slide_features(
     scored: OutcomeRun = spec.evaluate(
         bags.features, data, device=_probe_device(device), progress=progress, places=bags.places
     )
-    encoder = str(info["encoder"])
+    encoder = info.encoder
     key = Path(folder).name
     result = Result(
-        kind=kind, encoder=encoder, adapter_hash=str(info.get("adapter_hash", "")),
-        adapter_source=str(info.get("adapter_source", "")), adapter_commit=str(info.get("adapter_commit", "")),
-        weights=str(info.get("weights", "")), embedding_key=key,
+        kind=kind, encoder=encoder, adapter_hash=info.adapter_hash,
+        adapter_source=info.adapter_source or "", adapter_commit=info.adapter_commit or "",
+        weights=info.weights, embedding_key=key,
         embeddings_hash=_features_hash(folder, data), embed_dim=int(bags.features[0].shape[1]),
         code_version=code_version(),
         task=TaskRef(

@@ -33,7 +33,7 @@ class SpotData:
     counts: sp.csr_matrix  # spots x genes measured in every task sample, raw
     pathways: dict[str, tuple[list[str], np.ndarray]]  # collection -> (set names, scores spots x sets, all finite)
     score_params: dict[str, dict[str, Any]]  # collection -> the atlas scoring parameters
-    tables: dict[str, Any] = field(repr=False)  # sample id -> AnnData table (for scoring control sets)
+    tables: dict[str, AnnData] = field(repr=False)  # sample id -> AnnData table (for scoring control sets)
     input_hashes: dict[str, str] = field(default_factory=dict)
     dropped_sets: dict[str, list[str]] = field(default_factory=dict)  # masked in some task spot
     coords_um: np.ndarray | None = None  # spots x 2 (x_um, y_um): spatial blocks when one patient trains the probe

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -184,13 +184,13 @@ def evaluate_cache(
     samples = sorted(set(data.sample_ids.tolist()))
     result = Result(
         kind=kind,
-        encoder=str(info["encoder"]),
-        adapter_hash=str(info.get("adapter_hash", "")),
-        adapter_source=str(info.get("adapter_source", "")),
-        adapter_commit=str(info.get("adapter_commit", "")),
-        adapter_seed=_replicate(info).get("seed"),
-        adapter_group=str(_replicate(info).get("group", "")),
-        weights=str(info.get("weights", "")),
+        encoder=info.encoder,
+        adapter_hash=info.adapter_hash,
+        adapter_source=info.adapter_source or "",
+        adapter_commit=info.adapter_commit or "",
+        adapter_seed=info.replicate.seed if info.replicate is not None else None,
+        adapter_group=info.replicate.group if info.replicate is not None else "",
+        weights=info.weights,
         embedding_key=Path(cache).name,
         embeddings_hash=embeddings_hash(cache, samples),
         embed_dim=int(x.shape[1]),
@@ -218,12 +218,6 @@ def evaluate_cache(
         result = result.model_copy(update={"predictions": _write_predictions(result, outcomes, prepared, Path(out))})
     path = write_result(result, Path(out)) if out is not None else None
     return result, path
-
-
-def _replicate(info: dict[str, object]) -> dict[str, Any]:
-    """Return the adapter's seed and replicate group recorded by ``stamp embed`` in ``cache.json`` (empty when none)."""
-    value = info.get("replicate")
-    return dict(value) if isinstance(value, dict) else {}
 
 
 def _write_predictions(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.errors import TierError
 from humanst.registry import Registry
@@ -31,15 +31,17 @@ class TierSpec:
     evaluate: Callable[..., Any]
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
 TIERS: Registry[tuple[int, str], TierSpec] = Registry("tier (number, protocol)", error=TierError)
 
 
 def register_tier(
-    tier: int, protocol: str, *, name: str, description: str, targets: Callable[..., Any], reference: str = ""
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    tier: int, protocol: str, *, name: str, description: str, targets: Callable[..., object], reference: str = ""
+) -> Callable[[F], F]:
     """Register the decorated evaluation function as tier ``tier`` under ``protocol``; a duplicate raises."""
 
-    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap(func: F) -> F:
         TIERS.add((tier, protocol), TierSpec(tier, protocol, name, description, reference, targets, func))
         return func
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from humanst._logging import logger
-from humanst.builder.settings import SampleTask
+from humanst.builder.task import SampleTask
 from humanst.errors import HumanstError, SampleError
 from humanst.store.records import SampleOutcome, write_record
 
@@ -43,7 +43,7 @@ def _task_hash(task: SampleTask, inputs: list[Path]) -> str:
     )
 
 
-def _fingerprints(task: SampleTask, inputs: list[Path]) -> list[dict[str, Any]]:
+def _fingerprints(task: SampleTask, inputs: list[Path]) -> list[dict[str, str | int]]:
     """Content fingerprints of a sample's inputs (hashes cached under the download cache)."""
     from humanst.content_hash import hash_cache_dir
     from humanst.provenance import fingerprint_inputs

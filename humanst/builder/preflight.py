@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from humanst.atomic import probe_writable
 from humanst.builder.lock import LockHolder, atlas_lock
-from humanst.builder.settings import SampleTask
+from humanst.builder.task import SampleTask
 from humanst.errors import AtlasError, FetchError
 from humanst.store.atlas import Atlas
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from humanst.atomic import atomic_write_text
 from humanst.builder.pipeline import Progress, build_sample
-from humanst.builder.settings import BuildSettings, SampleTask
+from humanst.builder.settings import DEFAULTS, BuildSettings
+from humanst.builder.task import SampleTask
 from humanst.manifest import AtlasManifest
 from humanst.store.atlas import Atlas
 from humanst.store.records import SampleOutcome
@@ -27,7 +27,7 @@ class BuildReport:
 
     atlas: Path
     manifest: str
-    settings: dict[str, Any]
+    settings: Mapping[str, object]
     outcomes: list[SampleOutcome] = field(default_factory=list)
     seconds: float = 0.0
     dataset_rows: int = 0
@@ -73,7 +73,7 @@ class BuildReport:
 
 def make_tasks(
     manifest: AtlasManifest, atlas: Path, *, data_root: Path, cache_dir: Path, samples: Iterable[str] | None = None,
-    min_counts: int = 100, force: bool = False, allow_absolute_paths: bool = False,
+    min_counts: int = DEFAULTS.min_counts, force: bool = False, allow_absolute_paths: bool = False,
 ) -> list[SampleTask]:  # fmt: skip
     """One task per selected sample (``samples`` ids are checked against the manifest).
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from humanst.builder.settings import DEFAULTS
 from humanst.cli._app import AbsolutePathsOpt, ManifestArg, app
 from humanst.console import cli_errors, console, err_console, progress
 
@@ -65,7 +66,8 @@ def _flag_losses(report: BuildReport, max_loss: float) -> None:
 
 def run_build_command(
     manifest_path: Path, out: Path, *, samples: list[str] | None, workers: int, scheduler: str | None,
-    data_root: Path | None, cache_dir: Path | None, min_counts: int, force: bool, max_loss: float = 0.2,
+    data_root: Path | None, cache_dir: Path | None, min_counts: int = DEFAULTS.min_counts, force: bool = False,
+    max_loss: float = 0.2,
     allow_absolute_paths: bool = False,
 ) -> int:  # fmt: skip
     """Build the atlas of a manifest and print what happened; return the exit code (1 if any sample failed)."""
@@ -175,7 +177,7 @@ def build(
     cache: Annotated[
         Path | None, typer.Option(help="Download cache; default: $HUMANST_CACHE or ~/.cache/humanst.")
     ] = None,
-    min_counts: Annotated[int, typer.Option(help="Drop spots with fewer total counts.", min=0)] = 100,
+    min_counts: Annotated[int, typer.Option(help="Drop spots with fewer total counts.", min=0)] = DEFAULTS.min_counts,
     force: Annotated[  # noqa: FBT002  (a CLI flag: typer maps it to --force)
         bool, typer.Option("--force", help="Rebuild samples even when their inputs did not change.")
     ] = False,

@@ -73,7 +73,7 @@ def _atlas_stage(manifest_path: Path, raw: Path, atlas: Path, *, workers: int) -
 
     code = run_build_command(
         manifest_path, atlas, samples=None, workers=workers, scheduler=None, data_root=raw,
-        cache_dir=atlas.parent / "cache", min_counts=100, force=False,
+        cache_dir=atlas.parent / "cache",
     )  # fmt: skip
     return code or run_validate(atlas, manifest_path)
 

@@ -10,6 +10,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from humanst.builder.settings import DEFAULTS
 from humanst.cli._app import app
 from humanst.console import cli_errors, console, err_console, progress
 from humanst.errors import HumanstError
@@ -159,7 +160,7 @@ def score(
     ],
     gene_sets: Annotated[
         str, typer.Option("--gene-sets", help="Comma-separated shipped collections (hallmark, reactome) or GMT paths.")
-    ] = "hallmark,reactome",
+    ] = ",".join(DEFAULTS.gene_sets),
     method: Annotated[str, typer.Option(help="Scoring method: mean_z (default), ulm (decoupler), ssgsea (gseapy).")] = (
         "mean_z"
     ),
@@ -168,7 +169,7 @@ def score(
     ] = None,
     min_coverage: Annotated[
         float, typer.Option(help="Mask sets whose measured members / all members fall below this.", min=0, max=1)
-    ] = 0.5,
+    ] = DEFAULTS.min_coverage,
     layer: Annotated[str | None, typer.Option(help="Layer holding raw counts instead of X.")] = None,
     groupby: Annotated[str | None, typer.Option(help="obs column of samples, each z-scored on its own.")] = None,
     out: Annotated[

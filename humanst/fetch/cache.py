@@ -9,10 +9,10 @@ import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from humanst.content_hash import file_md5, file_sha256
+
 __all__ = [
     "default_cache_dir",
-    "file_md5",
-    "file_sha256",
     "hf_cache_dir",
     "temp_sibling",
     "url_cache_path",
@@ -20,7 +20,6 @@ __all__ = [
     "write_stamp",
 ]
 
-_CHUNK_BYTES = 1 << 20
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -48,26 +47,8 @@ def temp_sibling(path: Path, tag: str = "tmp") -> Path:
     return path.with_name(f".{path.name}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _stamp_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.verified")
-
-
-def file_md5(path: Path) -> str:
-    """Return the hex MD5 of a file, read in chunks (for sources that publish only MD5, such as NCI GDC)."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _read_stamp(path: Path, stat: os.stat_result) -> dict[str, str]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from humanst.content_hash import file_sha256
 from humanst.errors import FetchError
-from humanst.fetch.cache import file_sha256, hf_cache_dir
+from humanst.fetch.cache import hf_cache_dir
 
 if TYPE_CHECKING:
     from humanst.fetch.http import Progress

@@ -9,7 +9,7 @@ pseudo-spots of a sample lie on an exact lattice of pitch ``side_um`` whatever t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -97,7 +97,7 @@ def pool_to_grid(counts: sparse.spmatrix | np.ndarray, xy_um: np.ndarray, side_u
 
 def pool_anndata(
     table: AnnData, xy_um: np.ndarray, side_um: float, *, member_name: str = "n_members"
-) -> tuple[Any, PseudoSpots]:
+) -> tuple[AnnData, PseudoSpots]:
     """Pool an AnnData's observations on the micron grid; return (pseudo-spot AnnData, :class:`PseudoSpots`).
 
     The result keeps ``var``; ``obs`` holds ``x_um``, ``y_um`` (cell centres), ``grid_col``, ``grid_row`` and

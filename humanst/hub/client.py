@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from humanst.errors import HubError
+
+if TYPE_CHECKING:
+    from huggingface_hub import HfApi
 
 __all__ = [
     "HUB_SITE",
@@ -64,7 +67,7 @@ def require_token() -> str:
     return token
 
 
-def hub_api(token: str | None = None) -> Any:
+def hub_api(token: str | None = None) -> HfApi:
     """Return an ``HfApi`` on :func:`hub_endpoint` (with ``token``, else the stored one)."""
     from huggingface_hub import HfApi
 

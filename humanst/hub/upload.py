@@ -74,7 +74,7 @@ def push_files(repo_id: str, files: Mapping[str, Path], *, repo_type: str, priva
             "push to it, or choose another --repo"
         )
         raise HubError(msg)
-    existing = [s.rfilename for s in info.siblings or []]
+    existing = [s.rfilename for s in getattr(info, "siblings", None) or []]  # models and datasets list their files
     removed = tuple(p for p in existing if p not in files and p not in _KEEP)
     operations: list[CommitOperationAdd | CommitOperationDelete] = [
         CommitOperationAdd(path_in_repo=name, path_or_fileobj=str(path)) for name, path in sorted(files.items())

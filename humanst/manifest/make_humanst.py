@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from humanst.builder.settings import DEFAULTS
 from humanst.manifest.hest_catalog import (
     HEST_COLLECTION_LICENSE,
     HEST_REPO,
@@ -68,7 +69,12 @@ def render_manifest(csv_path: str | Path = DEFAULT_CSV) -> tuple[str, list[Sampl
     technology = technology_by_id(rows)
     tenx = tenx_entries({e.id: e for e in hest})
     parts = [_HEADER, f"name: {NAME}\n", f'version: "{VERSION}"\n']
-    parts += ["gene_sets: [hallmark, reactome]\n", "patch: {size_px: 224, um_per_px: 0.5}\n", "pseudo_spot_um: 55\n"]
+    patch = DEFAULTS.patch
+    parts += [
+        f"gene_sets: [{', '.join(DEFAULTS.gene_sets)}]\n",
+        f"patch: {{size_px: {patch.size_px}, um_per_px: {patch.um_per_px:g}}}\n",
+        f"pseudo_spot_um: {DEFAULTS.pseudo_spot_um:g}\n",
+    ]
     parts.append("samples:\n")
     for entry in hest:
         parts.append(f"  # {entry.id}: HEST-1k, original technology {technology[entry.id]}\n")

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from humanst.builder.settings import DEFAULTS, PatchSpec
 from humanst.errors import UnknownSampleError
 from humanst.strict_model import FrozenModel
 
@@ -191,26 +192,14 @@ class SampleEntry(FrozenModel):
         return value
 
 
-class PatchSpec(FrozenModel):
-    """Size and resolution of the image patch cut around every spot (``size_px`` square at ``um_per_px``)."""
-
-    size_px: int = Field(default=224, ge=16, le=4096)
-    um_per_px: float = Field(default=0.5, gt=0, le=10)
-
-    @property
-    def field_um(self) -> float:
-        """Side of the patch in microns."""
-        return self.size_px * self.um_per_px
-
-
 class AtlasManifest(FrozenModel):
     """A whole atlas: its settings and samples."""
 
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
-    gene_sets: list[str] = Field(default_factory=lambda: ["hallmark", "reactome"])
+    gene_sets: list[str] = Field(default_factory=lambda: list(DEFAULTS.gene_sets))
     patch: PatchSpec = Field(default_factory=PatchSpec)
-    pseudo_spot_um: float = Field(default=55.0, gt=0, le=1000)
+    pseudo_spot_um: float = Field(default=DEFAULTS.pseudo_spot_um, gt=0, le=1000)
     data_root: str | None = Field(
         default=None, min_length=1, description="Folder that relative 'path' sources resolve against, relative to "
         "the manifest file (default: the manifest's folder); `--data-root` overrides it.",

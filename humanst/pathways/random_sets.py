@@ -24,6 +24,8 @@ from humanst.pathways.results import obsm_key
 from humanst.pathways.scoring import score
 
 if TYPE_CHECKING:
+    from anndata import AnnData
+
     from humanst.pathways.context import Background
 
 __all__ = [
@@ -115,7 +117,7 @@ def matched_random_sets(
     return GeneSets(name=f"random-{sets.name}", sets=random_sets, source="humanst.pathways.random_sets")
 
 
-def scoring_params(table: Any, collection: str) -> dict[str, Any]:
+def scoring_params(table: AnnData, collection: str) -> dict[str, Any]:
     """Return the parameters the atlas scored ``collection`` with (from a store table's ``uns``)."""
     meta = table.uns["humanst"]["pathways"][obsm_key(collection)]
     return {k: meta[k] for k in PARAM_KEYS}
@@ -134,7 +136,7 @@ def _quiet_scoring() -> Iterator[None]:
 
 
 def score_like_atlas(
-    tables: Iterable[Any], sets: GeneSets, params: Mapping[str, Any], *, quiet: bool = False
+    tables: Iterable[AnnData], sets: GeneSets, params: Mapping[str, Any], *, quiet: bool = False
 ) -> np.ndarray:
     """Score ``sets`` on every table (rows stacked in order) with the atlas's method and parameters.
 

@@ -6,12 +6,13 @@ import importlib.util
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from humanst._logging import logger
+from humanst.builder.settings import DEFAULTS
 from humanst.errors import HumanstError
 from humanst.pathways._registry import get_method
 from humanst.pathways.context import Background, CountsSource, ScoringContext
@@ -53,7 +54,7 @@ def score(
     gene_sets: GeneSets | str | Path,
     method: str = "mean_z",
     *,
-    min_coverage: float = 0.5,
+    min_coverage: float = DEFAULTS.min_coverage,
     layer: str | None = None,
     background: Background | None = None,
     standardize: bool = True,
@@ -139,10 +140,11 @@ def score(
     out = np.full((adata.n_obs, len(matched.names)), np.nan, dtype=np.float32)
     used_controls: dict[str, dict[str, list[str]]] = {}
     groups = _groups(adata, groupby)
-    bar = _progress(progress, total=2 * adata.n_obs, label=f"{sets.name} ({method})")
+    from humanst.console import progress as house_progress
+
     started = time.perf_counter()
-    with bar:
-        task = bar.add_task("", total=2 * adata.n_obs) if progress else None
+    with house_progress(enabled=progress, transient=True) as bar:
+        task = bar.add_task(f"{sets.name} ({method})", total=2 * adata.n_obs)
         for group, rows in groups:
             ctx = ScoringContext(
                 source=CountsSource(matrix, rows, index, chunk_size),
@@ -154,7 +156,7 @@ def score(
                 ctrl_size=ctrl_size,
                 explicit_controls=explicit,
                 output=out,
-                on_chunk=(lambda n: bar.update(task, advance=n)) if task is not None else None,
+                on_chunk=(lambda n: bar.advance(task, n)) if progress else None,
             )
             ctx.compute_statistics(where=f"{sets.name}: group '{group}'" if groupby else sets.name)
             spec.func(ctx)
@@ -179,25 +181,4 @@ def score(
         groupby=groupby,
         unmatched=matched.unmatched,
         controls=used_controls,
-    )
-
-
-class _NoProgress:
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-def _progress(enabled: bool, *, total: int, label: str) -> Any:  # noqa: FBT001
-    if not enabled:
-        return _NoProgress()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(
-        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
     )

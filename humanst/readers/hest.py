@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,7 +50,9 @@ PLATFORM_FOOTPRINT_UM: dict[str, float | None] = {
 }
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
+    if not isinstance(value, int | float | str):
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -58,7 +60,7 @@ def _number(value: Any) -> float | None:
     return number if np.isfinite(number) and number > 0 else None
 
 
-def _read_metadata(path: Path, sample_id: str) -> dict[str, Any]:
+def _read_metadata(path: Path, sample_id: str) -> dict[str, object]:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -70,7 +72,7 @@ def _read_metadata(path: Path, sample_id: str) -> dict[str, Any]:
     return data
 
 
-def _pixel_size(meta: dict[str, Any], meta_path: Path, sample_id: str) -> PixelSize:
+def _pixel_size(meta: dict[str, object], meta_path: Path, sample_id: str) -> PixelSize:
     for key, words in (
         (Keys.PIXEL_SIZE_ESTIMATED, "estimated from the spot grid"),
         (Keys.PIXEL_SIZE_EMBEDDED, "embedded in the TIFF"),
@@ -85,7 +87,7 @@ def _pixel_size(meta: dict[str, Any], meta_path: Path, sample_id: str) -> PixelS
     raise ReaderError(msg, sample_id=sample_id, path=meta_path)
 
 
-def _pitch_check(meta: dict[str, Any], xy_px: np.ndarray, um_per_px: float) -> list[str]:
+def _pitch_check(meta: dict[str, object], xy_px: np.ndarray, um_per_px: float) -> list[str]:
     """Cross-check the metadata pixel size with ``inter_spot_dist`` over the measured spot pitch in pixels."""
     pitch_um = _number(meta.get(Keys.INTER_SPOT_DIST))
     if pitch_um is None or len(xy_px) < 3:
@@ -100,7 +102,7 @@ def _pitch_check(meta: dict[str, Any], xy_px: np.ndarray, um_per_px: float) -> l
     ]
 
 
-def _footprint(meta: dict[str, Any], settings: ReadSettings, notes: list[str]) -> tuple[float, str]:
+def _footprint(meta: dict[str, object], settings: ReadSettings, notes: list[str]) -> tuple[float, str]:
     diameter = _number(meta.get(Keys.SPOT_DIAMETER))
     if diameter is not None:
         return diameter, f"HEST metadata {Keys.SPOT_DIAMETER}"

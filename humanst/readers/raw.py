@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from humanst.builder.settings import DEFAULTS
+
 if TYPE_CHECKING:
     from anndata import AnnData
 
@@ -32,7 +34,7 @@ class ImageArray(Protocol):
 class ReadSettings:
     """Build settings a reader needs: the pooling footprint and an optional manifest pixel-size override."""
 
-    pseudo_spot_um: float = 55.0
+    pseudo_spot_um: float = DEFAULTS.pseudo_spot_um
     um_per_px: float | None = None  # manifest override of the H&E pixel size
     um_per_px_source: str | None = None
 
@@ -74,7 +76,7 @@ class RawSample:
     footprint_um: float
     warnings: list[str] = field(default_factory=list)
     dropped: dict[str, int] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)  # reader name/version, platform-specific facts
+    metadata: dict[str, object] = field(default_factory=dict)  # reader name/version, platform-specific facts
 
     def __post_init__(self) -> None:
         self.xy_px = np.asarray(self.xy_px, dtype=np.float64)

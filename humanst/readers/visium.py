@@ -73,7 +73,7 @@ def _read_table(root: Path, image_name: str) -> AnnData:
     return table
 
 
-def _restore_feature_names(table: object, h5: Path | None) -> None:
+def _restore_feature_names(table: AnnData, h5: Path | None) -> None:
     """Put back the h5's own feature names (spatialdata-io makes duplicates unique, ``A2M-1``).
 
     Unique-made names would hide duplicates from the harmonisation step, which sums them.
@@ -87,18 +87,18 @@ def _restore_feature_names(table: object, h5: Path | None) -> None:
         names = np.array([n.decode() for n in features["name"][:]], dtype=object)
         if "feature_type" in features:
             types = np.array([t.decode() for t in features["feature_type"][:]])
-            if names.size != table.n_vars:  # type: ignore[attr-defined]
+            if names.size != table.n_vars:
                 names = names[types == "Gene Expression"]
-    if names.size == table.n_vars:  # type: ignore[attr-defined]
+    if names.size == table.n_vars:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # anndata: "Variable names are not unique" is intended here
-            table.var_names = names  # type: ignore[attr-defined]
+            table.var_names = names
 
 
-def visium_pixel_size(table: object, scalefactors: dict[str, float], *, sample_id: str) -> tuple[PixelSize, list[str]]:
+def visium_pixel_size(table: AnnData, scalefactors: dict[str, float], *, sample_id: str) -> tuple[PixelSize, list[str]]:
     """Pixel size from the 100 um spot lattice, cross-checked with ``65 / spot_diameter_fullres``."""
-    xy = np.asarray(table.obsm["spatial"], dtype=np.float64)  # type: ignore[attr-defined]
-    obs = table.obs  # type: ignore[attr-defined]
+    xy = np.asarray(table.obsm["spatial"], dtype=np.float64)
+    obs = table.obs
     warnings_out: list[str] = []
     if Keys.ARRAY_ROW in obs and Keys.ARRAY_COL in obs and len(xy) >= 3:
         lattice = np.column_stack(

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tifffile import TiffPage
 
 __all__ = ["JpegTiledLevel", "open_jpeg_levels"]
 
@@ -23,14 +27,14 @@ _MAX_FACTOR = 8
 class JpegTiledLevel:
     """One JPEG-tiled TIFF page: decode any region at ``1 / factor`` scale, ``factor`` in 1, 2, 4, 8."""
 
-    def __init__(self, path: Path, page: object) -> None:
+    def __init__(self, path: Path, page: TiffPage) -> None:
         self.path = Path(path)
-        self.width = int(page.imagewidth)  # type: ignore[attr-defined]
-        self.height = int(page.imagelength)  # type: ignore[attr-defined]
-        self.tile_h, self.tile_w = (int(v) for v in page.tile[:2])  # type: ignore[attr-defined]
-        self.offsets = tuple(page.dataoffsets)  # type: ignore[attr-defined]
-        self.counts = tuple(page.databytecounts)  # type: ignore[attr-defined]
-        self.tables: bytes | None = page.jpegtables  # type: ignore[attr-defined]
+        self.width = int(page.imagewidth)
+        self.height = int(page.imagelength)
+        self.tile_h, self.tile_w = (int(v) for v in (page.tile or (0, 0))[:2])  # usable pages are tiled
+        self.offsets = tuple(page.dataoffsets)
+        self.counts = tuple(page.databytecounts)
+        self.tables: bytes | None = page.jpegtables
         self.tiles_x = -(-self.width // self.tile_w)
         self._file = self.path.open("rb")
 
@@ -74,22 +78,23 @@ class JpegTiledLevel:
         self._file.close()
 
 
-def _usable(page: object) -> bool:
+def _usable(page: TiffPage) -> bool:
     return bool(
-        page.is_tiled  # type: ignore[attr-defined]
-        and page.compression == _JPEG  # type: ignore[attr-defined]
-        and page.samplesperpixel == 3  # type: ignore[attr-defined]
-        and page.bitspersample == 8  # type: ignore[attr-defined]
-        and page.planarconfig == 1  # type: ignore[attr-defined]
-        and all(int(v) % _MAX_FACTOR == 0 for v in page.tile[:2])  # type: ignore[attr-defined]
+        page.is_tiled
+        and page.compression == _JPEG
+        and page.samplesperpixel == 3
+        and page.bitspersample == 8
+        and page.planarconfig == 1
+        and page.tile is not None
+        and all(int(v) % _MAX_FACTOR == 0 for v in page.tile[:2])
     )
 
 
-def _agrees_with_tifffile(level: JpegTiledLevel, page: object) -> bool:
+def _agrees_with_tifffile(level: JpegTiledLevel, page: TiffPage) -> bool:
     """Decode the first tile with PIL and with tifffile: a colour-space or table mismatch shows here."""
     level._file.seek(level.offsets[0])
     data = level._file.read(level.counts[0])
-    reference, _, _ = page.decode(data, 0, jpegtables=level.tables)  # type: ignore[attr-defined]
+    reference, _, _ = page.decode(data, 0, jpegtables=level.tables)
     ours = level._tile(0, 1)
     reference = np.asarray(reference).reshape(ours.shape)
     return bool(np.abs(ours.astype(np.int16) - reference).mean() < 1.0)

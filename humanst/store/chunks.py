@@ -16,7 +16,10 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import zarr
 
 __all__ = ["check_chunks", "zarr_arrays"]
 
@@ -24,7 +27,7 @@ _SHOWN = 3  # missing keys named per array; the rest are counted
 _NO_DATA = "null"  # anndata's placeholder for None (e.g. ``raw``): an array that by design holds no chunk
 
 
-def zarr_arrays(root: Path) -> Iterator[Any]:
+def zarr_arrays(root: Path) -> Iterator[zarr.Array]:
     """Yield every array of the zarr store at ``root`` as found on disk (consolidated metadata not used)."""
     import zarr
 
@@ -40,7 +43,7 @@ def zarr_arrays(root: Path) -> Iterator[Any]:
                     stack.append(member)
 
 
-def _grid(array: Any) -> tuple[int, ...]:
+def _grid(array: zarr.Array) -> tuple[int, ...]:
     """Storage units per dimension: shards when the array is sharded, else chunks."""
     unit = array.shards or array.chunks
     return tuple(math.ceil(size / step) if size else 0 for size, step in zip(array.shape, unit, strict=True))
@@ -55,7 +58,7 @@ def _files_under(folder: Path) -> set[str]:
     return found
 
 
-def _missing_keys(root: Path, array: Any) -> tuple[list[str], int]:
+def _missing_keys(root: Path, array: zarr.Array) -> tuple[list[str], int]:
     """Return the chunk keys the array's shape implies that are not on disk, and how many it implies."""
     grid = _grid(array)
     present = _files_under(root / array.path)
@@ -63,7 +66,7 @@ def _missing_keys(root: Path, array: Any) -> tuple[list[str], int]:
     return [key for key in expected if key not in present], len(expected)
 
 
-def _read_every_unit(array: Any) -> str | None:
+def _read_every_unit(array: zarr.Array) -> str | None:
     """Decode every chunk (or shard) of an array; return the first failure as text, else ``None``."""
     unit = array.shards or array.chunks
     for index in itertools.product(*(range(n) for n in _grid(array))):

@@ -13,13 +13,17 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from humanst.atomic import atomic_path
 from humanst.manifest import AtlasManifest
 from humanst.store.atlas import ATLAS_FORMAT_VERSION, Atlas, DatasetFiles, mask_column, pathway_column
+
+if TYPE_CHECKING:
+    from datasets import Features
+    from datasets.features.features import FeatureType
 
 __all__ = ["MAX_SHARD_SIZE", "assemble_dataset", "dataset_card", "finished_samples"]
 
@@ -37,10 +41,10 @@ def finished_samples(atlas: Atlas, manifest: AtlasManifest) -> list[str]:
     return done
 
 
-def _features(collections: list[str]) -> Any:
+def _features(collections: list[str]) -> Features:
     from datasets import Features, Image, Sequence, Value
 
-    spec: dict[str, Any] = {name: Value("string") for name in ("sample_id", "spot_id", "patient_id", "organ")}
+    spec: dict[str, FeatureType] = {name: Value("string") for name in ("sample_id", "spot_id", "patient_id", "organ")}
     spec |= {"platform": Value("string"), "split": Value("string"), "x_um": Value("float32")}
     spec |= {"y_um": Value("float32"), "total_counts": Value("int64"), "image": Image(), "patch_padded": Value("bool")}
     for name in collections:

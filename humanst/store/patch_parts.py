@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from humanst.atomic import atomic_path, atomic_write_text
 from humanst.harmonise.patches import PatchSpec, iter_patches
 from humanst.store.atlas import mask_column, pathway_column
 from humanst.store.sample_zarr import SampleData, in_memory_if_small
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["JPEG_QUALITY", "PartInfo", "part_schema", "write_part"]
 
@@ -40,7 +43,7 @@ class PartInfo:
     collections: list[str]
 
 
-def part_schema(collections: list[str]) -> Any:
+def part_schema(collections: list[str]) -> pa.Schema:
     """Return the arrow schema of a part (image as the Hugging Face ``Image`` struct: bytes + path)."""
     import pyarrow as pa
 
@@ -72,14 +75,14 @@ def _jpeg(patch: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _list_array(values: np.ndarray, offsets: np.ndarray, field_type: Any) -> Any:
+def _list_array(values: np.ndarray, offsets: np.ndarray, field_type: pa.DataType) -> pa.Array:
     """Arrow list array of ``field_type`` whose row ``i`` is ``values[offsets[i]:offsets[i + 1]]``."""
     import pyarrow as pa
 
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, field_type.value_type))
 
 
-def _compression(schema: Any) -> dict[str, str]:
+def _compression(schema: pa.Schema) -> dict[str, str]:
     """Per-column codec (keys are parquet leaf paths): zstd everywhere but :data:`UNCOMPRESSED_COLUMNS`."""
     import pyarrow as pa
 
@@ -134,7 +137,9 @@ def write_part(
                     jpegs.append(_jpeg(patch))
                     padded.append(was_padded)
                 n_padded += sum(padded)
-                columns: dict[str, Any] = {key: pa.array([meta[key]] * rows, pa.string()) for key in DICTIONARY_COLUMNS}
+                columns: dict[str, pa.Array] = {
+                    key: pa.array([meta[key]] * rows, pa.string()) for key in DICTIONARY_COLUMNS
+                }
                 columns |= {"spot_id": pa.array(spot_ids[start:stop], pa.string())}
                 columns |= {"x_um": pa.array(x_um[start:stop]), "y_um": pa.array(y_um[start:stop])}
                 columns["total_counts"] = pa.array(totals[start:stop])

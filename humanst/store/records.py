@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from humanst.atomic import atomic_write_json
 
@@ -49,7 +48,7 @@ class SampleOutcome:
         total = self.spots_kept + lost
         return lost / total if total else 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         """Plain values for the record and the build report."""
         return asdict(self)
 

@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
+from humanst.builder.settings import PatchSpec
 from humanst.console import console
 from stamp.cli._app import AdapterOpt, WeightsOpt, app, guard
+
+ATLAS_PATCH = PatchSpec()  # the default tile: the atlas patch (humanst.harmonise.patches.PatchSpec)
 
 
 @app.command()
@@ -56,10 +59,10 @@ def embed_slides_command(
     random_init: Annotated[  # noqa: FBT002  (a CLI flag)
         bool, typer.Option("--random-init", help="Random weights (baseline).")
     ] = False,
-    tile_px: Annotated[int, typer.Option(help="Tile side in pixels at --tile-mpp.", min=16)] = 224,
+    tile_px: Annotated[int, typer.Option(help="Tile side in pixels at --tile-mpp.", min=16)] = ATLAS_PATCH.size_px,
     tile_mpp: Annotated[
-        float, typer.Option(help="Microns per pixel of the tiles (0.5: the atlas patch).", min=0.01, max=100)
-    ] = 0.5,
+        float, typer.Option(help="Microns per pixel of the tiles (default: the atlas patch's).", min=0.01, max=100)
+    ] = ATLAS_PATCH.um_per_px,
     min_tissue: Annotated[
         float, typer.Option(help="Keep tiles with at least this tissue fraction.", min=0.0, max=1.0)
     ] = 0.25,
@@ -91,14 +94,13 @@ def embed_slides_command(
     tissue outline, kept tiles). Unchanged slides are skipped; a killed run resumes; an unreadable slide is
     reported and the rest go on (exit code 1). Many GPUs: `torchrun --nproc_per_node N -m stamp.cli embed-slides ...`.
     """
-    from stamp.slides.command import run_embed_slides
+    from humanst.slides import TilingSettings
+    from stamp.slides.command import SlideEmbedOptions, run_embed_slides
 
-    code = guard(
-        lambda: run_embed_slides(
-            slides, encoder, out=out, adapter=adapter, weights=weights, random_init=random_init, tile_px=tile_px,
-            tile_mpp=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed, um_per_px=mpp,
-            mpp_override=mpp_override, backend=backend,
-            batch_size=batch_size, num_workers=num_workers, device=device,
-        )
+    tiling = TilingSettings(size_px=tile_px, um_per_px=tile_mpp, min_tissue=min_tissue, max_tiles=max_tiles, seed=seed)
+    options = SlideEmbedOptions(
+        adapter=adapter, weights=weights, random_init=random_init, backend=backend, um_per_px=mpp,
+        mpp_override=mpp_override, batch_size=batch_size, num_workers=num_workers, device=device,
     )  # fmt: skip
+    code = guard(lambda: run_embed_slides(slides, encoder, out=out, tiling=tiling, options=options))
     raise typer.Exit(code)

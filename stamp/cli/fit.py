@@ -10,6 +10,20 @@ import typer
 from humanst.console import console
 from stamp.cli._app import EncoderOpt, WeightsOpt, app, guard
 
+FIT_FLAGS = {  # the config key each flag of `stamp fit` sets, so an invalid value is reported under its own flag
+    "atlas": "--atlas",
+    "encoder": "--encoder",
+    "weights": "--weights",
+    "out": "--out",
+    "optim.steps": "--steps",
+    "optim.batch_size": "--batch-size",
+    "optim.lr": "--lr",
+    "seed": "--seed",
+    "device": "--device",
+    "validation.patients": "--val-patients",
+    "validation.select": "--select",
+}
+
 
 @app.command()
 def fit(
@@ -91,7 +105,7 @@ def fit(
         if out is None and not _config_sets_out(config, sets):
             msg = "stamp fit needs a run directory: pass --out RUN (or set `out:` in --config); there is no default"
             raise ConfigError(msg)
-        cfg = load_config(config, overrides, sets)
+        cfg = load_config(config, overrides, sets, flags=FIT_FLAGS)
         if seeds is not None:
             from stamp.train.replicates import SUMMARY_MD, run_seeds
 

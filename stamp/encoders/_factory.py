@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +18,9 @@ __all__ = ["create_encoder", "file_digest"]
 
 def file_digest(path: Path, length: int = 12) -> str:
     """Return the first ``length`` hex digits of a file's sha256."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]
+    from humanst.content_hash import file_sha256
+
+    return file_sha256(path)[:length]
 
 
 def create_encoder(name: str, *, weights: Path | None = None, pretrained: bool = True, seed: int = 0) -> Encoder:
@@ -136,7 +133,7 @@ def _load_state(model: nn.Module, spec: EncoderSpec, state: dict[str, Any], sour
         raise EncoderError(msg)
 
 
-def classifier_prefixes(model: Any) -> tuple[str, ...]:
+def classifier_prefixes(model: nn.Module) -> tuple[str, ...]:
     """Key prefixes of the architecture's own classifier as timm names it (``pretrained_cfg['classifier']``).
 
     A checkpoint saved with its classifier (``fc``, ``head``, ``classifier``, ``head.fc``, ``head_dist``...) loads

@@ -8,7 +8,7 @@ the base's gating terms, the data licences, and how to load what was pushed in o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
@@ -18,6 +18,7 @@ from stamp.encoders.layers import LayerRef
 from stamp.hub.reference import HUB_PREFIX
 from stamp.hub.terms import hub_license
 from stamp.run_dir import RunFiles
+from stamp.run_info import RunInfo
 
 __all__ = ["Kind", "hub_model_card"]
 
@@ -47,7 +48,7 @@ def _base_code(spec: EncoderSpec, repo_id: str, *, base_pushed: bool) -> list[st
 
 
 def _front_matter(spec: EncoderSpec, kind: Kind) -> str:
-    meta: dict[str, Any] = {"library_name": "peft" if kind == "adapter" else "timm", **hub_license(spec)}
+    meta: dict[str, object] = {"library_name": "peft" if kind == "adapter" else "timm", **hub_license(spec)}
     if spec.hub_id:
         meta["base_model"] = spec.hub_id
         meta["base_model_relation"] = "adapter" if kind == "adapter" else "finetune"
@@ -71,8 +72,8 @@ def _terms(spec: EncoderSpec) -> list[str]:
     return lines
 
 
-def _data_licences(info: dict[str, Any]) -> list[str]:
-    licences = info.get("data_licenses") or {}
+def _data_licences(info: RunInfo) -> list[str]:
+    licences = info.data_licenses
     if not licences:
         return ["- Training data: see the atlas dataset card for each sample's licence."]
     shown = "; ".join(f"{lic}: {', '.join(ids)}" for lic, ids in sorted(licences.items()))
@@ -103,7 +104,7 @@ def _loading(spec: EncoderSpec, repo_id: str, kind: Kind, *, base_pushed: bool) 
     ]  # fmt: skip
 
 
-def hub_model_card(run: Path, spec: EncoderSpec, info: dict[str, Any], repo_id: str, kind: Kind) -> str:
+def hub_model_card(run: Path, spec: EncoderSpec, info: RunInfo, repo_id: str, kind: Kind) -> str:
     """Render the ``README.md`` of the pushed run (``adapter``) or of its merged encoder (``merged``)."""
     card_path = Path(run) / RunFiles.CARD
     card = card_path.read_text(encoding="utf-8").strip() if card_path.is_file() else f"# STAMP {kind} for `{spec.name}`"

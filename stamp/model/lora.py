@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from torch import nn
 
 from stamp.encoders import Encoder
 from stamp.errors import ConfigError, RunError
 from stamp.train.config import LoraSettings
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 __all__ = ["LoraSettings", "attach_lora", "load_lora", "lora_target_modules", "peft_model"]
 
@@ -87,9 +90,11 @@ def load_lora(encoder: Encoder, adapter_dir: Path) -> Encoder:
     return encoder
 
 
-def peft_model(encoder: Encoder) -> Any:
+def peft_model(encoder: Encoder) -> PeftModel:
     """Return the peft wrapper of an encoder carrying LoRA, or raise."""
-    if not hasattr(encoder.backbone, "save_pretrained") or not hasattr(encoder.backbone, "get_base_model"):
+    from peft import PeftModel
+
+    if not isinstance(encoder.backbone, PeftModel):
         msg = f"encoder {encoder.spec.name!r} carries no LoRA adapter"
         raise RunError(msg)
     return encoder.backbone

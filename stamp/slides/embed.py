@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from humanst.atomic import atomic_write_json, probe_writable, remove_path
 from humanst.provenance import package_versions
@@ -24,6 +24,7 @@ from stamp.errors import ConfigError, OutputError
 from stamp.hub.adapter_source import AdapterSource
 from stamp.slides.embed_loop import Embedder, RunSettings, run_jobs, settings_hash
 from stamp.slides.features import (
+    H5_FOLDER,
     PREVIEW_FOLDER,
     REPORT_FILE,
     SLIDE_FEATURES_VERSION,
@@ -32,6 +33,9 @@ from stamp.slides.features import (
 )
 from stamp.slides.freshness import check_freshness
 from stamp.slides.tile_stream import SlideJob
+
+if TYPE_CHECKING:
+    from stamp.encoders.encoder import Encoder
 
 __all__ = ["SlideEmbedResult", "embed_slides", "rank_shard"]
 
@@ -70,7 +74,7 @@ def rank_shard(paths: Sequence[Path], rank: int, world_size: int) -> list[Path]:
 
 def _clean_stale_temps(folder: Path) -> None:
     """Remove the hidden temporary files a killed run left behind (``.<name>.tmp-<pid>-<id>``)."""
-    for sub in (folder, folder / "h5_files", folder / PREVIEW_FOLDER):
+    for sub in (folder, folder / H5_FOLDER, folder / PREVIEW_FOLDER):
         for tmp in sub.glob(".*.tmp-*") if sub.is_dir() else []:
             remove_path(tmp)
 
@@ -225,7 +229,7 @@ def _barrier(world_size: int) -> None:
 
 
 def _finish(
-    result: SlideEmbedResult, store: SlideFeatureFolder, model: Any, *, world_size: int, is_main: bool,
+    result: SlideEmbedResult, store: SlideFeatureFolder, model: Encoder, *, world_size: int, is_main: bool,
     run: RunSettings,
 ) -> SlideEmbedResult:  # fmt: skip
     """Gather every rank's outcome; the main rank writes ``cache.json`` and ``slides_report.json``.

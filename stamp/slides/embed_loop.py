@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,6 +21,10 @@ from stamp.slides.features import PREVIEW_FOLDER, SLIDE_FEATURES_VERSION, SlideF
 from stamp.slides.features import write_slide_features as _write_files
 from stamp.slides.tile_stream import SlideJob, SlideTileStream
 
+if TYPE_CHECKING:
+    from humanst.slides import TilingSettings
+    from stamp.encoders.encoder import Encoder
+
 __all__ = ["Embedder", "RunOutcome", "RunSettings", "run_jobs"]
 
 
@@ -28,7 +32,7 @@ __all__ = ["Embedder", "RunOutcome", "RunSettings", "run_jobs"]
 class RunSettings:
     """Everything a run needs besides the model and the slide list."""
 
-    tiling: Any  # humanst.slides.TilingSettings
+    tiling: TilingSettings
     backend: str
     um_per_px: float | None
     mpp_override: bool
@@ -56,7 +60,7 @@ class RunOutcome:
 class Embedder:
     """Runs batches of uint8 tiles through the encoder on its device (normalisation on the device)."""
 
-    def __init__(self, model: Any, device: torch.device) -> None:
+    def __init__(self, model: Encoder, device: torch.device) -> None:
         self.model = model.to(device).eval()
         self.device = device
         self.mean = torch.tensor(model.spec.mean, device=device).view(1, 3, 1, 1)

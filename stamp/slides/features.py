@@ -159,7 +159,7 @@ def write_slide_features(folder: Path, result: SlideFeatures, *, meta: dict[str,
         )
         h5.create_dataset("coords_um", data=coords_um)
         h5.create_dataset("tissue_fraction", data=fraction)
-    from humanst.fetch.cache import file_sha256
+    from humanst.content_hash import file_sha256
 
     h5_stat = h5_path.stat()
     full_meta = {
@@ -295,7 +295,7 @@ class SlideFeatureFolder:
         if meta[H5_SIZE] != str(stat.st_size):
             return f"its .h5 has {stat.st_size} bytes, {meta[H5_SIZE]} were written (truncated or replaced)"
         if meta.get(H5_MTIME) != str(stat.st_mtime_ns):
-            from humanst.fetch.cache import file_sha256
+            from humanst.content_hash import file_sha256
 
             if file_sha256(h5) != meta.get(H5_SHA256):
                 return "its .h5 differs from the one written (sha256)"

@@ -45,7 +45,7 @@ def check_freshness(store: SlideFeatureFolder, path: Path, settings_hash: str) -
         return Freshness(current=False)
     sha256 = None
     if meta.get("slide_mtime_ns") != str(stat.st_mtime_ns):
-        from humanst.fetch.cache import file_sha256
+        from humanst.content_hash import file_sha256
 
         sha256 = file_sha256(path)  # touched or copied: same content is still up to date
         if meta.get("slide_sha256") != sha256:

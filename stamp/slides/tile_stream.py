@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from humanst.content_hash import file_sha256
 from humanst.errors import SlideError
 from humanst.slides import (
     TilingSettings,
@@ -38,12 +39,6 @@ class SlideJob:
     path: Path
     slide_id: str
     sha256: str | None = None
-
-
-def _file_sha256(path: Path) -> str:
-    from humanst.fetch.cache import file_sha256
-
-    return file_sha256(path)
 
 
 class SlideTileStream(torch.utils.data.IterableDataset):
@@ -105,7 +100,7 @@ class SlideTileStream(torch.utils.data.IterableDataset):
 
     def _read_slide(self, job: SlideJob) -> Iterator[dict[str, Any]]:
         with open_slide(job.path, backend=self.backend, um_per_px=self.um_per_px, override=self.mpp_override) as slide:
-            sha256 = job.sha256 or _file_sha256(job.path)
+            sha256 = job.sha256 or file_sha256(job.path)
             prepared = prepare_slide(slide, self.tiling, preview_dir=self.preview_dir)
             plan = prepared.plan
             record = slide_record(slide, prepared, read_level=read_level_for(slide, plan, self.out_px))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class TargetTable:
     names: list[str]
     values: np.ndarray
     mask: np.ndarray
-    details: dict[str, Any] = field(default_factory=dict)  # JSON-ready: kept in run.json under "targets"
+    details: dict[str, object] = field(default_factory=dict)  # JSON-ready: kept in run.json under "targets"
 
     def __post_init__(self) -> None:
         if self.values.shape != self.mask.shape or self.values.shape[1] != len(self.names):

@@ -12,7 +12,7 @@ the control targets are made exactly like the pathway targets.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -20,12 +20,24 @@ from stamp._logging import logger
 from stamp.errors import DataError
 from stamp.targets._registry import TargetRows, TargetSpec, TargetTable, register_target
 
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from humanst.pathways import GeneSets
+
 __all__ = ["MAX_DRAW_SAMPLES", "random_set_targets"]
 
 MAX_DRAW_SAMPLES = 24  # training samples whose spots match the sets' expression (as the validation probe's)
 
 
-def _covered(table: Any, collection: str) -> bool:
+class DrawInfo(TypedDict):
+    """Which training samples the random sets were matched on, and over how many genes (``run.json`` targets)."""
+
+    draw_samples: list[str]
+    n_genes_matched: int
+
+
+def _covered(table: AnnData, collection: str) -> bool:
     from humanst.store import pathway_column
     from stamp.train.validation_set import MIN_COVERED_SHARE
 
@@ -33,7 +45,9 @@ def _covered(table: Any, collection: str) -> bool:
     return bool(np.isfinite(scores).all(0).mean() >= MIN_COVERED_SHARE)
 
 
-def _draw(rows: TargetRows, tables: dict[str, Any], collection: str, names: list[str], spec: TargetSpec) -> Any:
+def _draw(
+    rows: TargetRows, tables: dict[str, AnnData], collection: str, names: list[str], spec: TargetSpec
+) -> tuple[GeneSets, DrawInfo]:
     import scipy.sparse as sp
 
     from humanst.pathways import load_collection
@@ -84,7 +98,7 @@ def random_set_targets(rows: TargetRows, spec: TargetSpec) -> TargetTable:
     tables = {s: rows.atlas.read_table(s) for s in drawn}
     names: list[str] = []
     values = np.full((rows.rows.size, 0), np.nan, dtype=np.float32)
-    details: dict[str, Any] = {"collections": list(spec.collections), "seed": spec.seed, "n_bins": spec.n_bins}
+    details: dict[str, object] = {"collections": list(spec.collections), "seed": spec.seed, "n_bins": spec.n_bins}
     for collection in spec.collections:
         pathways = available[collection]
         sets, how = _draw(rows, tables, collection, pathways, spec)

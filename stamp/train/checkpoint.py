@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from stamp.errors import RunError
+from stamp.run_info import MetricRow
 
 __all__ = [
     "checkpoint_dir",
@@ -65,7 +66,9 @@ def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict[str, Any])
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
-def save_checkpoint(run: Path, step: int, trainable: dict[str, torch.Tensor], optimizer: Any, keep: int = 2) -> Path:
+def save_checkpoint(
+    run: Path, step: int, trainable: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer, keep: int = 2
+) -> Path:
     """Write ``checkpoints/step-XXXXXXXX`` atomically (temp folder, then rename) and drop the oldest beyond ``keep``."""
     from safetensors.torch import save_file
 
@@ -92,7 +95,7 @@ def latest_checkpoint(run: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def load_checkpoint(path: Path, module: torch.nn.Module, optimizer: Any) -> int:
+def load_checkpoint(path: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer) -> int:
     """Restore trainable tensors and optimiser state; return the step the checkpoint was taken at."""
     from safetensors.torch import load_file
 
@@ -119,7 +122,7 @@ def _copy_into(module: torch.nn.Module, trainable: dict[str, torch.Tensor], path
             params[name].copy_(value)
 
 
-def save_best(run: Path, step: int, trainable: dict[str, torch.Tensor], info: dict[str, Any]) -> Path:
+def save_best(run: Path, step: int, trainable: dict[str, torch.Tensor], info: dict[str, float]) -> Path:
     """Keep ``trainable`` as the run's best validated step (``checkpoints/best``), replacing the previous best."""
     from safetensors.torch import save_file
 
@@ -141,7 +144,7 @@ def clear_best(run: Path) -> None:
     remove_path(checkpoint_dir(run) / BEST)
 
 
-def read_best(run: Path) -> dict[str, Any] | None:
+def read_best(run: Path) -> MetricRow | None:
     """Return the state of the run's best validated step (``step`` and its metrics), ``None`` when there is none."""
     path = checkpoint_dir(run) / BEST / STATE
     if not path.is_file():
@@ -149,7 +152,7 @@ def read_best(run: Path) -> dict[str, Any] | None:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_best(run: Path, module: torch.nn.Module) -> dict[str, Any]:
+def load_best(run: Path, module: torch.nn.Module) -> MetricRow:
     """Copy the best validated step's trainable tensors into ``module``; return its state (step, metrics)."""
     from safetensors.torch import load_file
 

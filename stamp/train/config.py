@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -144,6 +145,21 @@ class ValidationSettings(StrictModel):
         0.01, ge=0, description="Warn when the kept encoder's drift (1 - linear CKA to the base) is below this."
     )
 
+    @field_validator("patients")
+    @classmethod
+    def _patient_ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        blank = [i for i, p in enumerate(value) if not p.strip()]
+        if blank:
+            msg = f"patient id {blank[0] + 1} of {len(value)} is blank; expected atlas patient ids (synth-breast:P2)"
+            raise ValueError(msg)
+        repeated = sorted({p for p in value if value.count(p) > 1})
+        if repeated:
+            msg = f"patient(s) {repeated} given twice; name each validation patient once"
+            raise ValueError(msg)
+        return value
+
 
 class TrainConfig(StrictModel):
     """Everything `stamp fit` needs; the run directory keeps it as ``config.yaml``."""
@@ -202,9 +218,13 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def load_config(
-    path: Path | None, overrides: dict[str, Any] | None = None, sets: list[str] | None = None
-) -> TrainConfig:
+    path: Path | None, overrides: dict[str, Any] | None = None, sets: list[str] | None = None,
+    flags: Mapping[str, str] | None = None,
+) -> TrainConfig:  # fmt: skip
     """Read ``path`` (YAML), apply ``overrides`` (dotted keys -> values) and ``KEY=VALUE`` strings, validate.
+
+    ``flags`` names the command-line flag of each override (``{"validation.patients": "--val-patients"}``), so an
+    invalid value is reported under the flag the user typed; an override without one is named ``--<leaf key>``.
 
     Raises
     ------
@@ -225,7 +245,8 @@ def load_config(
     for key, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(tree, key, value)
-            given[key] = f"--{key.rsplit('.', 1)[-1].replace('_', '-')} {value}"
+            named = (flags or {}).get(key) or f"--{key.rsplit('.', 1)[-1].replace('_', '-')}"
+            given[key] = f"{named} {value}"
     for item in sets or []:
         key, sep, text = item.partition("=")
         if not sep:

@@ -6,13 +6,20 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from stamp._logging import logger
-from stamp.train.config import TrainConfig
+from stamp.train.config import OptimSettings, TrainConfig
+
+if TYPE_CHECKING:
+    from stamp.data import AtlasPatches
+    from stamp.model import StampAligner
+    from stamp.run_info import ValidationSummary, VerdictInfo
+    from stamp.targets import TargetSpec
+    from stamp.train.validation import Validator
 
 __all__ = ["FitResult", "fit", "lr_at"]
 
@@ -25,7 +32,7 @@ class FitResult:
     step: int
     losses: list[float]
     wall_s: float
-    model: Any = None
+    model: StampAligner | None = None
 
 
 def lr_at(step: int, peak: float, total: int, warmup: int, min_ratio: float) -> float:
@@ -36,7 +43,7 @@ def lr_at(step: int, peak: float, total: int, warmup: int, min_ratio: float) -> 
     return peak * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def group_lr(group: dict[str, Any], step: int, optim: Any) -> float:
+def group_lr(group: dict[str, Any], step: int, optim: OptimSettings) -> float:
     """Learning rate of a parameter group at ``step``: heads over the whole run, LoRA after ``heads_only_steps``."""
     delay = optim.heads_only_steps if group["name"] == "lora" else 0
     if step < delay:
@@ -44,7 +51,7 @@ def group_lr(group: dict[str, Any], step: int, optim: Any) -> float:
     return lr_at(step - delay, group["peak_lr"], max(1, optim.steps - delay), optim.warmup_steps, optim.min_lr_ratio)
 
 
-def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
+def _build(config: TrainConfig, device: torch.device) -> tuple[StampAligner, AtlasPatches]:
     from stamp.data import AtlasPatches, PatchTransform
     from stamp.encoders import create_encoder
     from stamp.model import StampAligner, attach_lora
@@ -84,7 +91,7 @@ def _build(config: TrainConfig, device: torch.device) -> tuple[Any, Any]:
     return aligner, dataset
 
 
-def target_spec(config: TrainConfig) -> Any:
+def target_spec(config: TrainConfig) -> TargetSpec:
     """Return the run's :class:`stamp.targets.TargetSpec`: ``data.targets`` and its parameters, from one place."""
     from stamp.targets import TargetSpec
 
@@ -97,7 +104,7 @@ def target_spec(config: TrainConfig) -> Any:
     )
 
 
-def _optimizer(aligner: Any, config: TrainConfig) -> torch.optim.Optimizer:
+def _optimizer(aligner: StampAligner, config: TrainConfig) -> torch.optim.Optimizer:
     lora = [p for n, p in aligner.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     heads = [p for n, p in aligner.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     head_lr = config.optim.head_lr or config.optim.lr
@@ -106,7 +113,9 @@ def _optimizer(aligner: Any, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(groups, weight_decay=config.optim.weight_decay)
 
 
-def _validation(config: TrainConfig, aligner: Any, device: torch.device, *, autocast: bool) -> Any:
+def _validation(
+    config: TrainConfig, aligner: StampAligner, device: torch.device, *, autocast: bool
+) -> Validator | None:
     """Return the run's validator (main process), or ``None`` when validation is off or has no rows."""
     from stamp.data import PatchTransform
     from stamp.train.validation import Validator
@@ -140,19 +149,20 @@ def _check_same_config(run: Path, config: TrainConfig) -> None:
         raise RunError(msg)
 
 
-def _verdict(run: Path, config: TrainConfig, validator: Any, aligner: Any, validation: dict[str, Any]) -> Any:
+def _verdict(
+    run: Path, config: TrainConfig, validator: Validator | None, aligner: StampAligner, validation: ValidationSummary
+) -> VerdictInfo:
     """Record the kept and base encoders' validation predictions and return the verdict (``run.json``)."""
-    from stamp.train.verdict import record_validation, verdict_checks, verdict_json
+    from stamp.train.verdict import record_validation, verdict_checks, verdict_info
 
     record = None
-    if validator is not None and validation.get("enabled"):
-        record = record_validation(run, validator, aligner, int(validation["selected"]["step"]))
-    info = {"validation": validation}
-    checks = verdict_checks(info, record, min_drift=config.validation.min_drift, seed=config.seed)
-    return verdict_json(checks, None)
+    if validator is not None and validation.enabled:
+        record = record_validation(run, validator, aligner, int(validation.selected.get("step") or 0))
+    checks = verdict_checks(validation, record, min_drift=config.validation.min_drift, seed=config.seed)
+    return verdict_info(checks, None)
 
 
-def _groups(dataset: Any, balance: str) -> Any:
+def _groups(dataset: AtlasPatches, balance: str) -> np.ndarray | None:
     return {"sample": dataset.sample_id, "organ": dataset.organ, "patient": dataset.patient_id}.get(balance)
 
 

@@ -11,16 +11,20 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stamp.run_dir import RunFiles
+from stamp.run_info import MetricRow
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
 __all__ = ["TRAIN_FIELDS", "MetricsLog", "read_metrics"]
 
 TRAIN_FIELDS = ("step", "loss", "loss_con", "loss_reg", "temperature", "lr", "lr_heads", "patches_per_s")
 
 
-def read_metrics(run: Path) -> list[dict[str, Any]]:
+def read_metrics(run: Path) -> list[MetricRow]:
     """Read a run's ``metrics.csv`` back: one dict per row, numbers as floats (``step`` as int), blanks dropped."""
     path = Path(run) / RunFiles.METRICS
     if not path.is_file():
@@ -28,7 +32,7 @@ def read_metrics(run: Path) -> list[dict[str, Any]]:
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for raw in csv.DictReader(handle):
-            row: dict[str, Any] = {k: float(v) for k, v in raw.items() if k != "step" and v not in ("", None)}
+            row: MetricRow = {k: float(v) for k, v in raw.items() if k != "step" and v not in ("", None)}
             rows.append({"step": int(raw["step"]), **row})
     return rows
 
@@ -49,7 +53,7 @@ class MetricsLog:
             writer = csv.DictWriter(handle, fieldnames=self.fields, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
-        self.writer: Any = None
+        self.writer: SummaryWriter | None = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
 

@@ -15,11 +15,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
 from stamp.errors import ConfigError, RunError
+
+if TYPE_CHECKING:
+    from stamp.train.config import TrainConfig
 
 __all__ = [
     "SeedRow",
@@ -62,7 +65,7 @@ def control_for(control: Path, seed: int) -> Path:
     candidate = seed_dir(control, seed)
     if (candidate / RunFiles.INFO).is_file():
         return candidate
-    if (Path(control) / RunFiles.INFO).is_file() and read_run_info(control).get("seed") == seed:
+    if (Path(control) / RunFiles.INFO).is_file() and read_run_info(control).seed == seed:
         return Path(control)
     msg = (
         f"--control '{control}': no finished control run of seed {seed} (looked for '{candidate}' and for a run of "
@@ -72,13 +75,24 @@ def control_for(control: Path, seed: int) -> Path:
     raise RunError(msg)
 
 
+Cell = float | str | None  # a number, a flag (bool is an int) or a label of a seed's row
+
+
+class SeedsSummary(TypedDict):
+    """``seeds.json``: every seed's row, each number's spread over seeds, and the note that none was chosen."""
+
+    seeds: list[dict[str, Cell]]
+    over_seeds: dict[str, dict[str, float | None]]
+    note: str
+
+
 @dataclass(frozen=True)
 class SeedRow:
     """One seed's numbers: the validation columns of the kept step and every verdict row's value and interval."""
 
     seed: int
     run: Path
-    values: dict[str, Any]
+    values: dict[str, Cell]
 
 
 def seed_row(seed: int, run: Path) -> SeedRow:
@@ -86,15 +100,16 @@ def seed_row(seed: int, run: Path) -> SeedRow:
     from stamp.run_dir import read_run_info
     from stamp.train.sweep import sweep_row
 
-    values = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
-    for check in (read_run_info(run).get("verdict") or {}).get("checks", []):
-        for key in ("value", "ci_low", "ci_high"):
-            values[f"{check['name']}.{key}"] = check.get(key)
-        values[f"{check['name']}.passed"] = check.get("passed")
+    values: dict[str, Cell] = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
+    for check in read_run_info(run).verdict.checks:
+        values[f"{check.name}.value"] = check.value
+        values[f"{check.name}.ci_low"] = check.ci_low
+        values[f"{check.name}.ci_high"] = check.ci_high
+        values[f"{check.name}.passed"] = check.passed
     return SeedRow(seed, Path(run), values)
 
 
-def _spread(values: Sequence[Any]) -> dict[str, Any]:
+def _spread(values: Sequence[Cell]) -> dict[str, float | None]:
     if values and all(isinstance(v, bool) or v is None for v in values):
         return {"passed": sum(v is True for v in values), "of": len(values)}
     finite = np.array([float(v) for v in values if v is not None and math.isfinite(float(v))])
@@ -110,7 +125,7 @@ def _spread(values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def summarise_seeds(rows: Sequence[SeedRow]) -> dict[str, Any]:
+def summarise_seeds(rows: Sequence[SeedRow]) -> SeedsSummary:
     """Every seed's numbers, and per number its mean, standard deviation (n - 1), range and count over seeds."""
     keys = list(dict.fromkeys(k for row in rows for k in row.values))
     return {
@@ -120,7 +135,7 @@ def summarise_seeds(rows: Sequence[SeedRow]) -> dict[str, Any]:
     }
 
 
-def seeds_markdown(summary: dict[str, Any]) -> str:
+def seeds_markdown(summary: SeedsSummary) -> str:
     """Return the seeds table: one row per seed, then the mean and sd over seeds (verdict rows: passes out of seeds)."""
     from stamp.train.sweep import format_cell
 
@@ -141,8 +156,8 @@ def seeds_markdown(summary: dict[str, Any]) -> str:
 
 
 def run_seeds(
-    config: Any, n: int, *, control: Path | None = None, progress: bool = True
-) -> tuple[list[SeedRow], dict[str, Any]]:
+    config: TrainConfig, n: int, *, control: Path | None = None, progress: bool = True
+) -> tuple[list[SeedRow], SeedsSummary | None]:
     """Fit ``n`` seeds of ``config`` into ``config.out/seed-<s>/``, pair each with its control, write the summary."""
     from humanst.atomic import atomic_write_json, atomic_write_text
     from stamp.train.distributed import is_main_process
@@ -160,7 +175,7 @@ def run_seeds(
             write_verdict(run, control_for(control, seed))
         rows.append(seed_row(seed, run))
     if not is_main_process():
-        return rows, {}
+        return rows, None
     summary = summarise_seeds(rows)
     atomic_write_json(out / SUMMARY_JSON, summary)
     atomic_write_text(out / SUMMARY_MD, seeds_markdown(summary))

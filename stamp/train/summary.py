@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from stamp.data import AtlasPatches
     from stamp.model import StampAligner
+    from stamp.run_info import ValidationSummary, VerdictInfo
     from stamp.train.config import TrainConfig
     from stamp.train.distributed import DistInfo
 
@@ -16,8 +17,8 @@ __all__ = ["finish_run"]
 
 def finish_run(
     run: Path, aligner: StampAligner, dataset: AtlasPatches, config: TrainConfig, dist: DistInfo,
-    losses: list[float], wall_s: float, *, validation: dict[str, Any] | None = None,
-    verdict: dict[str, Any] | None = None,
+    losses: list[float], wall_s: float, *, validation: ValidationSummary | None = None,
+    verdict: VerdictInfo | None = None,
 ) -> None:  # fmt: skip
     """Write the final artefacts of a run (main process only); ``validation``: the selection; ``verdict``: its rows."""
     import numpy as np
@@ -26,6 +27,7 @@ def finish_run(
     from humanst.store import Atlas
     from stamp.model.lora import lora_target_modules
     from stamp.run_dir import write_run
+    from stamp.run_info import RunInfo, TargetsInfo, ValidationSummary, VerdictInfo
 
     n_lora = sum(1 for name, _ in aligner.encoder.named_modules() if name.endswith("lora_A"))
     samples = sorted({str(s) for s in dataset.sample_id.tolist()})
@@ -35,27 +37,27 @@ def finish_run(
         licences.setdefault(record.license if record is not None and record.license else "unknown", []).append(
             sample_id
         )
-    info = {
-        "encoder": config.encoder,
-        "weights_id": aligner.encoder.weights_id,
-        "n_train_rows": len(dataset),
-        "n_train_samples": int(np.unique(dataset.sample_id).size),
-        "train_patients": sorted(set(dataset.patient_id.tolist())),
-        "train_samples": samples,
-        "data_licenses": licences,
-        "n_pathways": len(dataset.target_names),
-        "targets": dataset.target_details,
-        "contrastive": config.loss.contrastive,
-        "seed": config.seed,
-        "replicate_group": config.replicate_group(),
-        "n_lora_modules": n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
-        "trainable_params": sum(p.numel() for p in aligner.parameters() if p.requires_grad),
-        "world_size": dist.world_size,
-        "final_loss": losses[-1] if losses else float("nan"),
-        "wall_s": wall_s,
-        "stamp_version": stamp.__version__,
-        "freeze_norm": config.freeze_norm,
-        "validation": validation or {"enabled": False, "select": "last"},
-        "verdict": verdict or {"checks": [], "control": None},
-    }
+    info = RunInfo(
+        encoder=config.encoder,
+        weights_id=aligner.encoder.weights_id,
+        n_train_rows=len(dataset),
+        n_train_samples=int(np.unique(dataset.sample_id).size),
+        train_patients=sorted(set(dataset.patient_id.tolist())),
+        train_samples=samples,
+        data_licenses=licences,
+        n_pathways=len(dataset.target_names),
+        targets=TargetsInfo.model_validate(dataset.target_details),
+        contrastive=config.loss.contrastive,
+        seed=config.seed,
+        replicate_group=config.replicate_group(),
+        n_lora_modules=n_lora or len(lora_target_modules(aligner.encoder, config.lora)),
+        trainable_params=sum(p.numel() for p in aligner.parameters() if p.requires_grad),
+        world_size=dist.world_size,
+        final_loss=losses[-1] if losses else float("nan"),
+        wall_s=wall_s,
+        stamp_version=stamp.__version__,
+        freeze_norm=config.freeze_norm,
+        validation=validation or ValidationSummary(enabled=False, select="last"),
+        verdict=verdict or VerdictInfo(),
+    )
     write_run(run, aligner, config, dataset.stats, info)

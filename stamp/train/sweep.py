@@ -18,11 +18,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from stamp.errors import ConfigError
+from stamp.run_info import RUN_INFO_FILE
+
+if TYPE_CHECKING:
+    from stamp.train.replicates import SeedsSummary
 
 __all__ = [
     "Setting",
@@ -69,7 +73,7 @@ class SettingRow:
 
     setting: Setting
     runs: list[Path]
-    summary: dict[str, Any]  # stamp.train.replicates.summarise_seeds of the runs
+    summary: SeedsSummary  # stamp.train.replicates.summarise_seeds of the runs
     warning: str = ""
 
     def to_json(self, root: Path) -> dict[str, Any]:
@@ -155,9 +159,7 @@ def plan_settings(grid: Sequence[str], *, one_at_a_time: bool = False, controls:
 
 def sweep_row(setting: str, run: Path) -> SweepRow:
     """Read a finished run's validation summary into one table row."""
-    from stamp.run_dir import read_run_info
-
-    info = read_run_info(Path(run))
+    info = json.loads((Path(run) / RUN_INFO_FILE).read_text(encoding="utf-8"))
     validation = info.get("validation") or {}
     if not validation.get("enabled"):
         return SweepRow(setting, Path(run), {"kept_step": info.get("n_steps", ""), "warning": "no validation"})
@@ -243,7 +245,7 @@ def _cells(row: SettingRow) -> dict[str, tuple[Any, Any, int]]:
     out = {}
     for column, key in keys.items():
         item = spread.get(key) or {}
-        out[column] = (item.get("mean"), item.get("sd"), int(item.get("n", 0)))
+        out[column] = (item.get("mean"), item.get("sd"), int(item.get("n") or 0))
     return out
 
 

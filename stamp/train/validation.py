@@ -10,7 +10,7 @@ encoder's (LoRA disabled). Step 0 scores the base encoder itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -18,6 +18,11 @@ import torch
 from stamp.probe import choose_penalties, fit_ridge_per_alpha, pearson_columns, predict_per_alpha, standardise_pca
 from stamp.train.drift import drift_metrics
 from stamp.train.validation_set import ValidationSet
+
+if TYPE_CHECKING:
+    from stamp.data import PatchTransform
+    from stamp.encoders.encoder import Encoder
+    from stamp.train.config import ValidationSettings
 
 __all__ = ["DRIFT_FIELDS", "ProbeScore", "Validator", "validation_fields"]
 
@@ -57,7 +62,10 @@ class Validator:
         bf16 autocast (CUDA), as in training.
     """
 
-    def __init__(self, data: ValidationSet, settings: Any, transform: Any, device: torch.device, *, autocast: bool):
+    def __init__(
+        self, data: ValidationSet, settings: ValidationSettings, transform: PatchTransform, device: torch.device,
+        *, autocast: bool,
+    ) -> None:  # fmt: skip
         self.data = data
         self.settings = settings
         self.transform = transform
@@ -77,7 +85,7 @@ class Validator:
             )
         return self._pixels
 
-    def embed(self, encoder: Any) -> np.ndarray:
+    def embed(self, encoder: Encoder) -> np.ndarray:
         """Return the embeddings of every row (probe spots, then validation spots) with ``encoder`` in eval mode."""
         was_training = encoder.training
         encoder.eval()
@@ -94,7 +102,7 @@ class Validator:
         encoder.train(was_training)
         return torch.cat(chunks).numpy().astype(np.float64)
 
-    def embed_base(self, encoder: Any) -> np.ndarray:
+    def embed_base(self, encoder: Encoder) -> np.ndarray:
         """Embeddings of the base encoder: the same model with its LoRA adapter disabled."""
         from stamp.model.lora import peft_model
 
@@ -149,7 +157,7 @@ class Validator:
             penalty=penalty,
         )
 
-    def evaluate(self, encoder: Any, step: int) -> dict[str, float]:
+    def evaluate(self, encoder: Encoder, step: int) -> dict[str, float]:
         """Score the current encoder and its drift from the base; at step 0 the current encoder is the base.
 
         LoRA starts as the identity (peft initialises B to zero), so the step-0 embeddings are the base's; a

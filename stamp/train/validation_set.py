@@ -13,12 +13,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from stamp._logging import logger
 from stamp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from humanst.store.atlas import Atlas
+
+
+class ValidationSettings(Protocol):
+    """What choosing the validation spots reads of ``TrainConfig.validation`` (a protocol: the config imports us)."""
+
+    patients: list[str] | None
+    splits: list[str]
+    train_spots: int
+    val_spots: int
+    collection: str
+    random_set_bins: int
+
 
 __all__ = ["MAX_PROBE_SAMPLES", "ValidationSet", "load_validation_set", "validation_patients"]
 
@@ -53,7 +70,7 @@ class ValidationSet:
         """The training patients the probe is fitted on, sorted."""
         return sorted(set(self.patients[self.probe].tolist()))
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         """JSON-ready summary (for ``run.json``)."""
         return {
             "collection": self.collection,
@@ -67,7 +84,7 @@ class ValidationSet:
         }
 
 
-def validation_patients(split: np.ndarray, patient: np.ndarray, settings: Any) -> list[str]:
+def validation_patients(split: np.ndarray, patient: np.ndarray, settings: ValidationSettings) -> list[str]:
     """Return the validation patients: ``settings.patients`` when given, else the patients of ``settings.splits``."""
     if settings.patients is not None:
         unknown = sorted(set(settings.patients) - set(patient.tolist()))
@@ -101,7 +118,18 @@ def _probe_samples(samples: np.ndarray, patients: np.ndarray, rng: np.random.Gen
     return sorted(chosen)
 
 
-def _read_targets(atlas: Any, sample: str, spot_ids: np.ndarray, collection: str) -> dict[str, Any]:
+@dataclass
+class _SampleTargets:
+    """One sample's validation rows: its table, the rows' positions in it and in the run, their pathway scores."""
+
+    table: AnnData
+    rows: np.ndarray
+    scores: np.ndarray
+    names: list[str]
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _read_targets(atlas: Atlas, sample: str, spot_ids: np.ndarray, collection: str) -> _SampleTargets:
     from humanst.store.atlas import pathway_column
 
     table = atlas.read_table(sample)
@@ -112,29 +140,33 @@ def _read_targets(atlas: Any, sample: str, spot_ids: np.ndarray, collection: str
         msg = f"atlas '{atlas.root}': sample '{sample}' has no {collection!r} pathway scores; score or rebuild it"
         raise ConfigError(msg)
     names = [str(n) for n in table.uns["humanst"]["pathways"][key]["names"]]
-    return {"table": table, "rows": rows, "scores": np.asarray(table.obsm[key], dtype=np.float64)[rows], "names": names}
+    return _SampleTargets(table, rows, np.asarray(table.obsm[key], dtype=np.float64)[rows], names)
 
 
-def _random_sets(parts: dict[str, dict[str, Any]], names: list[str], collection: str, n_bins: int, seed: int) -> Any:
+def _random_sets(
+    parts: dict[str, _SampleTargets], names: list[str], collection: str, n_bins: int, seed: int
+) -> np.ndarray:
     import scipy.sparse as sp
 
     from humanst.pathways import load_collection
     from humanst.pathways.random_sets import matched_random_sets, score_like_atlas, scoring_params
 
-    tables = [p["table"] for p in parts.values()]
+    tables = [p.table for p in parts.values()]
     shared = set(tables[0].var_names)
     for table in tables[1:]:
         shared &= set(table.var_names)
     genes = [g for g in tables[0].var_names if g in shared]
-    counts = sp.vstack([sp.csr_matrix(p["table"][p["rows"], genes].X) for p in parts.values()]).tocsr()
-    library = np.concatenate([np.asarray(p["table"].X[p["rows"]].sum(axis=1)).ravel() for p in parts.values()])
+    counts = sp.vstack([sp.csr_matrix(p.table[p.rows, genes].X) for p in parts.values()]).tocsr()
+    library = np.concatenate([np.asarray(p.table.X[p.rows].sum(axis=1)).ravel() for p in parts.values()])
     sets = matched_random_sets(load_collection(collection), names, genes, counts, library, n_bins=n_bins, seed=seed)
     params = scoring_params(tables[0], collection)
-    full = [score_like_atlas([p["table"]], sets, params, quiet=True)[p["rows"]] for p in parts.values()]
+    full = [score_like_atlas([p.table], sets, params, quiet=True)[p.rows] for p in parts.values()]
     return np.vstack(full)
 
 
-def _choose_rows(cols: dict[str, np.ndarray], settings: Any, train_splits: Sequence[str], seed: int) -> Any:
+def _choose_rows(
+    cols: dict[str, np.ndarray], settings: ValidationSettings, train_splits: Sequence[str], seed: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     val_patients = validation_patients(cols["split"], cols["patient_id"], settings)
     is_val = np.isin(cols["patient_id"], val_patients)
     is_train = np.isin(cols["split"], list(train_splits)) & ~is_val
@@ -164,7 +196,7 @@ def _choose_rows(cols: dict[str, np.ndarray], settings: Any, train_splits: Seque
 
 
 def load_validation_set(
-    atlas_path: Path, settings: Any, train_splits: Sequence[str], seed: int
+    atlas_path: Path, settings: ValidationSettings, train_splits: Sequence[str], seed: int
 ) -> ValidationSet | None:
     """Choose and read the validation spots of a run; ``None`` (with a warning) when there is nothing to validate on.
 
@@ -186,17 +218,17 @@ def load_validation_set(
     rows = np.concatenate([probe, val])
     is_probe = np.arange(rows.size) < probe.size
     collection = settings.collection
-    parts: dict[str, dict[str, Any]] = {}
+    parts: dict[str, _SampleTargets] = {}
     left_out: dict[str, str] = {}
     keep = np.zeros(rows.size, dtype=bool)
     for sample in sorted(set(cols["sample_id"][rows].tolist())):
         mine = np.flatnonzero(cols["sample_id"][rows] == sample)
         part = _read_targets(atlas, sample, cols["spot_id"][rows[mine]], collection)
-        covered = np.isfinite(part["scores"]).all(0)
+        covered = np.isfinite(part.scores).all(0)
         if covered.mean() < MIN_COVERED_SHARE:
             left_out[sample] = f"its genes cover only {int(covered.sum())} of {covered.size} {collection} sets"
             continue
-        part["positions"] = mine
+        part.positions = mine
         parts[sample] = part
         keep[mine] = True
     for sample, why in left_out.items():
@@ -204,12 +236,12 @@ def load_validation_set(
     if not (keep & is_probe).any() or not (keep & ~is_probe).any():
         logger.warning("validation skipped: no probe or validation spots left after leaving out %s", sorted(left_out))
         return None
-    order = np.concatenate([p["positions"] for p in parts.values()])
-    scores = np.full((rows.size, len(next(iter(parts.values()))["names"])), np.nan)
+    order = np.concatenate([p.positions for p in parts.values()])
+    scores = np.full((rows.size, len(next(iter(parts.values())).names)), np.nan)
     for part in parts.values():
-        scores[part["positions"]] = part["scores"]
+        scores[part.positions] = part.scores
     finite = np.isfinite(scores[keep]).all(0)
-    pathway_names = [n for n, f in zip(next(iter(parts.values()))["names"], finite, strict=True) if f]
+    pathway_names = [n for n, f in zip(next(iter(parts.values())).names, finite, strict=True) if f]
     random_scores = _random_sets(parts, pathway_names, collection, settings.random_set_bins, seed)
     random = np.full((rows.size, random_scores.shape[1]), np.nan)
     random[order] = random_scores

@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import JsonValue
 
 from stamp.errors import RunError
+from stamp.run_info import Check, ValidationSummary, VerdictInfo
+
+if TYPE_CHECKING:
+    from stamp.model import StampAligner
+    from stamp.probe import BlockLayout, PatientScores
+    from stamp.train.validation import Validator
 
 __all__ = [
     "Check",
@@ -36,33 +43,12 @@ __all__ = [
     "read_validation_record",
     "record_validation",
     "verdict_checks",
+    "verdict_info",
+    "verdict_json",
     "write_verdict",
 ]
 
 N_BOOT = 1000  # tile-bootstrap replicates of every paired interval
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verdict row: a question, the numbers that answer it, the rule and the answer (``None``: not measured)."""
-
-    name: str
-    question: str
-    metric: str
-    a_label: str = ""
-    a: float | None = None
-    b_label: str = ""
-    b: float | None = None
-    value: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    rule: str = ""
-    passed: bool | None = None
-    resampled: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready form (NaN becomes null)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -77,14 +63,14 @@ class ValidationRecord:
     patients: np.ndarray
     samples: np.ndarray
     spot_ids: np.ndarray
-    meta: dict[str, Any]
+    meta: dict[str, JsonValue]
 
     def spot_keys(self) -> list[str]:
         """``sample/spot`` of every row, in order (two records pair only on the same keys)."""
         return [f"{a}/{b}" for a, b in zip(self.samples.tolist(), self.spot_ids.tolist(), strict=True)]
 
 
-def record_validation(run: Path, validator: Any, aligner: Any, step: int) -> ValidationRecord:
+def record_validation(run: Path, validator: Validator, aligner: StampAligner, step: int) -> ValidationRecord:
     """Embed the validation rows with the kept and the base encoder, predict them with the probe, save the record."""
     from safetensors.numpy import save
 
@@ -136,7 +122,12 @@ def read_validation_record(run: Path) -> ValidationRecord | None:
     )  # fmt: skip
 
 
-def _scores(record: ValidationRecord, pred: np.ndarray, layouts: Any, seed: int) -> tuple[Any, Any]:
+Layouts = dict[str, "BlockLayout"]
+
+
+def _scores(
+    record: ValidationRecord, pred: np.ndarray, layouts: Layouts, seed: int
+) -> tuple[PatientScores, PatientScores]:
     """Pathway score and gap score (pathways minus random sets) of one encoder, with their tile replicates."""
     from stamp.probe import patient_scores
 
@@ -146,7 +137,10 @@ def _scores(record: ValidationRecord, pred: np.ndarray, layouts: Any, seed: int)
     return pathways, pathways - random
 
 
-def _paired_checks(name: str, question: str, a_label: str, b_label: str, a: Any, b: Any, layouts: Any) -> list[Check]:
+def _paired_checks(
+    name: str, question: str, a_label: str, b_label: str, a: tuple[PatientScores, PatientScores],
+    b: tuple[PatientScores, PatientScores], layouts: Layouts,
+) -> list[Check]:  # fmt: skip
     from stamp.probe import paired_difference
 
     rows = []
@@ -172,9 +166,8 @@ def _paired_checks(name: str, question: str, a_label: str, b_label: str, a: Any,
     return rows
 
 
-def _moved(info: dict[str, Any], min_drift: float) -> Check:
-    kept = (info.get("validation") or {}).get("selected") or {}
-    cka = kept.get("drift_cka")
+def _moved(validation: ValidationSummary, min_drift: float) -> Check:
+    cka = validation.selected.get("drift_cka")
     question = "Did the encoder move?"
     metric = "1 - linear CKA of the kept encoder's validation embeddings to the base's"
     if cka is None or not math.isfinite(float(cka)):
@@ -187,13 +180,13 @@ def _moved(info: dict[str, Any], min_drift: float) -> Check:
 
 
 def verdict_checks(
-    info: dict[str, Any], record: ValidationRecord | None, *, min_drift: float, seed: int,
+    validation: ValidationSummary, record: ValidationRecord | None, *, min_drift: float, seed: int,
     control: tuple[str, ValidationRecord] | None = None,
 ) -> list[Check]:  # fmt: skip
-    """Return the verdict rows from the run's ``run.json`` content, its validation record and maybe a control's."""
+    """Return the verdict rows from the run's validation summary, its validation record and maybe a control's."""
     from stamp.probe import block_layouts
 
-    checks = [_moved(info, min_drift)]
+    checks = [_moved(validation, min_drift)]
     base_q, control_q = "Did it beat its base on validation?", "Did it beat the random-aligned control?"
     if record is None:
         checks += [Check("beat_base", base_q, "validation pathway r, B - A", rule="not measured (validation off)")]
@@ -228,16 +221,15 @@ def write_verdict(run: Path, control: Path | None = None) -> list[Check]:
     RunError
         The run (or the control) is unfinished, or the control's validation spots are not this run's.
     """
-    from humanst.atomic import atomic_write_json, atomic_write_text
-    from stamp.run_dir import RunFiles, read_run_config, read_run_info, render_card
+    from humanst.atomic import atomic_write_text
+    from stamp.run_dir import RunFiles, read_run_config, read_run_info, render_card, write_run_info
 
     run = Path(run)
     config = read_run_config(run)
     info = read_run_info(run)
     paired = None
     if control is not None:
-        control_info = read_run_info(control)
-        targets = (control_info.get("targets") or {}).get("kind")
+        targets = read_run_info(control).targets_kind
         if targets != "random":
             msg = f"control run '{control}' was aligned to {targets!r} targets; a control is a data.targets=random run"
             raise RunError(msg)
@@ -247,14 +239,20 @@ def write_verdict(run: Path, control: Path | None = None) -> list[Check]:
             raise RunError(msg)
         paired = (str(control), other)
     checks = verdict_checks(
-        info, read_validation_record(run), min_drift=config.validation.min_drift, seed=config.seed, control=paired
-    )
-    info["verdict"] = verdict_json(checks, control)
-    atomic_write_json(run / RunFiles.INFO, info)
+        info.validation, read_validation_record(run), min_drift=config.validation.min_drift, seed=config.seed,
+        control=paired,
+    )  # fmt: skip
+    info = info.model_copy(update={"verdict": verdict_info(checks, control)})
+    write_run_info(run, info)
     atomic_write_text(run / RunFiles.CARD, render_card(config, info))
     return checks
 
 
-def verdict_json(checks: list[Check], control: Path | None) -> dict[str, Any]:
+def verdict_info(checks: list[Check], control: Path | None) -> VerdictInfo:
     """Return the ``verdict`` entry of ``run.json``: the rows, and the control run they were paired with (if any)."""
-    return {"checks": [c.to_json() for c in checks], "control": str(control) if control is not None else None}
+    return VerdictInfo(checks=checks, control=str(control) if control is not None else None)
+
+
+def verdict_json(checks: list[Check], control: Path | None) -> dict[str, JsonValue]:
+    """Return the ``verdict`` entry of ``run.json`` as JSON (NaN becomes null)."""
+    return verdict_info(checks, control).to_json()

@@ -50,3 +50,40 @@ def test_missing_spot_and_missing_cache_json(tmp_path):
         aligned_embeddings(tmp_path, np.array(["s1"] * 3, dtype=object), np.array(["a", "b", "z"], dtype=object))
     with pytest.raises(CacheError, match=r"cache\.json"):
         read_cache_info(tmp_path)
+
+
+# cache.json as `stamp embed` on main wrote it before the typed model (optional keys only when set)
+TODAYS_CACHE_JSON = {
+    "schema_version": 1, "encoder": "vit-tiny-test", "adapter_hash": "abcdef012345", "weights": "random",
+    "embed_dim": 3, "atlas": "demo", "adapter_source": "runs/tiny", "adapter_commit": "",
+    "replicate": {"seed": 0, "group": "0123456789ab"}, "samples": {"s1": "c0ffee"},
+}  # fmt: skip
+
+
+def test_a_cache_json_written_by_todays_main_reads_and_writes_back_the_same_keys(tmp_path):
+    from stamp.embedding_cache import CACHE_FORMAT, CACHE_INFO
+
+    (tmp_path / CACHE_INFO).write_text(json.dumps(TODAYS_CACHE_JSON))
+    info = read_cache_info(tmp_path)
+    assert (info.encoder, info.embed_dim, info.replicate.seed, info.samples) == (
+        "vit-tiny-test",
+        3,
+        0,
+        {"s1": "c0ffee"},
+    )
+    assert CACHE_FORMAT.dump(info) == TODAYS_CACHE_JSON
+    bare = {
+        k: v
+        for k, v in TODAYS_CACHE_JSON.items()
+        if k not in ("atlas", "adapter_source", "adapter_commit", "replicate")
+    }
+    (tmp_path / CACHE_INFO).write_text(json.dumps(bare))
+    assert CACHE_FORMAT.dump(read_cache_info(tmp_path)) == bare  # unset optional keys stay off the disk
+
+
+def test_a_newer_cache_json_names_the_upgrade(tmp_path):
+    from stamp.embedding_cache import CACHE_INFO
+
+    (tmp_path / CACHE_INFO).write_text(json.dumps({**TODAYS_CACHE_JSON, "schema_version": 7}))
+    with pytest.raises(CacheError, match=r"schema_version 7, newer than this stamp reads \(1\): upgrade stamp"):
+        read_cache_info(tmp_path)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from pydantic import JsonValue
 
 from benchmarks.cohorts.definition import CohortDefinition
 from benchmarks.cohorts.record import CohortFolder, RawFile, SlideEntry
@@ -32,8 +33,8 @@ class Listing:
 
     slides: list[SlideEntry]
     raw: list[RawFile]
-    provenance: dict[str, Any] = field(default_factory=dict)
-    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    provenance: dict[str, JsonValue] = field(default_factory=dict)
+    queries: dict[str, dict[str, JsonValue]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -53,12 +54,15 @@ class SourceSpec:
 SOURCES: Registry[str, SourceSpec] = Registry("cohort source", error=CohortError)
 
 
+ListCohort = Callable[[CohortDefinition, CohortFolder, FetchOptions], Listing]
+
+
 def register_source(
     kind: str, description: str, *, download_slide: Callable[..., Path]
-) -> Callable[[Callable[[CohortDefinition, CohortFolder, FetchOptions], Listing]], Any]:
+) -> Callable[[ListCohort], ListCohort]:
     """Register the decorated listing function as the source ``kind``; a duplicate raises."""
 
-    def wrap(func: Callable[[CohortDefinition, CohortFolder, FetchOptions], Listing]) -> Any:
+    def wrap(func: ListCohort) -> ListCohort:
         SOURCES.add(kind, SourceSpec(kind, description, func, download_slide))
         return func
 

@@ -9,6 +9,7 @@ from benchmarks.cohorts.definition import CohortDefinition, SyntheticSource
 from benchmarks.cohorts.record import CohortFolder, RawFile, SlideEntry
 from benchmarks.cohorts.sources._registry import FetchOptions, Listing, local_file, register_source
 from benchmarks.errors import CohortError
+from humanst.content_hash import file_sha256
 
 __all__ = ["list_synthetic"]
 
@@ -48,7 +49,7 @@ def list_synthetic(definition: CohortDefinition, folder: CohortFolder, options: 
             patient_id=s.patient_id,
             file=local_file(folder, s.path),
             source=SOURCE,
-            sha256=_sha256(s.path),
+            sha256=file_sha256(s.path),
             size=s.path.stat().st_size,
             sample_type="Primary Tumor",
             license=definition.license,
@@ -81,12 +82,6 @@ def _unchanged(definition: CohortDefinition, folder: CohortFolder, provenance: d
         return None
     note = f"unchanged since {record.created}: slides and label inputs not rewritten"
     return Listing(list(record.slides), list(record.raw), provenance=provenance, notes=[note])
-
-
-def _sha256(path: Path) -> str:
-    from humanst.fetch.cache import file_sha256
-
-    return file_sha256(path)
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.report.entries import task_entries
-from benchmarks.report.inputs import RunInfo, TaskGroup, load_inputs, read_run, run_folders
+from benchmarks.report.inputs import RunFolder, TaskGroup, load_inputs, read_run, run_folders
 from benchmarks.report.run_verdict import run_verdict_lines, run_verdict_table
 from benchmarks.report.verdict import reading, verdict_table
 from benchmarks.report.verdict_rows import build_verdict
@@ -23,6 +23,7 @@ from stamp.run_dir import RunFiles
 from stamp.train.replicates import SUMMARY_JSON, seed_dir
 from stamp.train.verdict import Check, verdict_json
 from tests.benchmarks.report import handmade as hm
+from tests.conftest import run_info_json
 
 GAIN = "pathways:hallmark"
 
@@ -77,7 +78,7 @@ def test_a_control_run_makes_its_results_the_reference_of_the_other_adapters(rep
     group = TaskGroup(group.task, group.protocol, marked)
     run = tmp_path / "control-run"
     run.mkdir()
-    (run / RunFiles.INFO).write_text(json.dumps({"adapter_hash": "c" * 12, "targets": {"kind": "random"}}))
+    (run / RunFiles.INFO).write_text(json.dumps(run_info_json(adapter_hash="c" * 12, targets={"kind": "random"})))
     controls = load_inputs([replicate_results["base"]], runs=[run]).control_adapters
     assert controls == {"c" * 12}
     assert [e.results[0].result.encoder for e in task_entries(group)] == ["base", "aligned", "control"]
@@ -120,7 +121,7 @@ def _check(name: str, value: float, passed: bool | None, low: float | None = Non
 def _seed_run(folder: Path, seed: int, checks: list[Check]) -> None:
     folder.mkdir(parents=True)
     info = {"adapter_hash": f"{seed:012d}", "seed": seed, "replicate_group": "g1", "targets": {"kind": "pathways"}}
-    (folder / RunFiles.INFO).write_text(json.dumps({**info, "verdict": verdict_json(checks, None)}))
+    (folder / RunFiles.INFO).write_text(json.dumps(run_info_json(**info, verdict=verdict_json(checks, None))))
 
 
 def test_the_runs_own_verdict_rows_and_their_spread_over_seeds(tmp_path):
@@ -129,7 +130,7 @@ def test_the_runs_own_verdict_rows_and_their_spread_over_seeds(tmp_path):
     _seed_run(seed_dir(seeds, 1), 1, [_check("moved", 0.4, True), _check("beat_base", 0.3, False, low=-0.01)])
     (seeds / SUMMARY_JSON).write_text(json.dumps({"seeds": [{"seed": 0}, {"seed": 1}]}))
     assert run_folders(seeds) == [seed_dir(seeds, 0), seed_dir(seeds, 1)]
-    runs: list[RunInfo] = [read_run(folder) for folder in run_folders(seeds)]
+    runs: list[RunFolder] = [read_run(folder) for folder in run_folders(seeds)]
     table = run_verdict_table(runs, "verdict-runs")
     assert table is not None
     assert len(table.rows) == 2 * 2 + 2  # every check of every run, then each check over the seeds
@@ -142,6 +143,7 @@ def test_the_runs_own_verdict_rows_and_their_spread_over_seeds(tmp_path):
     assert run_verdict_lines(runs)[1].endswith("moved yes, beat_base no")
     bare = tmp_path / "old-run"
     bare.mkdir()
-    (bare / RunFiles.INFO).write_text(json.dumps({"adapter_hash": "0" * 12}))  # written before verdicts
+    old = {k: v for k, v in run_info_json(adapter_hash="0" * 12).items() if k != "verdict"}
+    (bare / RunFiles.INFO).write_text(json.dumps(old))  # written before verdicts
     assert run_folders(bare) == [bare]
     assert run_verdict_table([read_run(bare)], "none") is None

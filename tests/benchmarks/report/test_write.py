@@ -19,6 +19,7 @@ from humanst.store.atlas import Atlas
 from stamp.run_dir import RunFiles
 from stamp.train.metrics_log import MetricsLog
 from stamp.train.verdict import Check, verdict_json
+from tests.conftest import run_info_json
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSTALL = "sudo apt-get install -y chromium (or `make chromium`)"
@@ -64,13 +65,13 @@ def run_folder(tmp_path_factory):
         values = {"loss": 4.0 - step / 50, "loss_con": 3.0, "loss_reg": 1.0 - step / 100}
         log.log(step, {**values, "temperature": 0.07, "lr": 1e-3, "patches_per_s": 90.0})
     log.close()
-    info = {"adapter_hash": ADAPTER, "encoder": "vit-tiny-test", "train_patients": ["synth-breast:P1"], "wall_s": 3.0}
+    fields = {"adapter_hash": ADAPTER, "encoder": "vit-tiny-test", "train_patients": ["synth-breast:P1"], "wall_s": 3.0}
     checks = [
         Check("moved", "Did the encoder move?", "1 - CKA", value=0.02, rule="above 0.01", passed=True),
         Check("beat_base", "Did it beat its base?", "val r, B - A", a_label="base", a=0.1, b_label="kept", b=0.15,
               value=0.05, ci_low=-0.01, ci_high=0.11, rule="lower end above 0", passed=False, resampled="tiles"),
     ]  # fmt: skip
-    info["verdict"] = verdict_json(checks, None)
+    info = run_info_json(**fields, verdict=verdict_json(checks, None))
     (run / RunFiles.INFO).write_text(json.dumps(info))
     (run / RunFiles.CONFIG).write_text("encoder: vit-tiny-test\noptim:\n  steps: 50\n")
     return run, info

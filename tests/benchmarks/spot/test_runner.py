@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.runner import entries_for
 from benchmarks.schema import read_result
+from tests.conftest import run_info_json
 
 
 def test_run_writes_the_encoder_and_both_baselines(demo_results):
@@ -59,10 +60,10 @@ def test_an_adapter_is_never_scored_on_its_training_patients(prepared, tmp_path)
 
     run = tmp_path / "run"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({"train_patients": ["synth-breast:P1", "synth-breast:P3"]}))
+    (run / "run.json").write_text(json.dumps(run_info_json(train_patients=["synth-breast:P1", "synth-breast:P3"])))
     with pytest.raises(BenchmarkError, match=r"trained on patient\(s\) \['synth-breast:P3'\]"):
         check_adapter_unseen(run, {p for f in prepared.folds for p in f.test_patients}, prepared.task.name)
-    (run / "run.json").write_text(json.dumps({"train_patients": ["synth-breast:P1", "synth-breast:P2"]}))
+    (run / "run.json").write_text(json.dumps(run_info_json(train_patients=["synth-breast:P1", "synth-breast:P2"])))
     check_adapter_unseen(run, {p for f in prepared.folds for p in f.test_patients}, prepared.task.name)
 
 

@@ -34,3 +34,24 @@ def test_unknown_keys_and_bad_values_name_their_location(tmp_path):
         load_config(None, {"atlas": "A"}, ["lora.r=0"])
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         load_config(None, {"atlas": "A"}, ["lora.r"])
+
+
+@pytest.mark.parametrize("patients", [["synth-breast:P2", " "], ["synth-breast:P2", "synth-breast:P2"]])
+def test_a_bad_val_patients_value_names_the_flag_the_user_typed(tmp_path, patients):
+    from typer.testing import CliRunner
+
+    from stamp.cli import app
+
+    args = ["fit", "--atlas", str(tmp_path / "atlas"), "--out", str(tmp_path / "run")]
+    args += [a for p in patients for a in ("--val-patients", p)]
+    result = CliRunner().invoke(app, args, terminal_width=400)
+    assert result.exit_code == 1, result.output
+    assert 'error: "--val-patients [' in result.output
+    assert "validation.patients" in result.output
+    assert "--patients" not in result.output.replace("--val-patients", "")
+    assert "Traceback" not in result.output
+
+
+def test_an_override_without_a_named_flag_is_reported_under_its_leaf_key():
+    with pytest.raises(ConfigError, match="'--steps 0'"):
+        load_config(None, {"atlas": "A", "optim.steps": 0})

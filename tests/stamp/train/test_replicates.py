@@ -21,6 +21,7 @@ from stamp.train.replicates import (
     seeds_markdown,
     summarise_seeds,
 )
+from tests.conftest import run_info_json
 
 
 def test_the_summary_keeps_every_seed_with_mean_and_sd_and_picks_none():
@@ -57,11 +58,11 @@ def test_a_control_is_found_by_seed(tmp_path):
     for seed in (0, 1):
         folder = seed_dir(tmp_path / "ctrl", seed)
         folder.mkdir(parents=True)
-        (folder / RunFiles.INFO).write_text(json.dumps({"seed": seed}))
+        (folder / RunFiles.INFO).write_text(json.dumps(run_info_json(seed=seed)))
     assert control_for(tmp_path / "ctrl", 1) == tmp_path / "ctrl" / "seed-1"
     single = tmp_path / "one"
     single.mkdir()
-    (single / RunFiles.INFO).write_text(json.dumps({"seed": 5}))
+    (single / RunFiles.INFO).write_text(json.dumps(run_info_json(seed=5)))
     assert control_for(single, 5) == single
     with pytest.raises(RunError, match="no finished control run of seed 2"):
         control_for(tmp_path / "ctrl", 2)

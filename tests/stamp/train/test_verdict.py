@@ -103,8 +103,9 @@ def test_a_control_on_other_spots_or_of_another_kind_is_refused(tiny_run, tmp_pa
 
 
 def test_validation_off_gives_rows_that_say_not_measured():
+    from stamp.run_info import ValidationSummary
     from stamp.train.verdict import verdict_checks
 
-    rows = verdict_checks({"validation": {"enabled": False}}, None, min_drift=0.01, seed=0)
+    rows = verdict_checks(ValidationSummary(enabled=False, select="last"), None, min_drift=0.01, seed=0)
     assert [r.name for r in rows] == ["moved", "beat_base"]
     assert all(r.passed is None and r.value is None for r in rows)
