@@ -19,7 +19,7 @@ from benchmarks.spot.predictions import SpotPredictions, read_predictions
 from benchmarks.spot.result_sets import LoadedResult
 from stamp.probe import BlockLayout, PatientScores, block_layouts, patient_scores
 
-__all__ = ["TissuePair", "gap_name", "paired_tissue"]
+__all__ = ["TissuePair", "gap_name", "paired_tissue", "spot_predictions"]
 
 
 def gap_name(pathways: str, control: str) -> str:
@@ -35,7 +35,8 @@ class TissuePair:
     layouts: dict[str, BlockLayout]
 
 
-def _predictions(item: LoadedResult) -> SpotPredictions:
+def spot_predictions(item: LoadedResult) -> SpotPredictions:
+    """Read the per-spot predictions a result kept beside it (checked against its recorded sha256)."""
     ref = item.result.predictions
     if ref is None:
         msg = f"{item.result.embedding_key}: no per-spot predictions kept; rerun `stamp-bench run`"
@@ -46,7 +47,7 @@ def _predictions(item: LoadedResult) -> SpotPredictions:
 def paired_tissue(a: LoadedResult, b: LoadedResult, *, n_boot: int, seed: int) -> TissuePair | str:
     """Score both results' predictions on the same tiles; a string says why no tissue interval can be made."""
     try:
-        pa, pb = _predictions(a), _predictions(b)
+        pa, pb = spot_predictions(a), spot_predictions(b)
     except ResultError as exc:
         return str(exc)
     if pa.coords_um is None:
