@@ -119,5 +119,5 @@ def test_data_pathways_keeps_only_the_named_pathways_and_names_an_unknown_one(de
     np.testing.assert_allclose(ceiling.targets[:, 0], everything.targets[:, column], atol=1e-6)
     with pytest.raises(DataError, match="HALLMARK_NOT_A_SET"):
         AtlasPatches(demo_atlas, transform, splits=["val"], targets=_spec("pathways", pathways=("HALLMARK_NOT_A_SET",)))
-    with pytest.raises(ConfigError, match="data.pathways"):
+    with pytest.raises(ConfigError, match=r"data\.pathways"):
         load_config(None, {"atlas": "a", "data.targets": "random", "data.pathways": ["HALLMARK_HYPOXIA"]})
