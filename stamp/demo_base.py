@@ -43,7 +43,7 @@ class DemoBaseRecipe:
     stride_um: float = 30.0
     min_tissue: float = 0.5
     steps: int = 300
-    batch_size: int = 64
+    batch_size: int = 32  # patches per step, each seen in two eosin-scaled views
     lr: float = 1e-3
     weight_decay: float = 0.05
     seed: int = 0

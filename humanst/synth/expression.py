@@ -22,6 +22,7 @@ class Programme:
     name: str
     driver: str  # "region:<name>" (cell-weighted region fraction) or "field:<name>" (a Tissue field)
     gene_sets: tuple[str, ...]
+    exclusive: bool = False  # its genes respond to it alone (no other programme moves its pathway score)
 
 
 PROGRAMMES: tuple[Programme, ...] = (
@@ -34,7 +35,7 @@ PROGRAMMES: tuple[Programme, ...] = (
     Programme("subvisual", "field:subvisual", ("HALLMARK_OXIDATIVE_PHOSPHORYLATION",)),
     # The positive control (docs/positive-control.md): lipid-laden cells pale the eosin; the demo base is taught
     # to ignore eosin strength, so only alignment (or supervision) can bring this programme back.
-    Programme("lipid", "field:lipid", ("HALLMARK_CHOLESTEROL_HOMEOSTASIS",)),
+    Programme("lipid", "field:lipid", ("HALLMARK_CHOLESTEROL_HOMEOSTASIS",), exclusive=True),
 )
 _FIELDS = tuple(p.driver.partition(":")[2] for p in PROGRAMMES if p.driver.startswith("field:"))
 
@@ -83,6 +84,10 @@ class GeneModel:
             rows = [index[g] for g in sorted(members[programme.name]) if g in index]
             draw = rng if p_idx < _FIRST_OWN_STREAM else np.random.default_rng([seed, 11, p_idx])
             effects[rows, p_idx] = draw.uniform(1.0, 1.8, len(rows))
+        for p_idx, programme in enumerate(PROGRAMMES):
+            if programme.exclusive:
+                mine = effects[:, p_idx] > 0
+                effects[np.ix_(mine, np.arange(len(PROGRAMMES)) != p_idx)] = 0.0
         log_rate = np.array([base[g] for g in genes]) + rng.normal(0.0, 0.1, len(genes))
         return cls(
             genes=tuple(genes),

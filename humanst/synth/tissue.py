@@ -159,12 +159,24 @@ def make_tissue(
     subvisual = special.ndtr(_smooth(shape, 140.0 / grid_um, rng) + subvisual_shift).astype(np.float32)
     cellularity = np.exp(0.35 * _smooth(shape, 110.0 / grid_um, rng) - 0.5 * 0.35**2).astype(np.float32)
 
-    # Lipid: its own random stream, so adding it left every other field and every nucleus as it was.
-    lipid = special.ndtr(_smooth(shape, 120.0 / grid_um, np.random.default_rng([seed, 17]))).astype(np.float32)
+    # Lipid: its own random stream (adding it left every other field and every nucleus as it was), and no linear
+    # trace of the region mix or the other fields in the section, so seeing the regions tells nothing of it.
+    lipid_z = _smooth(shape, 120.0 / grid_um, np.random.default_rng([seed, 17]))
+    lipid = special.ndtr(_orthogonal(lipid_z, [*region_prob[1:], hypoxia, subvisual, cellularity], tissue > 0.5))
+    lipid = lipid.astype(np.float32)
 
     fields = (region_prob, tissue, hypoxia, subvisual, lipid, cellularity)
     nuclei = _draw_nuclei(Tissue(width_um, height_um, grid_um, seed, *fields, _empty_nuclei()), rng)
     return Tissue(width_um, height_um, grid_um, seed, *fields, nuclei)
+
+
+def _orthogonal(field: np.ndarray, others: list[np.ndarray], where: np.ndarray) -> np.ndarray:
+    """Return ``field`` minus its least-squares fit on ``others`` and a constant over ``where``, standardised."""
+    design = np.column_stack([np.ones(int(where.sum())), *(o[where] for o in others)])
+    coef, *_ = np.linalg.lstsq(design, field[where], rcond=None)
+    full = np.stack([np.ones_like(field), *others], axis=-1)
+    residual = field - full @ coef
+    return (residual - residual[where].mean()) / (residual[where].std() + 1e-12)
 
 
 def _empty_nuclei() -> Nuclei:
