@@ -5,7 +5,8 @@ bootstrap over patients (CI and p). With fewer, a bootstrap over patients measur
 per-patient differences and, when both results kept their per-spot predictions, a paired spatial block
 bootstrap of B - A within these patients' tissue (:mod:`benchmarks.spot.tissue_compare`), which makes no
 population claim. Replicate seeds (:mod:`benchmarks.spot.result_sets`) are compared seed by seed: the row's
-difference and interval are those of the seed-averaged scores, beside the mean and spread over seeds.
+difference and interval are those of the seed-averaged scores, beside the mean and spread over seeds. ``focus``
+targets (one pathway alone, e.g. for ``benchmarks.sweep_heldout --pathway``) are compared the same way.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import numpy as np
 
 from benchmarks.comparison import PairedDifference, require_same_split
 from benchmarks.errors import ResultError
-from benchmarks.schema import Metric, Result
+from benchmarks.schema import BlockResult, Metric, Result
 from benchmarks.spot.result_sets import LoadedResult, load_result_sets
-from benchmarks.spot.tissue_compare import TissuePair, gap_name, paired_tissue
+from benchmarks.spot.tissue_compare import TissuePair, gap_name, paired_tissue, target_name
 from benchmarks.stats import paired_bootstrap
 from stamp.probe import BlockDifference, PatientScores, paired_difference
 
@@ -64,8 +65,8 @@ class ComparisonRow(PairedDifference):
     protocol: str
     a: Metric
     b: Metric
-    kind: str = "pathways"  # the block's kind (pathways, random, genes) or ``gap`` (pathways minus random sets)
-    control_of: str = ""  # random block: the pathway block it controls; gap: the pathway block it is the gap of
+    kind: str = "pathways"  # the block's kind (pathways, random, genes), ``gap`` (pathways minus random), ``target``
+    control_of: str = ""  # random: the pathway block it controls; gap: the block it is the gap of; target: its block
     population: bool = True  # False: fewer than min_patients shared patients, per-patient differences only
     min_patients: int = 5
     per_patient: dict[str, tuple[float, float, float]] = field(default_factory=dict)  # patient -> (A, B, B - A)
@@ -92,13 +93,27 @@ def pick_model_results(path: Path) -> dict[tuple[str, str], Result]:
     return out
 
 
-def _values(a: Result, b: Result) -> dict[str, Values]:
-    """Every block and gap both results have: A's and B's metric and per-patient values, in A's order."""
+def _target(block: BlockResult, target: str) -> tuple[Metric, dict[str, float | None]]:
+    """One target's per-patient r in a block, and their mean over patients (no interval of its own)."""
+    values = {p: t.get(target) for p, t in block.per_patient_target.items() if target in t}
+    finite = [v for v in values.values() if v is not None and math.isfinite(v)]
+    mean = float(np.mean(finite)) if finite else None
+    return Metric(mean=mean, ci_low=None, ci_high=None, n_patients=len(finite), interval="none"), values
+
+
+def _values(a: Result, b: Result, focus: Sequence[str] = ()) -> dict[str, Values]:
+    """Every block and gap both results have, and each ``focus`` target alone: A's and B's metric and values.
+
+    Per-patient values, in A's order.
+    """
     out: dict[str, Values] = {}
     b_blocks = {x.name: x for x in b.blocks}
     for block in a.blocks:
         if (other := b_blocks.get(block.name)) is not None:
             out[block.name] = (block.pearson, other.pearson, block.per_patient, other.per_patient)
+            for target in (t for t in focus if t in block.per_target and t in other.per_target):
+                (ma, pa), (mb, pb) = _target(block, target), _target(other, target)
+                out[target_name(block.name, target)] = (ma, mb, pa, pb)
     b_gaps = {g.pathways: g for g in b.gaps}
     for gap in a.gaps:
         if (other_gap := b_gaps.get(gap.pathways)) is not None:
@@ -106,9 +121,10 @@ def _values(a: Result, b: Result) -> dict[str, Values]:
     return out
 
 
-def _roles(a: Result) -> dict[str, tuple[str, str]]:
+def _roles(a: Result, focus: Sequence[str] = ()) -> dict[str, tuple[str, str]]:
     """Each comparison target's kind and the block it controls (``""``: none), as the result records them."""
     out: dict[str, tuple[str, str]] = {block.name: (block.kind, block.control_of) for block in a.blocks}
+    out.update({target_name(b.name, t): ("target", b.name) for b in a.blocks for t in focus})
     out.update({gap_name(g.pathways, g.control): ("gap", g.pathways) for g in a.gaps})
     return out
 
@@ -148,9 +164,13 @@ def _tissue(name: str, tissues: Sequence[TissuePair | str]) -> tuple[BlockDiffer
 
 
 def compare_pairs(
-    pairs: Sequence[tuple[LoadedResult, LoadedResult]], *, n_boot: int = 2000, seed: int = 0, tissue: bool = True
-) -> list[ComparisonRow]:
+    pairs: Sequence[tuple[LoadedResult, LoadedResult]], *, n_boot: int = 2000, seed: int = 0, tissue: bool = True,
+    focus: Sequence[str] = (),
+) -> list[ComparisonRow]:  # fmt: skip
     """B - A of every block and gap over the shared patients, for one pair of results or several seed pairs.
+
+    ``focus``: targets (e.g. one pathway) also compared alone, as rows of kind ``target`` named
+    :func:`~benchmarks.spot.tissue_compare.target_name` (block, target), in every block holding them.
 
     At least ``min_patients`` patients: a paired bootstrap over patients of the (seed-averaged) per-patient
     differences. Fewer: no bootstrap over patients (``ci_low``, ``ci_high``, ``p`` NaN, ``population`` False);
@@ -164,15 +184,15 @@ def compare_pairs(
     """
     for x, y in pairs:
         require_same_split(x.result, y.result, "atlas")
-    values = [_values(x.result, y.result) for x, y in pairs]
+    values = [_values(x.result, y.result, focus) for x, y in pairs]
     first_a, first_b = pairs[0][0].result, pairs[0][1].result
     min_patients = max(first_a.intervals.min_patients, first_b.intervals.min_patients)
     held_out = {p for v in values[0].values() for p in v[2]}  # A's tested patients
     few = len(held_out) < min_patients
     tissues: list[TissuePair | str] = []
     if few and tissue:
-        tissues = [paired_tissue(x, y, n_boot=n_boot, seed=seed) for x, y in pairs]
-    roles = _roles(first_a)
+        tissues = [paired_tissue(x, y, n_boot=n_boot, seed=seed, focus=focus) for x, y in pairs]
+    roles = _roles(first_a, focus)
     rows = []
     for name in values[0]:
         mine = [v[name] for v in values if name in v]

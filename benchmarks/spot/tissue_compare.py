@@ -10,6 +10,7 @@ only: within these patients' tissue, paired, no population claim.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +20,17 @@ from benchmarks.spot.predictions import SpotPredictions, read_predictions
 from benchmarks.spot.result_sets import LoadedResult
 from stamp.probe import BlockLayout, PatientScores, block_layouts, patient_scores
 
-__all__ = ["TissuePair", "gap_name", "paired_tissue", "spot_predictions"]
+__all__ = ["TissuePair", "gap_name", "paired_tissue", "spot_predictions", "target_name"]
 
 
 def gap_name(pathways: str, control: str) -> str:
     """Name of a gap row in a comparison (the pathway block minus its random-set control)."""
     return f"gap {pathways} - {control}"
+
+
+def target_name(block: str, target: str) -> str:
+    """Name of a one-target row in a comparison (one pathway of a block, e.g. a focus pathway)."""
+    return f"{block}: {target}"
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,13 @@ def spot_predictions(item: LoadedResult) -> SpotPredictions:
     return read_predictions(item.folder / ref.file, sha256=ref.sha256)
 
 
-def paired_tissue(a: LoadedResult, b: LoadedResult, *, n_boot: int, seed: int) -> TissuePair | str:
-    """Score both results' predictions on the same tiles; a string says why no tissue interval can be made."""
+def paired_tissue(
+    a: LoadedResult, b: LoadedResult, *, n_boot: int, seed: int, focus: Sequence[str] = ()
+) -> TissuePair | str:
+    """Score both results' predictions on the same tiles; a string says why no tissue interval can be made.
+
+    ``focus``: targets (e.g. one pathway) also scored alone, as :func:`target_name` rows, in every block holding them.
+    """
     try:
         pa, pb = spot_predictions(a), spot_predictions(b)
     except ResultError as exc:
@@ -67,6 +78,14 @@ def paired_tissue(a: LoadedResult, b: LoadedResult, *, n_boot: int, seed: int) -
             patient_scores(block_a.measured, block.predicted, patients, layouts, n_boot=n_boot, seed=seed)
             for block in (block_a, block_b)
         )
+        for target in (t for t in focus if t in block_a.targets):
+            j = block_a.targets.index(target)
+            scores[target_name(name, target)] = tuple(  # type: ignore[assignment]
+                patient_scores(
+                    block_a.measured[:, [j]], block.predicted[:, [j]], patients, layouts, n_boot=n_boot, seed=seed
+                )
+                for block in (block_a, block_b)
+            )
     for name, block in pa.blocks.items():
         if block.control_of in scores and name in scores:
             real, control = scores[block.control_of], scores[name]

@@ -28,20 +28,42 @@ def sweep(
         bool,
         typer.Option("--one-at-a-time", help="The config, then each --grid value alone (not the full product)."),
     ] = False,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            "--seeds",
+            min=1,
+            help="Replicates per setting: seeds SEED..SEED+N-1 in OUT/<setting>/seed-<s>/ (none chosen).",
+        ),
+    ] = None,
+    controls: Annotated[  # noqa: FBT002  (a CLI flag)
+        bool,
+        typer.Option(
+            "--controls",
+            help="Also fit each setting's negative control (data.targets=random, shared when settings differ only "
+            "in targets) and pair them seed by seed.",
+        ),
+    ] = False,
 ) -> None:
     """Fit one run per setting of a --grid and tabulate drift and validation gap (what each did to the encoder).
 
-    Each setting is an ordinary resumable run in OUT/<setting>/; the table (OUT/sweep.md, OUT/sweep.csv) gives the
-    kept step, the validation probe's pathway r, random-set r and gap, the base encoder's gap, and the drift
-    (1 - linear CKA to the base). Choose on validation; score the chosen run on held-out patients with
-    `stamp-bench run --adapter OUT/<setting>`.
+    Each setting is an ordinary resumable run in OUT/<setting>/ (with --seeds, a seeds folder of N runs); a rerun
+    skips finished runs. With --controls every setting also gets its data.targets=random control, paired with it
+    seed by seed. The table (OUT/sweep.md, .csv, .json) gives, as mean ± sd over seeds, the kept step, the
+    validation probe's pathway r, random-set r and gap, the base encoder's gap, the drift (1 - linear CKA to the
+    base) and the gain over the control. Choose on validation; score every run on held-out patients with
+    `python -m benchmarks.sweep_heldout` (to report, not to choose).
     """
-    from stamp.train.sweep import run_sweep, sweep_markdown
+    from stamp.train.sweep import SWEEP_MD, run_sweep, sweep_markdown
 
     overrides = {"atlas": atlas, "encoder": encoder, "weights": weights}
-    rows = guard(lambda: run_sweep(config, overrides, sets or [], grid, out, one_at_a_time=one_at_a_time))
+    rows = guard(
+        lambda: run_sweep(
+            config, overrides, sets or [], grid, out, one_at_a_time=one_at_a_time, seeds=seeds, controls=controls
+        )
+    )
     console.print(sweep_markdown(rows), highlight=False, markup=False)
-    console.print(f"sweep table in [bold]{out / 'sweep.md'}[/]")
+    console.print(f"sweep table in [bold]{out / SWEEP_MD}[/]")
 
 
 @app.command("demo-base")

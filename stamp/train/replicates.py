@@ -27,6 +27,7 @@ __all__ = [
     "replicate_seeds",
     "run_seeds",
     "seed_dir",
+    "seed_row",
     "seeds_markdown",
     "summarise_seeds",
 ]
@@ -80,7 +81,8 @@ class SeedRow:
     values: dict[str, Any]
 
 
-def _seed_row(seed: int, run: Path) -> SeedRow:
+def seed_row(seed: int, run: Path) -> SeedRow:
+    """One finished run's validation columns and verdict rows (value, interval, passed)."""
     from stamp.run_dir import read_run_info
     from stamp.train.sweep import sweep_row
 
@@ -156,7 +158,7 @@ def run_seeds(
             continue
         if control is not None:
             write_verdict(run, control_for(control, seed))
-        rows.append(_seed_row(seed, run))
+        rows.append(seed_row(seed, run))
     if not is_main_process():
         return rows, {}
     summary = summarise_seeds(rows)
