@@ -80,7 +80,7 @@ demo: setup
 	@rm -rf $(DEMO_OUT)/leaderboard && mkdir -p $(DEMO_OUT)/leaderboard
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
-	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
+	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/control $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
 		--atlas $(DEMO_OUT)/atlas --cohort $(DEMO_OUT)/cohort --run $(DEMO_OUT)/stamp-run --pathway $(DEMO_SUBVISUAL)
 	$(VENV)/bin/stamp-bench leaderboard $(DEMO_OUT)/leaderboard --html $(DEMO_OUT)/leaderboard/leaderboard.html \
 		--report $(DEMO_OUT)/report
