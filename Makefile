@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= demo_out
 # The demo's sub-visual programme (humanst.synth.expression PROGRAMMES): always mapped and summarised by the report.
 DEMO_SUBVISUAL := HALLMARK_OXIDATIVE_PHOSPHORYLATION
+# The positive control's programme (docs/positive-control.md): the demo base is blind to it; its ceiling is a fit on it alone.
+DEMO_POSITIVE := HALLMARK_CHOLESTEROL_HOMEOSTASIS
 DEMO_BASE = $(DEMO_OUT)/demo-base/vit-tiny-test-regions.safetensors
 
 export HF_HUB_OFFLINE ?= 1
@@ -53,22 +55,32 @@ docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build
 
 # The demo: atlas (humanst) -> a vit-tiny-test base pretrained on synthetic morphology (cached) -> STAMP fit of that base
-# on the train patients (stamp) -> tier 1 of the base and the aligned encoder on the held-out patients, the two
-# baselines; the synthetic slide cohort and tiers 2-3 of both encoders; the comparison, the verified submissions,
-# the leaderboard and the report (stamp-bench).
+# on the train patients, its negative control (aligned to matched random gene sets) and the positive control's ceiling
+# (a fit on one programme alone) (stamp) -> tier 1 of the base, the aligned encoder, the control and the ceiling on the
+# held-out patients, the two baselines; the synthetic slide cohort and tiers 2-3 of base and aligned; the comparison,
+# the headroom recovered, the verified submissions, the leaderboard and the report (stamp-bench).
 demo: setup
 	$(VENV)/bin/humanst demo --out $(DEMO_OUT)
 	$(VENV)/bin/stamp demo-base --out $(DEMO_BASE)
 	$(VENV)/bin/stamp fit --atlas $(DEMO_OUT)/atlas --config configs/fit/demo.yaml --weights $(DEMO_BASE) --out $(DEMO_OUT)/stamp-run --resume
+	$(VENV)/bin/stamp fit --atlas $(DEMO_OUT)/atlas --config configs/fit/demo.yaml --weights $(DEMO_BASE) --out $(DEMO_OUT)/stamp-control --resume \
+		--set data.targets=random
+	$(VENV)/bin/stamp fit --atlas $(DEMO_OUT)/atlas --config configs/fit/demo.yaml --weights $(DEMO_BASE) --out $(DEMO_OUT)/stamp-ceiling --resume \
+		--set 'data.pathways=[$(DEMO_POSITIVE)]' --set loss.contrastive=none
+	$(VENV)/bin/stamp verdict $(DEMO_OUT)/stamp-run --control $(DEMO_OUT)/stamp-control
 	$(VENV)/bin/stamp-bench fetch-cohort synthetic-slides --out $(DEMO_OUT)/cohort
 	$(VENV)/bin/stamp-bench run --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --weights $(DEMO_BASE) --out $(DEMO_OUT)/bench/base --cache $(DEMO_OUT)/emb
 	$(VENV)/bin/stamp-bench run --tiers 2,3 --cohort $(DEMO_OUT)/cohort --encoder vit-tiny-test --weights $(DEMO_BASE) --no-baselines --out $(DEMO_OUT)/bench/base --cache $(DEMO_OUT)/emb
 	$(VENV)/bin/stamp-bench run --tiers 1,2,3 --atlas $(DEMO_OUT)/atlas --cohort $(DEMO_OUT)/cohort --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-run --no-baselines --out $(DEMO_OUT)/bench/aligned --cache $(DEMO_OUT)/emb
-	$(VENV)/bin/stamp-bench compare $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned
+	$(VENV)/bin/stamp-bench run --tiers 1 --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-control --no-baselines --out $(DEMO_OUT)/bench/control --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench run --tiers 1 --atlas $(DEMO_OUT)/atlas --encoder vit-tiny-test --adapter $(DEMO_OUT)/stamp-ceiling --no-baselines --out $(DEMO_OUT)/bench/ceiling --cache $(DEMO_OUT)/emb
+	$(VENV)/bin/stamp-bench compare $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/control $(DEMO_OUT)/bench/aligned
+	$(VENV)/bin/stamp-bench headroom $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/ceiling $(DEMO_OUT)/bench/aligned $(DEMO_OUT)/bench/control \
+		--pathway $(DEMO_POSITIVE)
 	@rm -rf $(DEMO_OUT)/leaderboard && mkdir -p $(DEMO_OUT)/leaderboard
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/base --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
 	$(VENV)/bin/stamp-bench submit $(DEMO_OUT)/bench/aligned --leaderboard $(DEMO_OUT)/leaderboard --atlas $(DEMO_OUT)/atlas --cache $(DEMO_OUT)/emb --cohort $(DEMO_OUT)/cohort --features $(DEMO_OUT)/emb/slides
-	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
+	$(VENV)/bin/stamp-bench report $(DEMO_OUT)/bench/base $(DEMO_OUT)/bench/control $(DEMO_OUT)/bench/aligned --out $(DEMO_OUT)/report \
 		--atlas $(DEMO_OUT)/atlas --cohort $(DEMO_OUT)/cohort --run $(DEMO_OUT)/stamp-run --pathway $(DEMO_SUBVISUAL)
 	$(VENV)/bin/stamp-bench leaderboard $(DEMO_OUT)/leaderboard --html $(DEMO_OUT)/leaderboard/leaderboard.html \
 		--report $(DEMO_OUT)/report

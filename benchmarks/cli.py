@@ -161,6 +161,30 @@ def compare(
 
 
 @app.command()
+def headroom(
+    base: Annotated[Path, typer.Argument(help="The base encoder's tier-1 result (file or folder).")],
+    ceiling: Annotated[Path, typer.Argument(help="The ceiling: the base fine-tuned on the programme alone.")],
+    models: Annotated[list[Path], typer.Argument(help="Results to place between them (aligned, random-aligned).")],
+    pathway: Annotated[str, typer.Option("--pathway", "-p", help="The programme's pathway, e.g. a Hallmark name.")],
+    task: Annotated[str | None, typer.Option("--task", help="Task, when the results hold several.")] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Tile-bootstrap replicates.")] = 1000,
+) -> None:
+    """Fraction of headroom recovered for one programme: (model - base) / (ceiling - base) on held-out patients.
+
+    All encoders are scored on the same tiles of the held-out patients' spots in every replicate (a paired spatial
+    block bootstrap: within these patients' tissue, no population claim); replicate seeds are averaged and each
+    seed's own fraction is listed. See docs/positive-control.md.
+    """
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.spot.headroom import headroom as measure
+    from benchmarks.spot.headroom import headroom_markdown
+
+    with cli_errors(BenchmarkError):
+        table = measure(base, ceiling, models, pathway=pathway, task=task, n_boot=n_boot)
+        console.print(headroom_markdown(table), highlight=False, markup=False)
+
+
+@app.command()
 def report(
     results: Annotated[
         list[Path], typer.Argument(help="Result folders or files (`stamp-bench run --out`): base, aligned, baselines.")

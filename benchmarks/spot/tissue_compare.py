@@ -20,7 +20,7 @@ from benchmarks.spot.predictions import SpotPredictions, read_predictions
 from benchmarks.spot.result_sets import LoadedResult
 from stamp.probe import BlockLayout, PatientScores, block_layouts, patient_scores
 
-__all__ = ["TissuePair", "gap_name", "paired_tissue", "target_name"]
+__all__ = ["TissuePair", "gap_name", "paired_tissue", "spot_predictions", "target_name"]
 
 
 def gap_name(pathways: str, control: str) -> str:
@@ -41,7 +41,8 @@ class TissuePair:
     layouts: dict[str, BlockLayout]
 
 
-def _predictions(item: LoadedResult) -> SpotPredictions:
+def spot_predictions(item: LoadedResult) -> SpotPredictions:
+    """Read the per-spot predictions a result kept beside it (checked against its recorded sha256)."""
     ref = item.result.predictions
     if ref is None:
         msg = f"{item.result.embedding_key}: no per-spot predictions kept; rerun `stamp-bench run`"
@@ -57,7 +58,7 @@ def paired_tissue(
     ``focus``: targets (e.g. one pathway) also scored alone, as :func:`target_name` rows, in every block holding them.
     """
     try:
-        pa, pb = _predictions(a), _predictions(b)
+        pa, pb = spot_predictions(a), spot_predictions(b)
     except ResultError as exc:
         return str(exc)
     if pa.coords_um is None:

@@ -22,6 +22,7 @@ class Programme:
     name: str
     driver: str  # "region:<name>" (cell-weighted region fraction) or "field:<name>" (a Tissue field)
     gene_sets: tuple[str, ...]
+    exclusive: bool = False  # its genes respond to it alone (no other programme moves its pathway score)
 
 
 PROGRAMMES: tuple[Programme, ...] = (
@@ -32,8 +33,14 @@ PROGRAMMES: tuple[Programme, ...] = (
     Programme("hypoxia", "field:hypoxia", ("HALLMARK_HYPOXIA",)),
     # Sub-visual: tied only to the chromatin texture grain, invisible to colour histograms.
     Programme("subvisual", "field:subvisual", ("HALLMARK_OXIDATIVE_PHOSPHORYLATION",)),
+    # The positive control (docs/positive-control.md): lipid-laden cells pale the eosin; the demo base is taught
+    # to ignore eosin strength, so only alignment (or supervision) can bring this programme back.
+    Programme("lipid", "field:lipid", ("HALLMARK_CHOLESTEROL_HOMEOSTASIS",), exclusive=True),
 )
+_FIELDS = tuple(p.driver.partition(":")[2] for p in PROGRAMMES if p.driver.startswith("field:"))
 
+# Programmes from this index on draw their effects from their own stream (added later; the others kept theirs).
+_FIRST_OWN_STREAM = 6
 _DISPERSION = 0.25  # NB: var = mu + phi * mu^2
 _GLOBAL_SEED = 20260601  # gene baselines shared by every synthetic sample (one "organism")
 
@@ -75,7 +82,12 @@ class GeneModel:
         index = {g: i for i, g in enumerate(genes)}
         for p_idx, programme in enumerate(PROGRAMMES):
             rows = [index[g] for g in sorted(members[programme.name]) if g in index]
-            effects[rows, p_idx] = rng.uniform(1.0, 1.8, len(rows))
+            draw = rng if p_idx < _FIRST_OWN_STREAM else np.random.default_rng([seed, 11, p_idx])
+            effects[rows, p_idx] = draw.uniform(1.0, 1.8, len(rows))
+        for p_idx, programme in enumerate(PROGRAMMES):
+            if programme.exclusive:
+                mine = effects[:, p_idx] > 0
+                effects[np.ix_(mine, np.arange(len(PROGRAMMES)) != p_idx)] = 0.0
         log_rate = np.array([base[g] for g in genes]) + rng.normal(0.0, 0.1, len(genes))
         return cls(
             genes=tuple(genes),
@@ -105,7 +117,7 @@ def programme_activity(
             msg = "cell footprints need the region of every cell"
             raise ValueError(msg)
         fractions = np.eye(len(REGIONS))[cell_region]
-        fields = {name: tissue.sample(getattr(tissue, name), x_um, y_um) for name in ("hypoxia", "subvisual")}
+        fields = {name: tissue.sample(getattr(tissue, name), x_um, y_um) for name in _FIELDS}
     else:
         radius = footprint.radius_um if footprint.kind == "disc" else footprint.radius_um * 1.13  # equal area
         density = tissue.nuclear_density()
@@ -113,8 +125,7 @@ def programme_activity(
         total = weighted.sum(axis=0)
         fractions = np.where(total > 0, weighted / np.maximum(total, 1e-12), 1.0 / len(REGIONS)).T
         fields = {
-            name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in ("hypoxia", "subvisual")
-        }
+name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in _FIELDS}
     activity = np.zeros((len(x_um), len(PROGRAMMES)))
     for p_idx, programme in enumerate(PROGRAMMES):
         kind, _, name = programme.driver.partition(":")

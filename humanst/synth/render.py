@@ -7,13 +7,15 @@ from scipy import ndimage
 
 from humanst.synth.tissue import REGION_STYLES, REGIONS, Tissue
 
-__all__ = ["PixelFrame", "render_dapi", "render_he"]
+__all__ = ["EOSIN_OD", "HEMATOXYLIN_OD", "PixelFrame", "render_dapi", "render_he"]
 
 # Optical density of one unit of stain in R, G, B (Ruifrok & Johnston, 2001).
-_HEMATOXYLIN_OD = np.array([0.650, 0.704, 0.286])
-_EOSIN_OD = np.array([0.072, 0.990, 0.105])
+HEMATOXYLIN_OD = np.array([0.650, 0.704, 0.286])
+EOSIN_OD = np.array([0.072, 0.990, 0.105])
 _GLASS_OD = np.array([0.020, 0.025, 0.020])
 _CHROMATIN_AMPLITUDE = 0.45
+# Lipid-laden cytoplasm takes up less eosin (foamy, pale cells): eosin x (1 - _LIPID_PALLOR x lipid).
+_LIPID_PALLOR = 0.35
 
 
 class PixelFrame:
@@ -113,8 +115,8 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     )
     stroma_grid = tissue.region_prob[REGIONS.index("stroma")]
     necrosis_grid = tissue.region_prob[REGIONS.index("necrosis")]
-    eosin_level, stroma, necrosis, inside = tissue.sample(
-        np.stack([eosin_grid, stroma_grid, necrosis_grid, tissue.tissue]), xs, ys
+    eosin_level, stroma, necrosis, inside, lipid = tissue.sample(
+        np.stack([eosin_grid, stroma_grid, necrosis_grid, tissue.tissue, tissue.lipid]), xs, ys
     )
     inside = np.clip(inside, 0.0, 1.0)
 
@@ -133,6 +135,7 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     )
     granules /= granules.std() + 1e-9
     eosin = eosin_level * (1.0 + 0.35 * stroma * fibres) * (1.0 + 0.3 * necrosis * np.clip(granules, -2.5, 2.5))
+    eosin *= 1.0 - _LIPID_PALLOR * np.clip(lipid, 0.0, 1.0)
 
     nuclear, owner = _stamp_nuclei(tissue, frame)
     texture = _chromatin_texture(tissue, frame, xs, ys)
@@ -140,8 +143,8 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     hematoxylin *= owner > 0
     hematoxylin += 0.05 * inside  # faint haematoxylin of cytoplasm and matrix
     od = (
-        hematoxylin[..., None] * _HEMATOXYLIN_OD
-        + (np.clip(eosin, 0.0, None) * inside)[..., None] * _EOSIN_OD
+        hematoxylin[..., None] * HEMATOXYLIN_OD
+        + (np.clip(eosin, 0.0, None) * inside)[..., None] * EOSIN_OD
         + _GLASS_OD
     )
     rgb = 255.0 * np.exp(-od) + rng.normal(0.0, 2.0, size=(*frame.shape, 3))

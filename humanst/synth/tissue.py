@@ -63,6 +63,7 @@ class Tissue:
     tissue: np.ndarray  # (Hg, Wg) 1 = tissue, 0 = background or lumen
     hypoxia: np.ndarray  # (Hg, Wg) in [0, 1], 1 inside and next to necrosis
     subvisual: np.ndarray  # (Hg, Wg) in [0, 1], drives chromatin texture only
+    lipid: np.ndarray  # (Hg, Wg) in [0, 1], pales the eosin: the positive control's programme
     cellularity: np.ndarray  # (Hg, Wg) multiplier of nuclear density, mean ~1
     nuclei: Nuclei
 
@@ -120,7 +121,7 @@ def make_tissue(
     region_shift: Mapping[str, float] | None = None,
     subvisual_shift: float = 0.0,
 ) -> Tissue:
-    """Draw a tissue section: region map, outline with lumens, hypoxia, sub-visual and cellularity fields, nuclei.
+    """Draw a tissue section: region map, outline with lumens, hypoxia, sub-visual, lipid, cellularity, nuclei.
 
     ``region_shift`` adds to a region's logit (a section richer or poorer in, say, immune cells) and
     ``subvisual_shift`` to the sub-visual field before its probit (a section whose sub-visual programme runs high
@@ -158,11 +159,24 @@ def make_tissue(
     subvisual = special.ndtr(_smooth(shape, 140.0 / grid_um, rng) + subvisual_shift).astype(np.float32)
     cellularity = np.exp(0.35 * _smooth(shape, 110.0 / grid_um, rng) - 0.5 * 0.35**2).astype(np.float32)
 
-    partial = Tissue(
-        width_um, height_um, grid_um, seed, region_prob, tissue, hypoxia, subvisual, cellularity, _empty_nuclei()
-    )
-    nuclei = _draw_nuclei(partial, rng)
-    return Tissue(width_um, height_um, grid_um, seed, region_prob, tissue, hypoxia, subvisual, cellularity, nuclei)
+    # Lipid: its own random stream (adding it left every other field and every nucleus as it was), and no linear
+    # trace of the region mix or the other fields in the section, so seeing the regions tells nothing of it.
+    lipid_z = _smooth(shape, 120.0 / grid_um, np.random.default_rng([seed, 17]))
+    lipid = special.ndtr(_orthogonal(lipid_z, [*region_prob[1:], hypoxia, subvisual, cellularity], tissue > 0.5))
+    lipid = lipid.astype(np.float32)
+
+    fields = (region_prob, tissue, hypoxia, subvisual, lipid, cellularity)
+    nuclei = _draw_nuclei(Tissue(width_um, height_um, grid_um, seed, *fields, _empty_nuclei()), rng)
+    return Tissue(width_um, height_um, grid_um, seed, *fields, nuclei)
+
+
+def _orthogonal(field: np.ndarray, others: list[np.ndarray], where: np.ndarray) -> np.ndarray:
+    """Return ``field`` minus its least-squares fit on ``others`` and a constant over ``where``, standardised."""
+    design = np.column_stack([np.ones(int(where.sum())), *(o[where] for o in others)])
+    coef, *_ = np.linalg.lstsq(design, field[where], rcond=None)
+    full = np.stack([np.ones_like(field), *others], axis=-1)
+    residual = field - full @ coef
+    return (residual - residual[where].mean()) / (residual[where].std() + 1e-12)
 
 
 def _empty_nuclei() -> Nuclei:

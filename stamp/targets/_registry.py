@@ -44,6 +44,8 @@ class TargetSpec:
         A registered kind (``pathways``, ``random``, ``genes``).
     collections
         Pathway collections (``pathways``: their scores; ``random``: the collections matched by random sets).
+    pathways
+        ``pathways``: only these pathways of the collections (``None``: all).
     n_genes
         ``genes``: how many of the most variable genes (log1p CP10k over the training rows).
     seed
@@ -54,6 +56,7 @@ class TargetSpec:
 
     kind: str = "pathways"
     collections: tuple[str, ...] = ("hallmark",)
+    pathways: tuple[str, ...] | None = None
     n_genes: int = 50
     seed: int = 0
     n_bins: int = 25

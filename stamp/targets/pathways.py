@@ -46,4 +46,22 @@ def pathway_targets(rows: TargetRows, spec: TargetSpec) -> TargetTable:
     n = rows.rows.size
     raw = np.concatenate(scores, axis=1) if scores else np.zeros((n, 0), np.float32)
     mask = (np.concatenate(masks, axis=1) if masks else np.zeros(raw.shape, np.bool_)) & np.isfinite(raw)
-    return TargetTable(names, raw, mask, {"collections": list(spec.collections), "n_targets": len(names)})
+    provenance: dict[str, object] = {"collections": list(spec.collections)}
+    if spec.pathways is not None:
+        keep = _selected(names, spec.pathways, rows.atlas.root)
+        names, raw, mask = [names[i] for i in keep], raw[:, keep], mask[:, keep]
+        provenance["pathways"] = list(spec.pathways)
+    return TargetTable(names, raw, mask, {**provenance, "n_targets": len(names)})
+
+
+def _selected(names: list[str], wanted: tuple[str, ...], root: object) -> list[int]:
+    """Column indices of ``wanted`` pathways, each given as ``NAME`` or ``collection:NAME``."""
+    index: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        index.setdefault(name, []).append(i)
+        index.setdefault(name.partition(":")[2], []).append(i)
+    missing = [w for w in wanted if w not in index]
+    if missing:
+        msg = f"atlas '{root}': data.pathways {missing} not among the collections' pathways (e.g. {names[:3]})"
+        raise DataError(msg)
+    return sorted({i for w in wanted for i in index[w]})

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from humanst.strict_model import StrictModel
 from stamp.errors import ConfigError
@@ -54,6 +54,11 @@ class DataSettings(StrictModel):
     collections: list[str] = Field(
         ["hallmark"], description="Pathway collections: the targets (pathways) or the sets matched (random)."
     )
+    pathways: list[str] | None = Field(
+        None,
+        description="data.targets=pathways: only these pathways of the collections (e.g. one programme alone, the "
+        "positive control's supervised ceiling: docs/positive-control.md); null = all.",
+    )
     n_genes: int = Field(50, ge=1, description="data.targets=genes: how many of the most variable genes.")
     standardise: Literal["sample", "global"] = Field("sample", description="z-score pathways per sample or globally.")
     balance: Literal["sample", "organ", "patient", "none"] = Field("sample", description="Equal weight per group.")
@@ -70,6 +75,13 @@ class DataSettings(StrictModel):
             msg = f"unknown target kind {value!r}; known: {', '.join(target_kinds())}"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _pathways_need_pathway_targets(self) -> DataSettings:
+        if self.pathways is not None and self.targets != "pathways":
+            msg = f"data.pathways selects pathways of data.targets=pathways, not of {self.targets!r}"
+            raise ValueError(msg)
+        return self
 
 
 class LossSettings(StrictModel):

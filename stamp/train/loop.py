@@ -98,6 +98,7 @@ def target_spec(config: TrainConfig) -> TargetSpec:
     return TargetSpec(
         kind=config.data.targets,
         collections=tuple(config.data.collections),
+        pathways=None if config.data.pathways is None else tuple(config.data.pathways),
         n_genes=config.data.n_genes,
         seed=config.seed,
         n_bins=config.validation.random_set_bins,

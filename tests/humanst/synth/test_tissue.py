@@ -91,3 +91,24 @@ def test_subvisual_programme_changes_texture_not_colour_histogram(tissue):
     assert abs(low["std"] - high["std"]) < 0.1 * low["std"]
     assert 0.5 * np.abs(low["hist"] - high["hist"]).sum() < 0.06, "colour histograms nearly identical"
     assert high["neighbour_r"] - low["neighbour_r"] > 0.2, "coarser chromatin where the programme is high"
+
+
+def test_the_lipid_field_pales_the_eosin_and_nothing_else(tissue):
+    """The positive control's programme: more lipid, less eosin; the haematoxylin and the other fields as before."""
+    import dataclasses
+
+    from humanst.synth.render import EOSIN_OD
+
+    frame = PixelFrame((200, 200), 1.0, origin_um=(600, 600))
+    pale = dataclasses.replace(tissue, lipid=np.ones_like(tissue.lipid))
+    rich = dataclasses.replace(tissue, lipid=np.zeros_like(tissue.lipid))
+    od_pale = -np.log(np.clip(render_he(pale, frame).astype(float), 1, None) / 255.0)
+    od_rich = -np.log(np.clip(render_he(rich, frame).astype(float), 1, None) / 255.0)
+    inside = tissue.sample(tissue.tissue, *frame.pixel_microns()) > 0.9
+    green = int(np.argmax(EOSIN_OD))  # eosin absorbs green most
+    ratio = od_pale[..., green][inside].mean() / od_rich[..., green][inside].mean()
+    assert 0.6 < ratio < 0.9, ratio
+    assert 0.0 <= tissue.lipid.min() < 0.2
+    assert 0.8 < tissue.lipid.max() <= 1.0
+    # drawn from its own stream: the nuclei and other fields do not depend on it
+    assert not np.allclose(tissue.lipid, tissue.subvisual)

@@ -103,3 +103,21 @@ def test_target_kinds_are_one_registry_and_a_typo_lists_them():
     assert target_kinds() == ["genes", "pathways", "random"] == TARGETS.names()
     with pytest.raises(ConfigError, match="known: genes, pathways, random"):
         load_config(None, {"atlas": "a", "data.targets": "random-sets"})
+
+
+def test_data_pathways_keeps_only_the_named_pathways_and_names_an_unknown_one(demo_atlas):
+    from stamp.errors import DataError
+
+    transform = PatchTransform(112, (0.5,) * 3, (0.5,) * 3)
+    ceiling = AtlasPatches(
+        demo_atlas, transform, splits=["val"], targets=_spec("pathways", pathways=("HALLMARK_CHOLESTEROL_HOMEOSTASIS",))
+    )
+    everything = AtlasPatches(demo_atlas, transform, splits=["val"], targets=_spec("pathways"))
+    assert ceiling.target_names == ["hallmark:HALLMARK_CHOLESTEROL_HOMEOSTASIS"]
+    assert ceiling.target_details["pathways"] == ["HALLMARK_CHOLESTEROL_HOMEOSTASIS"]
+    column = everything.target_names.index("hallmark:HALLMARK_CHOLESTEROL_HOMEOSTASIS")
+    np.testing.assert_allclose(ceiling.targets[:, 0], everything.targets[:, column], atol=1e-6)
+    with pytest.raises(DataError, match="HALLMARK_NOT_A_SET"):
+        AtlasPatches(demo_atlas, transform, splits=["val"], targets=_spec("pathways", pathways=("HALLMARK_NOT_A_SET",)))
+    with pytest.raises(ConfigError, match=r"data\.pathways"):
+        load_config(None, {"atlas": "a", "data.targets": "random", "data.pathways": ["HALLMARK_HYPOXIA"]})
