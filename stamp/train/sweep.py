@@ -18,15 +18,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from stamp.errors import ConfigError
 from stamp.run_info import RUN_INFO_FILE
-
-if TYPE_CHECKING:
-    from stamp.train.replicates import SeedsSummary
 
 __all__ = [
     "Setting",
@@ -73,7 +70,7 @@ class SettingRow:
 
     setting: Setting
     runs: list[Path]
-    summary: SeedsSummary  # stamp.train.replicates.summarise_seeds of the runs
+    summary: dict[str, Any]  # stamp.train.replicates.summarise_seeds of the runs
     warning: str = ""
 
     def to_json(self, root: Path) -> dict[str, Any]:
@@ -202,7 +199,7 @@ def _fit_setting(config: Any, setting: Setting, out: Path, seeds: int | None, *,
     heads = [set(str(sweep_row(setting.name, r.run).values.get("warning") or "").split("; ")) - {""} for r in rows]
     counts = {h: sum(h in mine for mine in heads) for h in sorted(set().union(*heads))}
     warning = "; ".join(f"{h} ({n}/{len(rows)} seeds)" for h, n in counts.items())
-    return SettingRow(setting, [r.run for r in rows], summarise_seeds(rows), warning)
+    return SettingRow(setting, [r.run for r in rows], dict(summarise_seeds(rows)), warning)
 
 
 def run_sweep(
