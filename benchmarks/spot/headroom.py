@@ -58,11 +58,16 @@ class HeadroomTable:
 
 
 def _one_task(path: Path, task: str | None) -> tuple[str, list[LoadedResult]]:
-    sets = load_result_sets(path)
+    """Return the tier-1 result set of ``task`` in ``path`` (the only tier-1 task when ``task`` is None)."""
+    sets = {k: v for k, v in load_result_sets(path).items() if v[0].result.task.tier == 1}
     keys = [k for k in sets if task in (None, k[0])]
     if len(keys) != 1:
         names = sorted(k[0] for k in sets)
-        msg = f"choose one task with --task: results for {names}" if keys else f"no result for task {task!r}: {names}"
+        msg = (
+            f"choose one task with --task: tier-1 results for {names}"
+            if keys
+            else f"no tier-1 result for task {task!r}: {names}"
+        )
         raise ResultError(msg, path=path)
     return keys[0][0], sets[keys[0]]
 
