@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from benchmarks.runner import EncoderRun, check_adapter_unseen
 from benchmarks.schema import Result
@@ -32,6 +32,10 @@ from benchmarks.spot.tissue_compare import gap_name, target_name
 from benchmarks.tasks import load_task
 from stamp.errors import RunError
 
+if TYPE_CHECKING:
+    from stamp.train.run_table import Cell, Spread
+    from stamp.train.sweep import SettingJson
+
 __all__ = ["HeldoutSetting", "heldout_rows", "heldout_table", "main", "score_sweep"]
 
 HELDOUT_DIR, HELDOUT_MD, HELDOUT_CSV, HELDOUT_JSON = "heldout", "heldout.md", "heldout.csv", "heldout.json"
@@ -39,6 +43,54 @@ CHOOSE_NOTE = (
     "Report, do not choose: the setting is chosen on the VALIDATION table (sweep.md); this table scores every run "
     "on held-out patients no run was fitted or chosen on."
 )
+
+
+Values = dict[str, float | None]  # metric (pathway_r, random_r, gap, each focus pathway) -> mean over patients
+
+
+class SeedsJson(TypedDict):
+    """B - A of every seed pair, and their mean and standard deviation (NaN with one pair)."""
+
+    mean: float
+    sd: float
+    n: int
+    per_seed: dict[str, float]
+
+
+class DifferenceJson(TypedDict):
+    """B - A of one metric: the value, its paired interval (``None``: none), what it resampled, the seed spread."""
+
+    diff: float
+    ci_low: float | None
+    ci_high: float | None
+    resampled: str
+    seeds: SeedsJson | None
+
+
+Differences = dict[str, DifferenceJson | None]  # metric -> B - A (``None``: compare had no row for it)
+
+
+class HeldoutRowJson(TypedDict):
+    """One setting's row of ``heldout.json``: its seeds, the spread of each metric over them, and B - A."""
+
+    setting: str
+    role: str
+    control: str | None
+    seeds: list[int | None]
+    over_seeds: dict[str, Spread]
+    minus_base: Differences
+    minus_control: Differences | None
+
+
+class HeldoutJson(TypedDict):
+    """``heldout.json``: the task, its held-out patients, the focus pathways, the base's numbers, every setting."""
+
+    task: str
+    patients: list[str]
+    focus: list[str]
+    note: str
+    base: Values
+    settings: list[HeldoutRowJson]
 
 
 @dataclass(frozen=True)
@@ -51,7 +103,7 @@ class HeldoutSetting:
     results: list[LoadedResult]
 
 
-def _sweep_settings(sweep: Path) -> list[dict[str, Any]]:
+def _sweep_settings(sweep: Path) -> list[SettingJson]:
     from stamp.train.sweep import SWEEP_JSON
 
     path = sweep / SWEEP_JSON
@@ -61,7 +113,9 @@ def _sweep_settings(sweep: Path) -> list[dict[str, Any]]:
     return list(json.loads(path.read_text(encoding="utf-8"))["settings"])
 
 
-def _score(prepared: PreparedTask, atlas: Path, runs: Sequence[EncoderRun], cache: Path, out: Path) -> list[Any]:
+def _score(
+    prepared: PreparedTask, atlas: Path, runs: Sequence[EncoderRun], cache: Path, out: Path
+) -> list[LoadedResult]:
     """Embed (or read the cache) and score every entry on the prepared task; write results and predictions."""
     shutil.rmtree(out, ignore_errors=True)  # this folder holds exactly these runs' results
     samples = sorted(set(prepared.data.sample_ids.tolist()))
@@ -100,7 +154,7 @@ def _gap_block(result: Result) -> tuple[str, str]:
     return result.gaps[0].pathways, result.gaps[0].control
 
 
-def _values(result: Result, focus: Sequence[str]) -> dict[str, Any]:
+def _values(result: Result, focus: Sequence[str]) -> Values:
     """One result's held-out numbers: means over patients of pathway r, random-set r, gap and each focus r."""
     pathways, control = _gap_block(result)
     blocks = {b.name: b for b in result.blocks}
@@ -109,7 +163,7 @@ def _values(result: Result, focus: Sequence[str]) -> dict[str, Any]:
             known = ", ".join(list(blocks[pathways].per_target)[:5])
             msg = f"--pathway {name}: not a target of block {pathways!r} of task {result.task.name!r} (e.g. {known})"
             raise RunError(msg)
-    values: dict[str, Any] = {
+    values: Values = {
         "pathway_r": blocks[pathways].pearson.mean,
         "random_r": blocks[control].pearson.mean,
         "gap": result.gaps[0].gap.mean,
@@ -121,7 +175,7 @@ def _values(result: Result, focus: Sequence[str]) -> dict[str, Any]:
     return values
 
 
-def _difference(row: ComparisonRow | None) -> dict[str, Any] | None:
+def _difference(row: ComparisonRow | None) -> DifferenceJson | None:
     """B - A of one comparison row: the value, its paired interval, what it resampled, and the spread over seeds."""
     if row is None:
         return None
@@ -136,11 +190,13 @@ def _difference(row: ComparisonRow | None) -> dict[str, Any] | None:
         low = high = None
         what = f"no interval ({row.tissue_note or f'{row.n_patients} patients'})"
     seeds = row.seeds
-    spread = {"mean": seeds.mean, "sd": seeds.sd, "n": seeds.n, "per_seed": seeds.per_seed} if seeds else None
+    spread: SeedsJson | None = (
+        {"mean": seeds.mean, "sd": seeds.sd, "n": seeds.n, "per_seed": seeds.per_seed} if seeds else None
+    )
     return {"diff": row.diff, "ci_low": low, "ci_high": high, "resampled": what, "seeds": spread}
 
 
-def _differences(a: list[LoadedResult], b: list[LoadedResult], focus: Sequence[str]) -> dict[str, Any]:
+def _differences(a: list[LoadedResult], b: list[LoadedResult], focus: Sequence[str]) -> Differences:
     """B - A of pathway r, gap and each focus pathway's r, through compare's own machinery."""
     pathways, control = _gap_block(a[0].result)
     rows = {r.target: r for r in compare_pairs(pair_replicates(a, b), focus=focus)}
@@ -149,12 +205,12 @@ def _differences(a: list[LoadedResult], b: list[LoadedResult], focus: Sequence[s
     return {key: _difference(rows.get(target)) for key, target in keys.items()}
 
 
-def heldout_rows(base: LoadedResult, settings: Sequence[HeldoutSetting], focus: Sequence[str] = ()) -> dict[str, Any]:
+def heldout_rows(base: LoadedResult, settings: Sequence[HeldoutSetting], focus: Sequence[str] = ()) -> HeldoutJson:
     """Per setting: its numbers' mean ± sd over seeds, aligned - base and (settings with one) aligned - control."""
     from stamp.train.replicates import SeedRow, summarise_seeds
 
     by_name = {s.name: s for s in settings}
-    rows = []
+    rows: list[HeldoutRowJson] = []
     for setting in settings:
         seed_rows = [SeedRow(r.seed or 0, r.folder, _values(r.result, focus)) for r in setting.results]
         control = by_name.get(setting.control) if setting.control else None
@@ -174,14 +230,14 @@ def heldout_rows(base: LoadedResult, settings: Sequence[HeldoutSetting], focus: 
     }  # fmt: skip
 
 
-def _mean_sd(item: dict[str, Any] | None) -> str:
+def _mean_sd(item: Spread | None) -> str:
     if not item or item.get("mean") is None:
         return ""
     sd = item.get("sd")
     return f"{item['mean']:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
 
 
-def _diff_cell(item: dict[str, Any] | None) -> str:
+def _diff_cell(item: DifferenceJson | None) -> str:
     if item is None:
         return ""
     text = f"{item['diff']:+.3f}"
@@ -194,7 +250,7 @@ def _diff_cell(item: dict[str, Any] | None) -> str:
     return text
 
 
-def heldout_table(table: dict[str, Any]) -> str:
+def heldout_table(table: HeldoutJson) -> str:
     """Render :func:`heldout_rows` as Markdown, with what every interval resampled."""
     focus = table["focus"]
     metrics = ["pathway_r", "random_r", "gap", *focus]
@@ -218,9 +274,9 @@ def heldout_table(table: dict[str, Any]) -> str:
         cells = [row["setting"], row["role"], str(len(row["seeds"]))]
         cells += [_mean_sd(row["over_seeds"].get(m)) for m in metrics]
         for side in ("minus_base", "minus_control"):
-            found = row[side] or {}
-            cells += [_diff_cell(found.get(d)) for d in diffs]
-            resampled |= {found[d]["resampled"] for d in diffs if found.get(d)}
+            found = [(row[side] or {}).get(d) for d in diffs]
+            cells += [_diff_cell(item) for item in found]
+            resampled |= {item["resampled"] for item in found if item}
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -234,9 +290,18 @@ def heldout_table(table: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def heldout_csv(table: dict[str, Any]) -> str:
+def _diff_csv(item: DifferenceJson | None) -> list[Cell]:
+    """B - A, its interval, and the mean and sd over seed pairs (empty cells where there is none)."""
+    if item is None:
+        return [None] * 5
+    seeds = item["seeds"]
+    spread: list[Cell] = [seeds["mean"], seeds["sd"]] if seeds else [None, None]
+    return [item["diff"], item["ci_low"], item["ci_high"], *spread]
+
+
+def heldout_csv(table: HeldoutJson) -> str:
     """One CSV row per setting: mean and sd over seeds, and every difference with its interval and seed spread."""
-    from stamp.train.sweep import format_cell
+    from stamp.train.run_table import format_cell
 
     focus = table["focus"]
     metrics, diffs = ["pathway_r", "random_r", "gap", *focus], ["pathway_r", "gap", *focus]
@@ -245,13 +310,10 @@ def heldout_csv(table: dict[str, Any]) -> str:
     head += [f"{d}_{side}_{p}" for side in ("minus_base", "minus_control") for d in diffs for p in parts]
     lines = [",".join(head)]
     for row in table["settings"]:
-        cells: list[Any] = [row["setting"], row["role"], len(row["seeds"])]
+        cells: list[Cell] = [row["setting"], row["role"], len(row["seeds"])]
         cells += [(row["over_seeds"].get(m) or {}).get(s) for m in metrics for s in ("mean", "sd")]
         for side in ("minus_base", "minus_control"):
-            for d in diffs:
-                item = (row[side] or {}).get(d) or {}
-                seeds = item.get("seeds") or {}
-                cells += [item.get("diff"), item.get("ci_low"), item.get("ci_high"), seeds.get("mean"), seeds.get("sd")]
+            cells += [c for d in diffs for c in _diff_csv((row[side] or {}).get(d))]
         lines.append(",".join(format_cell(c) for c in cells))
     return "\n".join(lines) + "\n"
 

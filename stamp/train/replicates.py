@@ -12,14 +12,15 @@ or ``CTRL`` itself when it is one run of that seed), so both saw the same valida
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from stamp.errors import ConfigError, RunError
+from stamp.train.run_table import Cell, SeedsSummary, Spread, format_cell, sweep_row
 
 if TYPE_CHECKING:
     from stamp.train.config import TrainConfig
@@ -75,30 +76,18 @@ def control_for(control: Path, seed: int) -> Path:
     raise RunError(msg)
 
 
-Cell = float | str | None  # a number, a flag (bool is an int) or a label of a seed's row
-
-
-class SeedsSummary(TypedDict):
-    """``seeds.json``: every seed's row, each number's spread over seeds, and the note that none was chosen."""
-
-    seeds: list[dict[str, Cell]]
-    over_seeds: dict[str, dict[str, float | None]]
-    note: str
-
-
 @dataclass(frozen=True)
 class SeedRow:
     """One seed's numbers: the validation columns of the kept step and every verdict row's value and interval."""
 
     seed: int
     run: Path
-    values: dict[str, Cell]
+    values: Mapping[str, Cell]
 
 
 def seed_row(seed: int, run: Path) -> SeedRow:
     """One finished run's validation columns and verdict rows (value, interval, passed)."""
     from stamp.run_dir import read_run_info
-    from stamp.train.sweep import sweep_row
 
     values: dict[str, Cell] = {k: sweep_row(str(seed), run).values.get(k) for k in VALIDATION_COLUMNS}
     for check in read_run_info(run).verdict.checks:
@@ -109,7 +98,7 @@ def seed_row(seed: int, run: Path) -> SeedRow:
     return SeedRow(seed, Path(run), values)
 
 
-def _spread(values: Sequence[Cell]) -> dict[str, float | None]:
+def _spread(values: Sequence[Cell]) -> Spread:
     if values and all(isinstance(v, bool) or v is None for v in values):
         return {"passed": sum(v is True for v in values), "of": len(values)}
     finite = np.array([float(v) for v in values if v is not None and math.isfinite(float(v))])
@@ -137,8 +126,6 @@ def summarise_seeds(rows: Sequence[SeedRow]) -> SeedsSummary:
 
 def seeds_markdown(summary: SeedsSummary) -> str:
     """Return the seeds table: one row per seed, then the mean and sd over seeds (verdict rows: passes out of seeds)."""
-    from stamp.train.sweep import format_cell
-
     keys = [k for k in summary["over_seeds"] if not k.endswith((".ci_low", ".ci_high"))]
     head = "| seed | " + " | ".join(keys) + " |\n|" + "---|" * (len(keys) + 1) + "\n"
     body = "".join(

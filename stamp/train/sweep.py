@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
+from pydantic import JsonValue
 
 from stamp.errors import ConfigError
-from stamp.run_info import RUN_INFO_FILE
+from stamp.train.run_table import SeedsSummary, SweepRow, format_cell, sweep_row, warning_heads
+
+if TYPE_CHECKING:
+    from stamp.train.config import TrainConfig
 
 __all__ = [
     "Setting",
+    "SettingJson",
     "SettingRow",
     "SweepRow",
     "expand_grid",
@@ -36,6 +41,7 @@ __all__ = [
     "setting_name",
     "sweep_markdown",
     "sweep_row",
+    "warning_heads",
 ]
 
 TARGETS_KEY, CONTROL_TARGETS = "data.targets", "random"  # a negative control: the setting aligned to random sets
@@ -43,15 +49,6 @@ SWEEP_JSON, SWEEP_CSV, SWEEP_MD = "sweep.json", "sweep.csv", "sweep.md"
 METRICS = ("kept_step", "val_r", "random_r", "val_gap", "base_gap", "gap_gain", "drift")
 VS_CONTROL = ("beat_control.value", "beat_control_gap.value")  # this setting minus its control, paired by seed
 COLUMNS = ("setting", "role", "control", "seeds", *METRICS, "vs_control_r", "vs_control_gap", "warning")
-
-
-@dataclass(frozen=True)
-class SweepRow:
-    """One run's outcome (validation metrics of the kept step and of the base encoder)."""
-
-    setting: str
-    run: Path
-    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -64,16 +61,27 @@ class Setting:
     is_control: bool = False
 
 
+class SettingJson(SeedsSummary):
+    """One row of ``sweep.json``: the setting, its runs (relative to the sweep folder) and its seeds summary."""
+
+    setting: str
+    role: str  # setting | control
+    control: str | None
+    overrides: list[str]
+    runs: list[str]
+    warning: str
+
+
 @dataclass(frozen=True)
 class SettingRow:
     """One setting's table row: its runs (one per seed) and every number's mean and spread over them."""
 
     setting: Setting
     runs: list[Path]
-    summary: dict[str, Any]  # stamp.train.replicates.summarise_seeds of the runs
+    summary: SeedsSummary  # stamp.train.replicates.summarise_seeds of the runs
     warning: str = ""
 
-    def to_json(self, root: Path) -> dict[str, Any]:
+    def to_json(self, root: Path) -> SettingJson:
         """JSON-ready form, run folders relative to the sweep folder."""
         return {
             "setting": self.setting.name,
@@ -86,7 +94,7 @@ class SettingRow:
         }
 
 
-def _parse(item: str) -> tuple[str, list[Any]]:
+def _parse(item: str) -> tuple[str, list[JsonValue]]:
     key, sep, text = item.partition("=")
     if not sep or not key.strip() or not text.strip():
         msg = f"--grid {item!r}: expected KEY=V1,V2,..., e.g. --grid lora.r=4,8,16"
@@ -94,7 +102,7 @@ def _parse(item: str) -> tuple[str, list[Any]]:
     return key.strip(), [yaml.safe_load(v) for v in text.split(",")]
 
 
-def _override(key: str, value: Any) -> str:
+def _override(key: str, value: JsonValue) -> str:
     return f"{key}={json.dumps(value)}"
 
 
@@ -154,35 +162,7 @@ def plan_settings(grid: Sequence[str], *, one_at_a_time: bool = False, controls:
     return list(planned.values())
 
 
-def sweep_row(setting: str, run: Path) -> SweepRow:
-    """Read a finished run's validation summary into one table row."""
-    info = json.loads((Path(run) / RUN_INFO_FILE).read_text(encoding="utf-8"))
-    validation = info.get("validation") or {}
-    if not validation.get("enabled"):
-        return SweepRow(setting, Path(run), {"kept_step": info.get("n_steps", ""), "warning": "no validation"})
-    kept, base = validation.get("selected") or {}, validation.get("base") or {}
-    key = f"val_{validation['collection']}_r"
-    gap, base_gap = kept.get("val_gap"), base.get("val_gap")
-    values = {
-        "kept_step": kept.get("step"),
-        "val_r": kept.get(key),
-        "random_r": kept.get("val_random_r"),
-        "val_gap": gap,
-        "base_gap": base_gap,
-        "gap_gain": gap - base_gap if gap is not None and base_gap is not None else None,
-        "drift": 1.0 - kept["drift_cka"] if kept.get("drift_cka") is not None else None,
-        "cosine": kept.get("drift_cosine"),
-        "warning": "; ".join(warning_heads(validation.get("warnings", []))),
-    }
-    return SweepRow(setting, Path(run), values)
-
-
-def warning_heads(warnings: Sequence[str]) -> list[str]:
-    """Return what each validation warning says, without its numbers (``the encoder barely moved``)."""
-    return [w.split(":")[0].split(" (")[0].strip() for w in warnings]
-
-
-def _fit_setting(config: Any, setting: Setting, out: Path, seeds: int | None, *, progress: bool) -> SettingRow:
+def _fit_setting(config: TrainConfig, setting: Setting, out: Path, seeds: int | None, *, progress: bool) -> SettingRow:
     """Fit one setting (one run, or ``seeds`` seeds) paired with its control's runs; return its row."""
     from stamp.train.loop import fit
     from stamp.train.replicates import run_seeds, seed_row, summarise_seeds
@@ -199,12 +179,12 @@ def _fit_setting(config: Any, setting: Setting, out: Path, seeds: int | None, *,
     heads = [set(str(sweep_row(setting.name, r.run).values.get("warning") or "").split("; ")) - {""} for r in rows]
     counts = {h: sum(h in mine for mine in heads) for h in sorted(set().union(*heads))}
     warning = "; ".join(f"{h} ({n}/{len(rows)} seeds)" for h, n in counts.items())
-    return SettingRow(setting, [r.run for r in rows], dict(summarise_seeds(rows)), warning)
+    return SettingRow(setting, [r.run for r in rows], summarise_seeds(rows), warning)
 
 
 def run_sweep(
     config_path: Path | None,
-    overrides: dict[str, Any],
+    overrides: Mapping[str, str | Path | None],
     sets: Sequence[str],
     grid: Sequence[str],
     out: Path,
@@ -235,7 +215,7 @@ def run_sweep(
     return ordered
 
 
-def _cells(row: SettingRow) -> dict[str, tuple[Any, Any, int]]:
+def _cells(row: SettingRow) -> dict[str, tuple[float | None, float | None, int]]:
     """Mean, sd and count over seeds of every numeric column of a row."""
     spread = row.summary["over_seeds"]
     keys = {**{m: m for m in METRICS}, "vs_control_r": VS_CONTROL[0], "vs_control_gap": VS_CONTROL[1]}
@@ -246,12 +226,12 @@ def _cells(row: SettingRow) -> dict[str, tuple[Any, Any, int]]:
     return out
 
 
-def _head(row: SettingRow) -> list[Any]:
+def _head(row: SettingRow) -> list[str | int]:
     role = "control" if row.setting.is_control else "setting"
     return [row.setting.name, role, row.setting.control or "", len(row.runs)]
 
 
-def mean_sd(mean: Any, sd: Any, n: int, runs: int) -> str:
+def mean_sd(mean: float | None, sd: float | None, n: int, runs: int) -> str:
     """``0.1234 ± 0.0100``: a mean over seeds and its sd (n - 1); ``(n=k)`` when fewer than every run had a value."""
     if mean is None:
         return ""
@@ -287,12 +267,3 @@ def sweep_csv(rows: Sequence[SettingRow]) -> str:
         values = [*_head(row), *(x for c in numeric for x in cells[c][:2]), row.warning]
         lines.append(",".join(format_cell(v) for v in values))
     return "\n".join(lines) + "\n"
-
-
-def format_cell(value: Any) -> str:
-    """One table cell: floats to 4 decimals, nothing for ``None``, commas turned into semicolons (CSV-safe)."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value).replace(",", ";")
