@@ -124,8 +124,7 @@ def programme_activity(
         weighted = tissue.footprint_mean(tissue.region_prob * density, x_um, y_um, radius)  # (R, n)
         total = weighted.sum(axis=0)
         fractions = np.where(total > 0, weighted / np.maximum(total, 1e-12), 1.0 / len(REGIONS)).T
-        fields = {
-name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in _FIELDS}
+        fields = {name: tissue.footprint_mean(getattr(tissue, name), x_um, y_um, radius) for name in _FIELDS}
     activity = np.zeros((len(x_um), len(PROGRAMMES)))
     for p_idx, programme in enumerate(PROGRAMMES):
         kind, _, name = programme.driver.partition(":")

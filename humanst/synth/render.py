@@ -143,9 +143,7 @@ def render_he(tissue: Tissue, frame: PixelFrame) -> np.ndarray:
     hematoxylin *= owner > 0
     hematoxylin += 0.05 * inside  # faint haematoxylin of cytoplasm and matrix
     od = (
-        hematoxylin[..., None] * HEMATOXYLIN_OD
-        + (np.clip(eosin, 0.0, None) * inside)[..., None] * EOSIN_OD
-        + _GLASS_OD
+        hematoxylin[..., None] * HEMATOXYLIN_OD + (np.clip(eosin, 0.0, None) * inside)[..., None] * EOSIN_OD + _GLASS_OD
     )
     rgb = 255.0 * np.exp(-od) + rng.normal(0.0, 2.0, size=(*frame.shape, 3))
     return np.clip(rgb, 0, 255).astype(np.uint8)
