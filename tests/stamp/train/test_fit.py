@@ -83,7 +83,7 @@ def test_run_directory_has_the_contract_files(tiny_run):
     assert "synth-breast:P3" not in info["train_patients"]
     assert validation["base"]["step"] == 0
     assert validation["selected"]["step"] in {int(r["step"]) for r in rows if r["val_gap"]}
-    assert validation["left_out_samples"] == {"demo-xenium-p4": "its genes cover only 0 of 50 hallmark sets"}
+    assert validation["left_out_samples"] == {"demo-xenium-p4": "its genes cover only 1 of 50 hallmark sets"}
 
 
 def test_adapter_round_trips_through_embed_and_merged_export(tiny_run, demo_atlas, tmp_path):
