@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import torch
 
 from stamp.demo_base import DEMO_BASE_RECIPE, make_demo_base
@@ -30,3 +31,13 @@ def test_demo_base_is_written_cached_by_recipe_and_loads_as_weights(tmp_path):
     other = dataclasses.replace(TINY, steps=5)
     make_demo_base(out, recipe=other, progress=False)
     assert out.stat().st_mtime_ns != stamp  # a changed recipe rebuilds it
+
+
+def test_the_eosin_invariance_starts_after_region_learning_and_ramps_up():
+    recipe = DEMO_BASE_RECIPE
+    assert recipe.invariance_at(0) == recipe.invariance_at(recipe.invariance_start - 1) == 0.0
+    first = recipe.invariance_at(recipe.invariance_start)
+    assert 0.0 < first < recipe.invariance_weight
+    halfway = recipe.invariance_at(recipe.invariance_start + recipe.invariance_ramp // 2 - 1)
+    assert halfway == pytest.approx(recipe.invariance_weight / 2)
+    assert recipe.invariance_at(recipe.steps - 1) == recipe.invariance_weight
