@@ -134,7 +134,7 @@ def headroom(
         items = _one_task(path, task_name)[1]
         return items, _scores(items, pathway, layouts, keys, n_boot=n_boot, seed=seed)
 
-    base_scores = PatientScores.mean_of(scored(base)[1])
+    base_scores = PatientScores.mean_of(_scores(base_items, pathway, layouts, keys, n_boot=n_boot, seed=seed))
     ceiling_scores = PatientScores.mean_of(scored(ceiling)[1])
     rows = []
     for i, path in enumerate(models):
